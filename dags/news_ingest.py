@@ -1,0 +1,135 @@
+"""
+### news_ingest
+
+Turns raw news pages in a **landing** folder into an analyst-ready Parquet **lake**.
+
+`ingest` (read + decode, gate_raw) → `normalise` (HTML → clean text + metadata, token rule,
+dedup, gate_normalised) → `write` (stage Parquet, gate_output, publish atomically).
+
+Every gate is a Great Expectations suite. Rows that fail a row-level expectation go to
+`quarantine/` with the stage and every reason; a batch-level failure (schema, reconciliation,
+quarantine ratio above `max_quarantine_ratio`) fails the gate task and publishes nothing.
+GX results and Data Docs for each run: `<lake>/_quality/date=<day>/<run>/`.
+
+Params: `landing` and `lake` (paths), `max_quarantine_ratio`. The partition date is the run's
+logical date (or its run-after time for runs triggered without one), in UTC.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+
+from airflow.sdk import Asset, Param, dag, get_current_context, task, task_group
+
+# Analysts' DAGs schedule on this; each event's extra names the partition published.
+ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
+
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_LANDING = os.environ.get("NEWSFLOW_LANDING", os.path.join(_REPO, "seeds"))
+DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
+
+
+def _run_context():
+    """The pipeline's run context from Airflow's: params, run id, partition date."""
+    from newsflow.pipeline import RunContext
+
+    context = get_current_context()
+    params = context["params"]
+    moment = context.get("logical_date") or context["dag_run"].run_after
+    day = pendulum.instance(moment).in_timezone("UTC").date()
+    overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio")}
+    return RunContext.create(params["landing"], params["lake"], day, context["run_id"], overrides)
+
+
+def _step(name: str) -> dict:
+    """Run one pipeline step; a broken batch fails at once (retrying cannot fix data)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from newsflow import pipeline
+    from newsflow.gates import GateFailed
+
+    ctx = _run_context()
+    ctx.quality.mkdir(parents=True, exist_ok=True)
+    try:
+        return getattr(pipeline, name)(ctx)
+    except GateFailed as exc:
+        raise AirflowFailException(f"{exc.gate}: " + " | ".join(exc.failures)) from exc
+    except FileNotFoundError as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+@dag(
+    dag_id="news_ingest",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["newsflow", "ingestion", "great-expectations"],
+    default_args={"owner": "newsflow", "retries": 2, "retry_delay": timedelta(seconds=30)},
+    params={
+        "landing": Param(DEFAULT_LANDING, type="string", description="Landing folder to ingest"),
+        "lake": Param(DEFAULT_LAKE, type="string", description="Lake root to publish into"),
+        "max_quarantine_ratio": Param(0.8, type="number", minimum=0, maximum=1,
+                                      description="Fail the run when a larger share is quarantined"),
+    },
+)
+def news_ingest():
+    @task_group(group_id="ingest")
+    def ingest_group():
+        @task
+        def ingest() -> dict:
+            return _step("ingest")
+
+        @task
+        def gate_raw() -> dict:
+            return _step("gate_raw")
+
+        ingest() >> gate_raw()
+
+    @task_group(group_id="normalise")
+    def normalise_group():
+        @task
+        def normalise() -> dict:
+            return _step("normalise")
+
+        @task
+        def dedup() -> dict:
+            return _step("dedup")
+
+        @task
+        def gate_normalised() -> dict:
+            return _step("gate_normalised")
+
+        normalise() >> dedup() >> gate_normalised()
+
+    @task_group(group_id="write")
+    def write_group():
+        @task
+        def stage_output() -> dict:
+            return _step("stage_output")
+
+        @task
+        def gate_output() -> dict:
+            return _step("gate_output")
+
+        @task(outlets=[ARTICLES])
+        def publish() -> dict:
+            summary = _step("publish")
+            get_current_context()["outlet_events"][ARTICLES].extra = {
+                "lake": summary["lake"], "date": summary["date"],
+                "articles": summary["articles"], "quarantined": summary["quarantined"],
+            }
+            summary.pop("steps", None)
+            summary.pop("quarantined_files", None)
+            return summary
+
+        stage_output() >> gate_output() >> publish()
+
+    ingest_group() >> normalise_group() >> write_group()
+
+
+news_ingest()

@@ -1,0 +1,1 @@
+"""newsflow: news ingestion pipeline logic, importable without Airflow."""

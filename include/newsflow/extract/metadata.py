@@ -1,0 +1,247 @@
+"""Page metadata from structured data first (JSON-LD, meta tags), markup second.
+
+Works on an lxml tree that nobody has modified yet (extraction prunes it later).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+LOGGER = logging.getLogger(__name__)
+
+_DATE_META = (
+    "article:published_time", "og:published_time", "og:article:published_time", "datepublished",
+    "pubdate", "publishdate", "publish-date", "publish_date", "date", "dc.date.issued", "dc.date",
+    "dcterms.created", "sailthru.date", "parsely-pub-date", "cxenseparse:recs:publishtime",
+)
+_AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+_TITLE_META = ("og:title", "twitter:title", "headline", "parsely-title", "sailthru.title")
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^\d])")
+_BY_RE = re.compile(r"^\s*(?:by|von|par|por|di|door)\s+", re.IGNORECASE)
+_SPLIT_AUTHORS_RE = re.compile(r"\s*(?:;|,|\band\b|&|\|)\s*", re.IGNORECASE)
+_NOT_A_PERSON = re.compile(
+    r"\b(staff|editor(?:s|ial)?|team|desk|news|newsroom|press|agency|associated|reuters|afp|"
+    r"times|post|journal|tribune|herald|magazine|media|group|contributors?|correspondents?|"
+    r"admin|administrator|webmaster|home|menu|search|sign|subscribe|login|share|follow|"
+    r"updated|published|photo|video|image|getty|shutterstock)\b",
+    re.IGNORECASE,
+)
+_SITE_SUFFIX_RE = re.compile(r"\s+[|\-–—:·»]\s+[^|\-–—:·»]{2,60}$")
+
+
+def _meta_map(tree) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for node in tree.iter("meta"):
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
+        value = (node.get("content") or "").strip()
+        if key and value and key not in found:
+            found[key] = value
+    return found
+
+
+def _json_ld(tree) -> list[dict]:
+    """Flatten the page's JSON-LD into a list of objects (iteratively: graphs nest)."""
+    objects: list[dict] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text.strip().rstrip(";"))
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                objects.append(item)
+                graph = item.get("@graph")
+                if graph is not None:
+                    stack.append(graph)
+    return objects
+
+
+def _types(obj: dict) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds if k}
+
+
+_ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
+                  "opinionnewsarticle", "webpage", "liveblogposting", "report", "scholarlyarticle"}
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """Parse an ISO-like or common date string to an aware UTC datetime (naive means UTC)."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            from dateutil import parser as date_parser
+
+            parsed = date_parser.parse(text, fuzzy=False)
+        except (ValueError, OverflowError, TypeError):
+            return None
+    if parsed.year < 1900 or parsed.year > 2200:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def clean_author(name: str) -> str | None:
+    name = " ".join(name.split())
+    name = _BY_RE.sub("", name).strip(" .,:;|-–—")
+    if not name or len(name) > 60 or len(name.split()) > 5 or "@" in name or "http" in name or "/" in name:
+        return None
+    if _NOT_A_PERSON.search(name) or not re.search(r"[^\W\d_]", name):
+        return None
+    if name.isupper() or name.islower():
+        name = name.title()
+    return name
+
+
+def split_authors(value: str) -> list[str]:
+    names = []
+    for part in _SPLIT_AUTHORS_RE.split(_BY_RE.sub("", value or "")):
+        cleaned = clean_author(part)
+        if cleaned and cleaned not in names:
+            names.append(cleaned)
+    return names
+
+
+def _ld_authors(obj: dict) -> list[str]:
+    raw = obj.get("author") or obj.get("creator")
+    items = raw if isinstance(raw, list) else [raw]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            if _types(item) & {"organization", "newsmediaorganization", "corporation"}:
+                continue
+            value = item.get("name")
+        else:
+            value = item
+        if isinstance(value, str):
+            for name in split_authors(value):
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def title_from(tree, meta: dict[str, str], ld: list[dict]) -> str | None:
+    for obj in ld:
+        if _types(obj) & _ARTICLE_TYPES and isinstance(obj.get("headline"), str) and obj["headline"].strip():
+            return " ".join(obj["headline"].split())
+    for key in _TITLE_META:
+        if meta.get(key):
+            return " ".join(meta[key].split())
+    titles = tree.xpath("//title/text()")
+    if titles and titles[0].strip():
+        return _SITE_SUFFIX_RE.sub("", " ".join(titles[0].split())) or None
+    h1 = tree.xpath("//h1")
+    if h1:
+        text = " ".join(h1[0].text_content().split())
+        return text or None
+    return None
+
+
+def authors_from(tree, meta: dict[str, str], ld: list[dict]) -> list[str]:
+    for obj in ld:
+        if _types(obj) & _ARTICLE_TYPES:
+            names = _ld_authors(obj)
+            if names:
+                return names
+    for key in _AUTHOR_META:
+        value = meta.get(key)
+        if value and not value.startswith("http"):
+            names = split_authors(value)
+            if names:
+                return names
+    nodes = tree.xpath(
+        "//*[@rel='author' or @itemprop='author' or contains(@class,'byline__name') "
+        "or contains(@class,'author-name') or contains(@class,'byline-name')]"
+    )
+    names: list[str] = []
+    for node in nodes[:6]:
+        for name in split_authors(node.text_content()):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def published_from(tree, meta: dict[str, str], ld: list[dict], url: str | None) -> tuple[datetime | None, str | None]:
+    candidates: list[str] = []
+    for obj in ld:
+        if _types(obj) & _ARTICLE_TYPES:
+            for key in ("datePublished", "dateCreated", "uploadDate"):
+                if isinstance(obj.get(key), str):
+                    candidates.append(obj[key])
+    candidates += [meta[key] for key in _DATE_META if meta.get(key)]
+    candidates += tree.xpath("//*[@itemprop='datePublished']/@content | //*[@itemprop='datePublished']/@datetime")
+    candidates += tree.xpath("//time[@pubdate]/@datetime | //time[contains(@class,'publish')]/@datetime")
+    for value in candidates:
+        parsed = parse_datetime(value)
+        if parsed:
+            return parsed, value
+    times = tree.xpath("//article//time/@datetime | //time/@datetime")
+    for value in times[:3]:
+        parsed = parse_datetime(value)
+        if parsed:
+            return parsed, value
+    if url:
+        match = _URL_DATE_RE.search(urlsplit(url).path + "/")
+        if match:
+            value = "-".join(match.groups())
+            return parse_datetime(value), value
+    return None, None
+
+
+def canonical_from(tree, meta: dict[str, str], url: str | None) -> str | None:
+    links = tree.xpath("//link[@rel='canonical']/@href | //link[@rel='Canonical']/@href")
+    for href in links + [meta.get("og:url", "")]:
+        href = (href or "").strip()
+        if href and not href.startswith(("javascript:", "#")):
+            absolute = urljoin(url, href) if url else href
+            if urlsplit(absolute).scheme in ("http", "https"):
+                return absolute
+    return url
+
+
+def declared_language(tree, meta: dict[str, str]) -> str | None:
+    roots = tree.xpath("/html/@lang | /html/@xml:lang", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"})
+    value = (roots[0] if roots else "") or meta.get("content-language") or meta.get("og:locale") or ""
+    code = value.strip().replace("_", "-").split("-")[0].lower()
+    return code if len(code) == 2 and code.isalpha() else None
+
+
+def page_metadata(tree, url: str | None) -> dict:
+    meta = _meta_map(tree)
+    ld = _json_ld(tree)
+    published, published_raw = published_from(tree, meta, ld, url)
+    return {
+        "title": title_from(tree, meta, ld),
+        "authors": authors_from(tree, meta, ld),
+        "published_at": published,
+        "published_raw": published_raw,
+        "canonical_url": canonical_from(tree, meta, url),
+        "declared_language": declared_language(tree, meta),
+    }
+
+
+
+
+
+
+__all__ = ["page_metadata", "parse_datetime", "split_authors", "clean_author", "etree"]

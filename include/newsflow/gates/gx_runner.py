@@ -1,0 +1,165 @@
+"""Great Expectations 1.x behind one call: validate a batch, keep the evidence.
+
+GX is imported here, lazily, once per process: it costs seconds to import.
+Analytics are off and its INFO chatter never reaches task logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LOGGER = logging.getLogger(__name__)
+_MAX_VALUE_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation and what its failure means: a row reason or a failed batch."""
+
+    expectation: str  # GX expectation class name, e.g. "ExpectColumnValuesToNotBeNull"
+    kwargs: dict[str, Any]
+    code: str
+    level: str = "row"  # "row": failing rows are quarantined; "batch": the gate fails
+    detail: str = ""
+
+
+@dataclass
+class GateReport:
+    gate: str
+    rows: int
+    success: bool = True
+    row_reasons: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    batch_failures: list[str] = field(default_factory=list)
+    expectations: list[dict] = field(default_factory=list)
+    results_path: str | None = None
+    docs_path: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "gate": self.gate,
+            "rows": self.rows,
+            "success": self.success,
+            "rows_failed": len(self.row_reasons),
+            "batch_failures": self.batch_failures,
+            "expectations": self.expectations,
+            "results_path": self.results_path,
+            "docs_path": self.docs_path,
+        }
+
+
+def quiet_gx() -> None:
+    """Call before GX is imported: its loggers are plain stdlib ones."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def _context(docs_dir: Path):
+    quiet_gx()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        data_docs_sites={
+            "lake": {
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _MAX_VALUE_CHARS:
+        return value[:_MAX_VALUE_CHARS] + "…"
+    if isinstance(value, list):
+        return [_shorten(v) for v in value[:50]]
+    if isinstance(value, dict):
+        return {k: _shorten(v) for k, v in value.items()}
+    return value
+
+
+def run_gate(gate: str, frame, checks: list[Check], out_dir: Path, id_column: str = "record_id") -> GateReport:
+    """Validate ``frame`` (pandas) against ``checks``; write results JSON and Data Docs to ``out_dir``."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    docs_dir = out_dir / "data_docs" / gate
+    context = _context(docs_dir)
+    source = context.data_sources.add_pandas(f"{gate}_source")
+    asset = source.add_dataframe_asset(f"{gate}_batch")
+    batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
+    suite = context.suites.add(gx.ExpectationSuite(name=f"newsflow.{gate}"))
+    for check in checks:
+        cls = getattr(gxe, check.expectation)
+        suite.add_expectation(cls(**check.kwargs, meta={"code": check.code, "level": check.level, "detail": check.detail}))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{gate}_validation", data=batch_definition, suite=suite)
+    )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"{gate}_checkpoint",
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [id_column]},
+        )
+    )
+    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    report = GateReport(gate=gate, rows=len(frame))
+    payload = []
+    for run_result in result.run_results.values():
+        payload.append(_shorten(run_result.to_json_dict()))
+        for item in run_result.results:
+            meta = item.expectation_config.meta or {}
+            code, level = meta.get("code", "expectation_failed"), meta.get("level", "row")
+            kwargs = item.expectation_config.kwargs
+            failed_ids: list[str] = []
+            if not item.success:
+                for entry in item.result.get("unexpected_index_list") or []:
+                    if isinstance(entry, dict) and entry.get(id_column) is not None:
+                        failed_ids.append(str(entry[id_column]))
+            raised = bool(item.exception_info and item.exception_info.get("raised_exception"))
+            summary = {
+                "expectation": item.expectation_config.type,
+                "column": kwargs.get("column"),
+                "code": code,
+                "level": level,
+                "success": bool(item.success),
+                "unexpected_count": item.result.get("unexpected_count"),
+                "observed_value": _shorten(item.result.get("observed_value")),
+            }
+            report.expectations.append(summary)
+            if item.success:
+                continue
+            if raised:
+                report.batch_failures.append(f"{code}: expectation raised {item.exception_info.get('exception_message')}")
+            elif level == "batch" or not failed_ids:
+                observed = item.result.get("observed_value")
+                count = item.result.get("unexpected_count")
+                what = f"observed {observed!r}" if observed is not None else f"{count} unexpected rows"
+                report.batch_failures.append(f"{code}: {item.expectation_config.type} failed ({what})")
+            else:
+                detail = meta.get("detail") or item.expectation_config.type
+                for record_id in failed_ids:
+                    report.row_reasons.setdefault(record_id, []).append((code, detail))
+    report.success = not report.batch_failures
+    results_path = out_dir / f"{gate}.gx.json"
+    results_path.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str), encoding="utf-8")
+    report.results_path = str(results_path)
+    index = docs_dir / "index.html"
+    report.docs_path = str(index) if index.exists() else None
+    return report

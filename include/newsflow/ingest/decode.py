@@ -1,0 +1,159 @@
+"""Bytes to text, deliberately: BOM, then the declared charset, then detection.
+
+Never silent mojibake: bytes that no candidate decodes cleanly raise
+``DecodeError`` with a reason, and the record is quarantined.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it shares the prefix
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# <meta charset="x">, <meta http-equiv content="text/html; charset=x">, <?xml encoding="x"?>
+_DECLARED_RE = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{2,40})"""
+    rb"""|<\?xml[^>]{0,100}?encoding\s*=\s*["']([a-zA-Z0-9_.:-]{2,40})""",
+    re.IGNORECASE,
+)
+# WHATWG: these labels mean windows-1252 on the web.
+_WEB_ALIASES = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-15": "iso8859-15"}
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"PK\x03\x04", "ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"\x7fELF", "ELF binary"),
+)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_SNIFF = 4096
+
+
+class DecodeError(ValueError):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    how: str  # "bom" | "declared" | "utf-8" | "detected"
+
+
+def _canonical(label: str) -> str | None:
+    try:
+        name = codecs.lookup(label.strip().lower()).name
+    except LookupError:
+        return None
+    return _WEB_ALIASES.get(name, name)
+
+
+def declared_charset(data: bytes) -> str | None:
+    match = _DECLARED_RE.search(data[:_SNIFF])
+    if not match:
+        return None
+    label = (match.group(1) or match.group(2)).decode("ascii", "replace")
+    return _canonical(label)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    head = data[:_SNIFF]
+    if len(head) < 8:
+        return None
+    even_nuls = head[0::2].count(0)
+    odd_nuls = head[1::2].count(0)
+    half = len(head) / 2
+    if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _check_text(text: str, encoding: str) -> None:
+    if "\x00" in text:
+        raise DecodeError("control_characters", f"NUL characters in text decoded as {encoding}")
+    controls = len(_CONTROL_RE.findall(text[:200_000]))
+    if controls > max(8, len(text[:200_000]) // 1000):
+        raise DecodeError("control_characters", f"{controls} control characters in text decoded as {encoding}")
+
+
+def sniff_binary(data: bytes) -> str | None:
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return what
+    return None
+
+
+def decode_bytes(data: bytes, *, html: bool) -> Decoded:
+    """Decode ``data`` or raise ``DecodeError`` (code + detail)."""
+    if not data.strip():
+        raise DecodeError("empty", "no content")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise DecodeError("undecodable", f"{encoding} BOM but invalid bytes: {exc.reason}") from exc
+            _check_text(text, encoding)
+            return Decoded(text, encoding, "bom")
+    binary = sniff_binary(data)
+    if binary:
+        raise DecodeError("not_text", f"content is a {binary}, not text")
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            pass
+        else:
+            _check_text(text, utf16)
+            return Decoded(text, utf16, "detected")
+    declared = declared_charset(data) if html else None
+    if declared:
+        try:
+            text = data.decode(declared)
+        except UnicodeDecodeError:
+            pass  # mislabelled (often cp1252 labelled utf-8): detection decides, and says so
+        else:
+            _check_text(text, declared)
+            return Decoded(text, declared, "declared")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        _check_text(text, "utf-8")
+        return Decoded(text, "utf-8", "utf-8")
+    return _detect(data, declared)
+
+
+def _detect(data: bytes, declared: str | None) -> Decoded:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:1_000_000]).best()
+    if best is None or best.encoding is None:
+        raise DecodeError("undecodable", "no encoding decodes these bytes cleanly")
+    if best.chaos > 0.3:
+        raise DecodeError("undecodable", f"best guess {best.encoding} is too garbled (chaos {best.chaos:.2f})")
+    encoding = _canonical(best.encoding) or best.encoding
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DecodeError("undecodable", f"detected {encoding} but the full text does not decode") from exc
+    _check_text(text, encoding)
+    how = f"detected (declared {declared} did not decode)" if declared else "detected"
+    return Decoded(text, encoding, how)

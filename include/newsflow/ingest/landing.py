@@ -1,0 +1,211 @@
+"""Read a landing folder into article records: one per file, one per JSONL line.
+
+Every file found ends as a record, readable or not; a record that cannot be
+read carries a ``Reject`` with the reason instead of content.
+"""
+
+from __future__ import annotations
+
+
+import hashlib
+import json
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsflow.record import Article
+from newsflow.settings import Settings
+
+STAGE = "ingest"
+_KINDS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+_JSONL_TEXT_FIELDS = ("url", "title", "html", "text", "published", "published_at", "date")
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    rel_path: str
+    path: Path
+
+
+def safe_rel_path(rel: str) -> str:
+    """File names are bytes on POSIX: keep undecodable ones visible, not lost."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def discover(root: Path) -> list[LandingFile]:
+    """Every file below ``root``, sorted, hidden files and folders excepted (iterative walk)."""
+    root = root.resolve()
+    found: list[LandingFile] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=True) or entry.is_symlink():
+                    rel = os.path.relpath(entry.path, root)
+                    found.append(LandingFile(safe_rel_path(rel), Path(entry.path)))
+    found.sort(key=lambda f: f.rel_path)
+    return found
+
+
+def record_id(rel_path: str, line: int | None = None) -> str:
+    key = rel_path if line is None else f"{rel_path}#L{line}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def kind_of(rel_path: str) -> tuple[str | None, bool]:
+    name = rel_path.lower()
+    gz = name.endswith(".gz")
+    if gz:
+        name = name[:-3]
+    return _KINDS.get(os.path.splitext(name)[1]), gz
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    out = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    result = out.decompress(data, limit + 1)
+    if len(result) > limit:
+        raise ValueError(f"decompresses to more than {limit} bytes")
+    if not out.eof:
+        raise EOFError("truncated gzip stream")
+    return result
+
+
+def read_landing(
+    root: Path,
+    landing_name: str,
+    settings: Settings,
+    skip: set[tuple[str, str]] | None = None,
+    skipped: list[str] | None = None,
+) -> Iterator[Article]:
+    """Records for every landing file, except (path, sha256) pairs already processed."""
+    root = root.resolve()
+    skip = skip or set()
+    for item in discover(root):
+        rel = item.rel_path
+        kind, gz = kind_of(rel)
+        base = dict(record_id=record_id(rel), source_path=rel, landing_name=landing_name, kind=kind or "unknown")
+        try:
+            real = item.path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            rec = Article(size_bytes=0, sha256="", **base)
+            rec.reject(STAGE, "unreadable", f"cannot resolve path: {exc}")
+            yield rec
+            continue
+        if not real.is_relative_to(root):
+            rec = Article(size_bytes=0, sha256="", **base)
+            rec.reject(STAGE, "outside_landing_root", "symlink points outside the landing folder; not read")
+            yield rec
+            continue
+        try:
+            size = real.stat().st_size
+            sha = _hash_file(real)
+        except OSError as exc:
+            rec = Article(size_bytes=0, sha256="", **base)
+            rec.reject(STAGE, "unreadable", str(exc))
+            yield rec
+            continue
+        if (rel, sha) in skip:
+            if skipped is not None:
+                skipped.append(rel)
+            continue
+        rec = Article(size_bytes=size, sha256=sha, file_sha256=sha, **base)
+        if kind is None:
+            rec.reject(STAGE, "unsupported_type", "expected .txt, .html, .htm or .jsonl (optionally .gz)")
+            yield rec
+            continue
+        if size > settings.max_file_bytes:
+            rec.reject(STAGE, "too_large", f"{size} bytes > max_file_bytes {settings.max_file_bytes}")
+            yield rec
+            continue
+        data = real.read_bytes()
+        if gz:
+            try:
+                data = _gunzip(data, settings.max_decompressed_bytes)
+            except (EOFError, zlib.error, ValueError, OSError) as exc:
+                rec.reject(STAGE, "bad_gzip", str(exc))
+                yield rec
+                continue
+        if kind == "jsonl":
+            yield from _jsonl_records(data, rel, landing_name, settings, rec)
+            continue
+        rec.raw = data
+        yield rec
+
+
+def _jsonl_records(data: bytes, rel: str, landing_name: str, settings: Settings, whole: Article) -> Iterator[Article]:
+    lines = data.split(b"\n")
+    produced = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        produced += 1
+        rec = Article(
+            record_id=record_id(rel, number),
+            source_path=f"{rel}#L{number}",
+            landing_name=landing_name,
+            kind="jsonl",
+            size_bytes=len(line),
+            sha256=hashlib.sha256(line).hexdigest(),
+            file_sha256=whole.file_sha256,
+        )
+        if produced > settings.max_jsonl_records:
+            rec.reject(STAGE, "too_many_records", f"file has more than {settings.max_jsonl_records} records")
+            yield rec
+            continue
+        try:
+            obj = json.loads(line)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            rec.reject(STAGE, "jsonl_invalid", f"line {number} is not JSON: {exc}"[:300])
+            yield rec
+            continue
+        if not isinstance(obj, dict):
+            rec.reject(STAGE, "jsonl_invalid", f"line {number} is {type(obj).__name__}, expected an object")
+            yield rec
+            continue
+        bad = [k for k in _JSONL_TEXT_FIELDS if k in obj and obj[k] is not None and not isinstance(obj[k], str)]
+        if bad:
+            rec.reject(STAGE, "jsonl_bad_field", f"fields must be strings: {', '.join(bad)}")
+            yield rec
+            continue
+        body_html, body_text = obj.get("html"), obj.get("text")
+        if body_html:
+            rec.hint_format, rec.raw = "html", body_html.encode("utf-8")
+        elif body_text:
+            rec.hint_format, rec.raw = "text", body_text.encode("utf-8")
+        else:
+            rec.reject(STAGE, "empty", "record has neither html nor text")
+        rec.hint_url = obj.get("url") or None
+        rec.hint_title = obj.get("title") or None
+        rec.hint_published = obj.get("published") or obj.get("published_at") or obj.get("date") or None
+        yield rec
+    if produced == 0:
+        whole.reject(STAGE, "empty", "JSONL file has no records")
+        yield whole
+
+
+def source_file(rec: Article) -> str:
+    """The landing file a record came from (JSONL records carry a line suffix)."""
+    if rec.kind == "jsonl" and "#L" in rec.source_path:
+        return rec.source_path.rsplit("#L", 1)[0]
+    return rec.source_path
+
+
+def is_html(rec: Article) -> bool:
+    return rec.kind == "html" or (rec.kind == "jsonl" and rec.hint_format == "html")
+
+

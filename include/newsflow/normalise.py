@@ -1,0 +1,106 @@
+"""Stages from landing bytes to a clean, tokenised, described article."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from newsflow.extract import ExtractionError, extract
+from newsflow.extract.metadata import parse_datetime
+from newsflow.ingest.decode import DecodeError, decode_bytes
+from newsflow.ingest.landing import is_html
+from newsflow.limits import BudgetExceeded, time_budget
+from newsflow.quality.boilerplate import find_boilerplate
+from newsflow.record import Article
+from newsflow.settings import Settings
+from newsflow.stages.base import Stage
+from newsflow.text.language import detect_language
+from newsflow.text.paragraphs import clean_paragraphs
+from newsflow.text.tokens import tokenize
+
+LOGGER = logging.getLogger(__name__)
+
+
+class DecodeStage(Stage):
+    """Landing bytes to text: BOM, declared charset, detection (see ``ingest.decode``)."""
+
+    name = "ingest"
+
+    def process(self, record: Article) -> None:
+        if record.raw is None:
+            record.reject(self.name, "empty", "no content read")
+            return
+        try:
+            decoded = decode_bytes(record.raw, html=is_html(record))
+        except DecodeError as exc:
+            record.reject(self.name, exc.code, exc.detail)
+            return
+        record.decoded = decoded.text
+        record.encoding = decoded.encoding if decoded.how in ("bom", "declared", "utf-8") else f"{decoded.encoding} ({decoded.how})"
+        self.stats.counters[f"decoded_{decoded.how.split(' ')[0]}"] += 1
+
+
+def domain_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else (host or None)
+
+
+class NormaliseStage(Stage):
+    """Text and metadata for every decoded record; token rule applied."""
+
+    name = "normalise"
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def process(self, record: Article) -> None:
+        declared_language = None
+        published: datetime | None = None
+        if is_html(record):
+            try:
+                with time_budget(self.settings.extract_timeout_seconds):
+                    page = extract(record.decoded or "", url=record.hint_url)
+            except ExtractionError as exc:
+                record.reject(self.name, exc.code, exc.detail)
+                return
+            except BudgetExceeded as exc:
+                record.reject(self.name, "extract_timeout", str(exc))
+                return
+            except RecursionError:
+                record.reject(self.name, "too_deep", "markup too deep to walk")
+                return
+            text = clean_paragraphs(page.text)
+            record.title = record.hint_title or page.title
+            record.authors = page.authors
+            record.canonical_url = page.canonical_url or record.hint_url
+            published, record.published_raw = page.published_at, page.published_raw
+            declared_language = page.language
+            self.stats.counters["html"] += 1
+        else:
+            text = clean_paragraphs(record.decoded or "")
+            record.title = record.hint_title
+            record.canonical_url = record.hint_url
+            self.stats.counters["text"] += 1
+        record.url = record.hint_url or record.canonical_url
+        if record.hint_published:
+            record.published_raw = record.hint_published
+            published = parse_datetime(record.hint_published)
+        record.published_at = published
+        record.source = domain_of(record.canonical_url or record.url) or record.landing_name
+        tokens = tokenize(text)
+        record.text = text
+        record.normalized_text = " ".join(tokens)
+        record.word_count = len(text.split())
+        record.content_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        identity = record.canonical_url or record.url or record.source_path
+        record.doc_id = hashlib.sha256(f"{identity}\x00{record.content_sha256}".encode("utf-8")).hexdigest()[:32]
+        record.language = detect_language(text, declared_language)
+        record.boilerplate_phrases = find_boilerplate(tokens)
+        record.decoded = None  # the clean text replaces it downstream
+        if not text:
+            record.reject(self.name, "empty_text", "no body text found")

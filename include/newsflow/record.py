@@ -1,0 +1,68 @@
+"""The one data unit every stage passes along: a small article record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Reject:
+    """Why a record cannot be published: which stage said so, a stable code, a human detail."""
+
+    stage: str
+    code: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.stage}.{self.code}: {self.detail}" if self.detail else f"{self.stage}.{self.code}"
+
+
+@dataclass
+class Article:
+    # identity and provenance (set at ingest)
+    record_id: str
+    source_path: str
+    landing_name: str
+    kind: str  # "txt" | "html" | "jsonl"
+    size_bytes: int
+    sha256: str
+    file_sha256: str = ""  # the landing file's hash (differs from sha256 for JSONL lines)
+    raw: bytes | None = None
+    # hints carried by the source itself (JSONL fields)
+    hint_url: str | None = None
+    hint_title: str | None = None
+    hint_published: str | None = None
+    hint_format: str | None = None  # "html" | "text" for JSONL records
+    # decoding
+    decoded: str | None = None
+    encoding: str | None = None
+    # normalised content and metadata
+    doc_id: str | None = None
+    url: str | None = None
+    canonical_url: str | None = None
+    source: str | None = None
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    published_raw: str | None = None
+    language: str | None = None
+    text: str | None = None
+    normalized_text: str | None = None
+    word_count: int | None = None
+    content_sha256: str | None = None
+    boilerplate_phrases: list[str] = field(default_factory=list)
+    minhash: list[int] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.rejects)
+
+    def reject(self, stage: str, code: str, detail: str = "") -> None:
+        reason = Reject(stage, code, detail)
+        if reason not in self.rejects:
+            self.rejects.append(reason)
+
+
+ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))

@@ -1,0 +1,65 @@
+"""Every tunable in one place. A JSON file named by NEWSFLOW_SETTINGS, or DAG
+params, override only the keys they set (trafilatura's settings.cfg idea)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields, replace
+
+
+@dataclass(frozen=True)
+class Settings:
+    # ingest: per-file limits; bigger or slower inputs are quarantined, never truncated
+    max_file_bytes: int = 20 * 1024 * 1024
+    min_file_bytes: int = 1
+    max_decompressed_bytes: int = 50 * 1024 * 1024
+    max_jsonl_records: int = 100_000
+    # extraction: bounded work per page
+    extract_timeout_seconds: float = 20.0
+    max_tree_depth: int = 5000
+    # normalised gate
+    min_text_chars: int = 200
+    max_text_chars: int = 2_000_000
+    future_grace_days: int = 2
+    allowed_languages: tuple[str, ...] = ()  # empty: any ISO 639-1 code the detector knows
+    # dedup
+    near_duplicate_threshold: float = 0.7
+    minhash_permutations: int = 128
+    shingle_size: int = 5
+    # batch gates: above this share of quarantined records the run fails and publishes nothing
+    max_quarantine_ratio: float = 0.8
+
+    def override(self, values: dict | None) -> "Settings":
+        if not values:
+            return self
+        known = {f.name: f for f in fields(self)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"unknown newsflow settings: {', '.join(unknown)}")
+        coerced = {}
+        for key, value in values.items():
+            if value is None:
+                continue
+            default = getattr(self, key)
+            if isinstance(default, tuple):
+                coerced[key] = tuple(value)
+            elif isinstance(default, bool):
+                coerced[key] = bool(value)
+            else:
+                coerced[key] = type(default)(value)
+        return replace(self, **coerced)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["allowed_languages"] = list(self.allowed_languages)
+        return data
+
+
+def load_settings(overrides: dict | None = None) -> Settings:
+    settings = Settings()
+    path = os.environ.get("NEWSFLOW_SETTINGS")
+    if path:
+        with open(path, encoding="utf-8") as handle:
+            settings = settings.override(json.load(handle))
+    return settings.override(overrides)

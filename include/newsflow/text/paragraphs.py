@@ -1,0 +1,45 @@
+"""Plain-text clean-up: one paragraph per block, blank line between blocks,
+and paragraphs that a bad export glued together ("future.Chinese") split again."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Sentence end glued to the next sentence's capital: "future.Chinese", "said.”The".
+# The lowercase letter before the stop keeps "U.S.Chinese"-like initialisms out;
+# the abbreviation list keeps "Mr.Smith" out.
+_GLUED_RE = re.compile(r"(?<=[a-z0-9%][.!?])(?=[\"“‘]?[A-Z][a-z])|(?<=[a-z0-9%][.!?][\"”’])(?=[A-Z][a-z])")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st jr sr prof gen gov sen rep rev col lt sgt capt vs etc inc co corp ltd no fig vol jan feb "
+    "mar apr jun jul aug sep sept oct nov dec e.g i.e".split()
+)
+_BLOCK_SPLIT_RE = re.compile(r"\n\s*")
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ZERO_WIDTH_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
+def _split_glued(block: str) -> list[str]:
+    pieces: list[str] = []
+    start = 0
+    for match in _GLUED_RE.finditer(block):
+        cut = match.start()
+        word = re.search(r"([A-Za-z.]+)[.!?][\"”’]?$", block[start:cut])
+        if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        pieces.append(block[start:cut])
+        start = cut
+    pieces.append(block[start:])
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def clean_paragraphs(text: str) -> str:
+    """Normalise whitespace, NFC, one paragraph per line, blank lines between them."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _ZERO_WIDTH_RE.sub("", text)
+    paragraphs: list[str] = []
+    for block in _BLOCK_SPLIT_RE.split(text):
+        block = _SPACES_RE.sub(" ", block).strip()
+        if block:
+            paragraphs.extend(_split_glued(block))
+    return "\n\n".join(paragraphs)
