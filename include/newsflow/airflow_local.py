@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -24,6 +25,7 @@ def configure(airflow_home: Path | None = None) -> Path:
     os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
     os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     return home
 
@@ -49,8 +51,8 @@ def load_dag():
     return bag.dags[DAG_ID]
 
 
-def run_dag(landing: Path, lake: Path, day: date, max_quarantine_ratio: float | None = None) -> tuple[str, str]:
-    """Run the DAG once for ``day``; return (run_id, final state)."""
+def run_dag(landing: Path, lake: Path, day: date, max_quarantine_ratio: float | None = None) -> tuple[str, str, list[str]]:
+    """Run the DAG once for ``day``; return (run_id, final state, ids of tasks that did not succeed)."""
     home = configure()
     migrate_if_needed(home)
     dag = load_dag()
@@ -59,4 +61,5 @@ def run_dag(landing: Path, lake: Path, day: date, max_quarantine_ratio: float | 
         conf["max_quarantine_ratio"] = max_quarantine_ratio
     logical = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     dag_run = dag.test(logical_date=logical, run_conf=conf)
-    return dag_run.run_id, str(dag_run.state)
+    unfinished = sorted(f"{ti.task_id}={ti.state}" for ti in dag_run.get_task_instances() if str(ti.state) != "success")
+    return dag_run.run_id, str(dag_run.state), unfinished

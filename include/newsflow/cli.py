@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsflow: landing folder {landing} does not exist", file=sys.stderr)
         return 2
     day = args.date or datetime.now(timezone.utc).date()
-    run_id, state = run_dag(landing, lake, day, args.max_quarantine_ratio)
+    run_id, state, unfinished = run_dag(landing, lake, day, args.max_quarantine_ratio)
     quality = Lake(lake).quality(day, run_key(run_id))
     summary_path = quality / "summary.json"
     if state.endswith("success") and summary_path.exists():
@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             _print_summary(summary)
         return 0
     print(f"newsflow: run {run_id} for date={day.isoformat()} ended {state}; nothing was published", file=sys.stderr)
+    print(f"  tasks not successful: {', '.join(unfinished) or 'none'}", file=sys.stderr)
     for line in _failure_report(quality):
         print(f"  gate failure: {line}", file=sys.stderr)
     print(f"  quality results: {quality}", file=sys.stderr)

@@ -103,16 +103,33 @@ def ingest(ctx: RunContext) -> dict:
 
 # -- gates --------------------------------------------------------------------------------------------------
 
+def _row_detail(record: Article, code: str, detail: str) -> str:
+    """The gate's generic detail, made specific where the record knows more."""
+    if code == "boilerplate_phrase" and record.boilerplate_phrases:
+        return "leaked page furniture: " + "; ".join(f"'{p}'" for p in record.boilerplate_phrases[:6])
+    if code == "published_in_future" and record.published_at:
+        return f"{detail}: {record.published_at.isoformat()}"
+    if code == "unparseable_date":
+        return f"{detail}: {record.published_raw!r}"
+    if code == "text_length":
+        return f"{detail}: {len(record.text or '')} chars"
+    if code == "unknown_language":
+        return f"{detail}: {record.language!r}"
+    return detail
+
+
 def _apply_gate(ctx: RunContext, gate: str, records: list[Article], report) -> dict:
     for record in records:
         for code, detail in report.row_reasons.get(record.record_id, ()):
-            record.reject(gate, code, detail)
+            record.reject(gate, code, _row_detail(record, code, detail))
     total = len(records)
     rejected = sum(1 for r in records if r.rejected)
-    ratio = rejected / total if total else 0.0
+    # Re-delivered copies are not a sign of a broken batch: only other reasons count towards the ratio.
+    broken = sum(1 for r in records if r.rejected and any(x.stage != "dedup" for x in r.rejects))
+    ratio = broken / total if total else 0.0
     failures = list(report.batch_failures)
     if ratio > ctx.settings.max_quarantine_ratio:
-        failures.append(f"quarantine_ratio: {rejected}/{total} = {ratio:.2f} > max_quarantine_ratio "
+        failures.append(f"quarantine_ratio: {broken}/{total} = {ratio:.2f} > max_quarantine_ratio "
                         f"{ctx.settings.max_quarantine_ratio}")
     result = report.as_dict() | {"records": total, "quarantined_so_far": rejected, "quarantine_ratio": round(ratio, 4),
                                  "success": not failures, "batch_failures": failures}
@@ -241,6 +258,10 @@ def publish(ctx: RunContext) -> dict:
     summary["status"] = "published"
     (ctx.quality / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True, default=str))
     shutil.rmtree(ctx.staging, ignore_errors=True)
+    try:
+        ctx.staging.parent.rmdir()  # only when no other run is staging
+    except OSError:
+        pass
     return summary
 
 

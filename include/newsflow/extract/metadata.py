@@ -29,7 +29,8 @@ _NOT_A_PERSON = re.compile(
     r"\b(staff|editor(?:s|ial)?|team|desk|news|newsroom|press|agency|associated|reuters|afp|"
     r"times|post|journal|tribune|herald|magazine|media|group|contributors?|correspondents?|"
     r"admin|administrator|webmaster|home|menu|search|sign|subscribe|login|share|follow|"
-    r"updated|published|photo|video|image|getty|shutterstock)\b",
+    r"updated|published|photo|video|image|getty|shutterstock|redaktion|r[ée]daction|redacci[óo]n|redazione|"
+    r"redactie|online|digital|wire|bureau|service|network)\b",
     re.IGNORECASE,
 )
 _SITE_SUFFIX_RE = re.compile(r"\s+[|\-–—:·»]\s+[^|\-–—:·»]{2,60}$")
@@ -38,7 +39,8 @@ _SITE_SUFFIX_RE = re.compile(r"\s+[|\-–—:·»]\s+[^|\-–—:·»]{2,60}$")
 def _meta_map(tree) -> dict[str, str]:
     found: dict[str, str] = {}
     for node in tree.iter("meta"):
-        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or node.get("http-equiv")
+               or "").strip().lower()
         value = (node.get("content") or "").strip()
         if key and value and key not in found:
             found[key] = value
@@ -152,33 +154,68 @@ def title_from(tree, meta: dict[str, str], ld: list[dict]) -> str | None:
         return _SITE_SUFFIX_RE.sub("", " ".join(titles[0].split())) or None
     h1 = tree.xpath("//h1")
     if h1:
-        text = " ".join(h1[0].text_content().split())
+        text = " ".join("".join(h1[0].itertext()).split())
         return text or None
     return None
 
 
+_BYLINE_XPATH = (
+    "//*[@rel='author' or @itemprop='author' or contains(@class,'byline__name') or contains(@class,'author-name')"
+    " or contains(@class,'byline-name') or contains(@class,'byline-author') or contains(@class,'article-author')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' author ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
+)
+
+
+def site_names(tree, meta: dict[str, str], ld: list[dict]) -> set[str]:
+    """Names the site goes by (og:site_name, JSON-LD publisher, the <title> suffix): never an author."""
+    names = {meta.get("og:site_name", ""), meta.get("application-name", ""), meta.get("publisher", "")}
+    for obj in ld:
+        publisher = obj.get("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            names.add(publisher["name"])
+        if _types(obj) & {"organization", "newsmediaorganization", "website"} and isinstance(obj.get("name"), str):
+            names.add(obj["name"])
+    titles = tree.xpath("//title/text()")
+    if titles:
+        match = _SITE_SUFFIX_RE.search(" ".join(titles[0].split()))
+        if match:
+            names.add(match.group(0).strip(" |-–—:·»"))
+    return {" ".join(n.split()).casefold() for n in names if n and n.strip()}
+
+
 def authors_from(tree, meta: dict[str, str], ld: list[dict]) -> list[str]:
+    """People who wrote the piece: JSON-LD persons, then byline markup, then the author meta tag.
+
+    Byline markup comes before ``<meta name=author>`` because news sites often put the publisher there;
+    any name that is the site's own name is dropped wherever it comes from.
+    """
+    sites = site_names(tree, meta, ld)
+
+    def people(names: list[str]) -> list[str]:
+        return [n for n in names if n.casefold() not in sites]
+
     for obj in ld:
         if _types(obj) & _ARTICLE_TYPES:
-            names = _ld_authors(obj)
+            names = people(_ld_authors(obj))
             if names:
                 return names
+    names: list[str] = []
+    for node in tree.xpath(_BYLINE_XPATH)[:8]:
+        content = node.get("content") if node.tag == "meta" else None
+        for name in split_authors(content or " ".join("".join(node.itertext()).split())):
+            if name not in names:
+                names.append(name)
+    names = people(names)
+    if names:
+        return names
     for key in _AUTHOR_META:
         value = meta.get(key)
         if value and not value.startswith("http"):
-            names = split_authors(value)
+            names = people(split_authors(value))
             if names:
                 return names
-    nodes = tree.xpath(
-        "//*[@rel='author' or @itemprop='author' or contains(@class,'byline__name') "
-        "or contains(@class,'author-name') or contains(@class,'byline-name')]"
-    )
-    names: list[str] = []
-    for node in nodes[:6]:
-        for name in split_authors(node.text_content()):
-            if name not in names:
-                names.append(name)
-    return names
+    return []
 
 
 def published_from(tree, meta: dict[str, str], ld: list[dict], url: str | None) -> tuple[datetime | None, str | None]:

@@ -26,6 +26,7 @@ class Check:
     code: str
     level: str = "row"  # "row": failing rows are quarantined; "batch": the gate fails
     detail: str = ""
+    where: tuple[str, Any] | None = None  # only rows whose column equals this value are checked
 
 
 @dataclass
@@ -106,7 +107,12 @@ def run_gate(gate: str, frame, checks: list[Check], out_dir: Path, id_column: st
     suite = context.suites.add(gx.ExpectationSuite(name=f"newsflow.{gate}"))
     for check in checks:
         cls = getattr(gxe, check.expectation)
-        suite.add_expectation(cls(**check.kwargs, meta={"code": check.code, "level": check.level, "detail": check.detail}))
+        kwargs = dict(check.kwargs)
+        if check.where is not None:
+            from great_expectations.expectations.row_conditions import Column
+
+            kwargs["row_condition"] = Column(check.where[0]) == check.where[1]
+        suite.add_expectation(cls(**kwargs, meta={"code": check.code, "level": check.level, "detail": check.detail}))
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{gate}_validation", data=batch_definition, suite=suite)
     )

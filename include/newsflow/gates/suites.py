@@ -27,6 +27,7 @@ def raw_frame(records: list[Article]):
             "size_bytes": [r.size_bytes for r in records],
             "decoded_chars": [len(r.decoded) if r.decoded is not None else 0 for r in records],
             "ingest_error": [next((x.code for x in r.rejects if x.stage == "ingest"), None) for r in records],
+            "readable": [not any(x.stage == "ingest" for x in r.rejects) for r in records],
         }
     )
 
@@ -39,10 +40,10 @@ def raw_checks(settings: Settings) -> list[Check]:
         Check("ExpectColumnValuesToBeBetween",
               {"column": "size_bytes", "min_value": settings.min_file_bytes, "max_value": settings.max_file_bytes},
               "size_out_of_bounds", detail=f"size outside {settings.min_file_bytes}..{settings.max_file_bytes} bytes"),
-        Check("ExpectColumnValuesToBeNull", {"column": "ingest_error"}, "not_decodable",
+        Check("ExpectColumnValuesToBeNull", {"column": "ingest_error"}, "not_readable",
               detail="bytes could not be read and decoded as text"),
         Check("ExpectColumnValuesToBeBetween", {"column": "decoded_chars", "min_value": 1}, "empty",
-              detail="no text after decoding"),
+              detail="no text after decoding", where=("readable", True)),
     ]
 
 
@@ -71,9 +72,8 @@ def normalised_checks(settings: Settings, reference: datetime, languages: list[s
         Check("ExpectColumnValuesToBeBetween",
               {"column": "text_chars", "min_value": settings.min_text_chars, "max_value": settings.max_text_chars},
               "text_length", detail=f"body text outside {settings.min_text_chars}..{settings.max_text_chars} chars"),
-        Check("ExpectColumnValuesToNotBeNull",
-              {"column": "title", "row_condition": "is_html==True", "condition_parser": "pandas"},
-              "missing_title", detail="HTML page without a title"),
+        Check("ExpectColumnValuesToNotBeNull", {"column": "title"}, "missing_title",
+              detail="HTML page without a title", where=("is_html", True)),
         Check("ExpectColumnValuesToBeInSet", {"column": "date_unparseable", "value_set": [False]},
               "unparseable_date", detail="a publication date was given but cannot be parsed"),
         Check("ExpectColumnValuesToBeBetween", {"column": "published_at", "max_value": latest},
@@ -82,9 +82,7 @@ def normalised_checks(settings: Settings, reference: datetime, languages: list[s
               "unknown_language", detail="language not detected or not allowed"),
         Check("ExpectColumnValuesToBeNull", {"column": "boilerplate_phrase"}, "boilerplate_phrase",
               detail="page furniture leaked into the body text"),
-        Check("ExpectColumnValuesToBeUnique",
-              {"column": "doc_id", "row_condition": "live==True", "condition_parser": "pandas"},
-              "duplicate_doc_id", "batch"),
+        Check("ExpectColumnValuesToBeUnique", {"column": "doc_id"}, "duplicate_doc_id", "batch", where=("live", True)),
     ]
 
 
@@ -102,17 +100,17 @@ def output_frame(articles_table, quarantine_table):
 
 
 def output_checks(expected_articles: int, expected_quarantine: int, languages: list[str]) -> list[Check]:
-    articles = {"row_condition": 'dataset=="articles"', "condition_parser": "pandas"}
+    articles = ("dataset", "articles")
     return [
         Check("ExpectTableRowCountToEqual", {"value": expected_articles + expected_quarantine},
               "row_count_reconciliation", "batch"),
         Check("ExpectColumnValuesToBeUnique", {"column": "row_key"}, "duplicate_output_row", "batch"),
-        Check("ExpectColumnValuesToBeUnique", {"column": "doc_id", **articles}, "duplicate_doc_id", "batch"),
-        Check("ExpectColumnValuesToNotBeNull", {"column": "content_sha256", **articles}, "missing_hash", "batch"),
-        Check("ExpectColumnValuesToBeBetween", {"column": "word_count", "min_value": 1, **articles},
-              "empty_article", "batch"),
-        Check("ExpectColumnValuesToBeInSet", {"column": "language", "value_set": languages, **articles},
-              "unknown_language", "batch"),
+        Check("ExpectColumnValuesToBeUnique", {"column": "doc_id"}, "duplicate_doc_id", "batch", where=articles),
+        Check("ExpectColumnValuesToNotBeNull", {"column": "content_sha256"}, "missing_hash", "batch", where=articles),
+        Check("ExpectColumnValuesToBeBetween", {"column": "word_count", "min_value": 1}, "empty_article", "batch",
+              where=articles),
+        Check("ExpectColumnValuesToBeInSet", {"column": "language", "value_set": languages},
+              "unknown_language", "batch", where=articles),
         Check("ExpectColumnDistinctValuesToBeInSet", {"column": "dataset", "value_set": ["articles", "quarantine"]},
               "unknown_dataset", "batch"),
     ]

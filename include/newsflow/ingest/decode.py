@@ -37,6 +37,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _SNIFF = 4096
+_BINARY_BYTES = tuple(range(0, 9)) + tuple(range(14, 32)) + (127,)
 
 
 class DecodeError(ValueError):
@@ -122,6 +123,10 @@ def decode_bytes(data: bytes, *, html: bool) -> Decoded:
         else:
             _check_text(text, utf16)
             return Decoded(text, utf16, "detected")
+    head = data[:_SNIFF * 4]
+    controls = sum(head.count(bytes([b])) for b in _BINARY_BYTES)
+    if controls > len(head) // 100 or b"\x00" in data:
+        raise DecodeError("binary_content", f"{controls} control bytes in the first {len(head)} bytes: not text")
     declared = declared_charset(data) if html else None
     if declared:
         try:

@@ -1,0 +1,396 @@
+"""Main-content extraction on an lxml tree: prune furniture, score containers, collect text blocks.
+
+The shape follows readability/boilerpipe: paragraphs vote for their ancestors (text length, commas),
+candidates are discounted by link density and class/id hints, the winner's qualifying siblings join it,
+then its text is collected block by block (paragraph breaks kept) with short link-dense blocks and
+furniture phrases dropped. Every walk is iterative (``iter``/``iterwalk`` run in C), so deep trees
+cannot hit Python's recursion limit. The tree is modified in place: parse a fresh one per call.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lxml import etree
+
+LOGGER = logging.getLogger(__name__)
+
+# Elements that never hold article prose: removed with their content (their tail text is kept).
+_DROP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "form", "button", "select",
+    "input", "textarea", "option", "nav", "footer", "aside", "figure", "figcaption", "canvas", "video",
+    "audio", "object", "embed", "map", "dialog", "menu", "head", "title", "meta", "link", "label",
+    "header", "picture", "img", "source", "fieldset", "legend", "time",
+})
+# Dropped tags that some sites wrap around the whole page (ASP.NET forms, an <aside> layout): removed
+# only when they do not hold most of the page's text.
+_WRAPPER_TAGS = frozenset({"form", "header", "footer", "aside", "nav", "figure", "menu", "dialog", "label",
+                           "fieldset"})
+_BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl",
+    "dd", "dt", "blockquote", "pre", "table", "tr", "td", "th", "tbody", "thead", "tfoot", "caption",
+    "address", "center", "hr", "br", "body", "html",
+})
+_PARAGRAPH_TAGS = ("p", "pre", "td", "blockquote", "div", "section", "li", "h2", "h3", "h4")
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+# class/id tokens that mark furniture. A token matches when it *starts* with one of these words
+# ("related-stories", "share_bar", "newsletter") or, for the suffix list, *ends* with one
+# ("article-share", "post-tags"); "page-header-wrapper" or "has-sidebar" do not match.
+_FURNITURE_WORDS = (
+    r"ad|ads|adv|advert\w*|adslot|adunit|ad\d*|banner|breadcrumbs?|byline\w*|cookie\w*|consent|gdpr|"
+    r"comments?|commentary|disqus|footer|masthead|menu|nav|navbar|navigation|newsletter\w*|"
+    r"outbrain|taboola|popup|modal|overlay|promo\w*|related\w*|recommend\w*|more|"
+    r"read|readmore|share\w*|sharing|social\w*|sidebar|rail|signup|subscribe\w*|subscription|"
+    r"sponsor\w*|tags?|taglist|topics|keywords|toolbar|trending|mostpopular|popular|widget|"
+    r"author|caption|credit|credits|video|embed|print|hidden|visually|sr|screen|skip|pagination|pager|"
+    r"jump|teaser|also|see|further|dateline|timestamp|tools|utility|utilities|email|follow|"
+    r"pullquote|correction|disclaimer|affiliate|outstream|dfp|gpt|native|partner\w*|"
+    r"alert|notification|login|signin|sticky|flyout|dropdown|ticker|header|"
+    r"pagehead|logo|search|newsfeed|most|next|prev|previous|"
+    r"image|photo|gallery|slideshow|carousel|player|audio|podcast|meta|"
+    r"contributor|bio|hed|headline|kicker|eyebrow"
+)
+_FURNITURE_SUFFIXES = (
+    r"share\w*|sharing|social\w*|related\w*|comments?|tags|footer|header|meta|newsletter|sidebar|"
+    r"promo|ad|ads|advert|advertisement|byline|caption|credit|author|nav|menu|toolbar|tools|widget|"
+    r"recommend\w*|recirc|timestamp|date|signup|subscribe|breadcrumbs?|pagination|popup|banner"
+)
+_FURNITURE_RE = re.compile(
+    rf"(?:^|\s)(?:{_FURNITURE_WORDS})(?=\s|$|[-_:.])|[-_](?:{_FURNITURE_SUFFIXES})(?=\s|$)"
+)
+# Words that protect an element matched above when they name the article itself.
+_CONTENT_RE = re.compile(
+    r"(?:^|[\s_-])(?:article-?body|articlebody|story-?body|storybody|entry-content|post-content|"
+    r"article-content|articlecontent|main-content|body-text|bodytext|article-text|story-content|"
+    r"text-body|content-body|post-body|rich-text|richtext)(?=$|[\s_-])"
+)
+_POSITIVE_RE = re.compile(r"article|body|content|entry|hentry|main|page|post|text|blog|story")
+_NEGATIVE_RE = re.compile(
+    r"hidden|banner|combx|comment|com-|contact|foot|footer|footnote|masthead|media|meta|outbrain|promo|"
+    r"related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|newsletter|"
+    r"subscribe|signup|social|recommend|trending|popular|ad-|advert"
+)
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_WS_RE = re.compile(r"\s+")
+
+# Whole blocks that are page furniture, not prose (matched on the whole block, case-insensitive).
+_FURNITURE_BLOCK_RE = re.compile(
+    r"^(?:advertisement|advertising|advert|ad|sponsored|tags|topics|related news|popular|most popular|"
+    r"most read|latest|latest news|latest galleries|trending|trending now|more from .{1,40}|"
+    r"(?:first )?(?:published|updated|posted|last updated)(?: on| at)?:? .{0,40}|"
+    r"this (?:slideshow|video|content|feature) requires javascript.*|tell us what you think.*|"
+    r"you can view .{0,80}here|click here .{0,80}|story continues below(?: advertisement)?|"
+    r"continue reading(?: below| the main story)?|read more|read more:.*|related:.*|related( articles| stories| coverage)?|"
+    r"see also:.*|more:.*|also read:.*|recommended|share( this( article| story)?)?|share on \w+|"
+    r"click to share.*|tweet|email|print|comments?|\d+ comments?|subscribe|sign up|follow us.*|"
+    r"image:.*|photo:.*|credit:.*|getty images|image copyright.*|image caption.*|media caption.*|"
+    r"(?:this|the) article (?:continues|is continued) below.*|skip (?:to|advert).*|"
+    r"we use cookies.*|accept( all)?( cookies)?|loading\W*|play video|watch:.*|listen:.*|"
+    r"please verify you'?re (?:not )?a robot.*|invalid email address.*|you must select a newsletter.*|"
+    r"view all new york times newsletters\.?|sign up for .* newsletter.*|"
+    r"thanks? (?:you )?for (?:signing up|subscribing).*|"
+    r"(?:by )?(?:signing up|subscribing),? you agree.*"
+    r")\W*$",
+    re.IGNORECASE,
+)
+
+
+def _attr_words(el) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+def _is_protected(el) -> bool:
+    return el.tag in ("html", "body", "main", "article") or (el.get("itemprop") or "").lower() == "articlebody"
+
+
+def prune(root) -> None:
+    """Remove furniture in place: tags, hidden nodes, class/id patterns, ARIA roles, comments."""
+    doomed, suspects = [], []
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            doomed.append(el)
+            continue
+        tag = tag.lower()
+        if tag in _DROP_TAGS:
+            (suspects if tag in _WRAPPER_TAGS else doomed).append(el)
+            continue
+        if el.get("hidden") is not None or _HIDDEN_STYLE_RE.search(el.get("style") or ""):
+            doomed.append(el)
+            continue
+        role = (el.get("role") or "").lower()
+        if role in ("navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog",
+                    "menu", "menubar", "search", "button", "toolbar", "alert"):
+            doomed.append(el)
+            continue
+        if el.get("aria-hidden") == "true" and tag not in ("p", "div", "section"):
+            doomed.append(el)
+            continue
+        words = _attr_words(el)
+        if len(words) > 1 and _FURNITURE_RE.search(words) \
+                and not _CONTENT_RE.search(words) and not _is_protected(el):
+            suspects.append(el)
+    for el in doomed:
+        _remove_keep_tail(el)
+    doomed = []
+    if suspects:
+        # A class name can lie ("has-sidebar" wrappers, "paywall" article bodies): never drop an
+        # element holding most of the page's paragraph text.
+        p_len = {p: len(_norm(_text(p))) for p in root.iter("p")}
+        total_p = sum(p_len.values()) or 1
+        total_text = len(_norm(_text(root))) or 1
+        for el in suspects:
+            p_share = sum(p_len.get(p, 0) for p in el.iter("p")) / total_p
+            if p_share >= 0.4:
+                continue
+            if len(_norm(_text(el))) / total_text < 0.4:
+                doomed.append(el)
+    for el in doomed:
+        _remove_keep_tail(el)
+
+
+def _remove_keep_tail(el) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _is_article(el) -> bool:
+    return el.tag == "article" or (el.get("itemprop") or "").lower() == "articlebody"
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _text(el) -> str:
+    """All text under ``el`` (libxml2's serializer: C speed, no Python walk)."""
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
+
+
+def _class_weight(el) -> int:
+    words = _attr_words(el)
+    weight = 0
+    if _NEGATIVE_RE.search(words):
+        weight -= 15
+    if _POSITIVE_RE.search(words):
+        weight += 15
+    if (el.get("itemprop") or "").lower() == "articlebody":
+        weight += 50
+    return weight
+
+
+_TAG_WEIGHT = {"div": 5, "article": 10, "main": 5, "section": 3, "pre": 3, "td": 3, "blockquote": 3,
+               "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "address": -3,
+               "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5}
+
+
+def _link_density(el, text_len: int) -> float:
+    if not text_len:
+        return 1.0
+    links = sum(len(_norm(_text(a))) for a in el.iter("a"))
+    return min(1.0, links / text_len)
+
+
+def _own_text_len(el) -> int:
+    """Length of text directly inside ``el`` (not in block children): tells a div used as a paragraph."""
+    total = len((el.text or "").strip())
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag not in _BLOCK_TAGS:
+            total += len(_norm(_text(child)))
+        total += len((child.tail or "").strip())
+    return total
+
+
+def best_container(body):
+    """The element most likely to hold the article, by readability-style paragraph voting."""
+    scores: dict = {}
+    good: dict = {}  # element -> characters of prose-like <p> text beneath it
+    for p in body.iter("p"):
+        text = _norm(_text(p))
+        if len(text) >= 80 and _link_density(p, len(text)) < 0.3:
+            ancestor = p.getparent()
+            while ancestor is not None:
+                good[ancestor] = good.get(ancestor, 0) + len(text)
+                ancestor = ancestor.getparent()
+    for el in body.iter(*_PARAGRAPH_TAGS):
+        tag = el.tag
+        if tag in ("p", "pre"):
+            text = _norm(_text(el))
+        else:
+            if _own_text_len(el) < 80:
+                continue
+            text = _norm(_text(el))
+        if len(text) < 25:
+            continue
+        vote = 1 + text.count(",") + text.count("，") + min(len(text) // 100, 3)
+        ancestor = el.getparent()
+        level = 0
+        while ancestor is not None and level < 5:
+            if ancestor not in scores:
+                scores[ancestor] = _TAG_WEIGHT.get(ancestor.tag, 0) + _class_weight(ancestor)
+            scores[ancestor] += vote if level == 0 else vote / (2 if level == 1 else level * 3)
+            ancestor = ancestor.getparent()
+            level += 1
+    if not scores:
+        return None, {}
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:8]
+    best, best_score = None, float("-inf")
+    final: dict = {}
+    for el, score in ranked:
+        text_len = len(_norm(_text(el)))
+        # inline links are normal in news prose: only density beyond 15% counts against a candidate
+        adjusted = score * max(0.0, 1 - max(0.0, _link_density(el, text_len) - 0.15) * 1.5)
+        final[el] = adjusted
+        if adjusted > best_score:
+            best, best_score = el, adjusted
+    # a parent that scores nearly as well as its child usually holds more of the article
+    parent = best.getparent()
+    while parent is not None and parent.tag not in ("body", "html") and parent in final \
+            and final[parent] >= best_score * 0.9 and not _is_article(best):
+        best, best_score = parent, final[parent]
+        parent = best.getparent()
+    # articles split into chunks/cards/columns: climb (through plain wrappers, up to eight levels at a
+    # time) to an ancestor that adds a good deal more prose than the winner holds; never out of the
+    # <article> (or itemprop=articleBody) that holds the winner: beyond it lie teasers of other stories
+    ancestor, steps = best.getparent(), 0
+    while ancestor is not None and ancestor.tag not in ("body", "html") and steps < 8 \
+            and not _is_article(best):
+        if good.get(ancestor, 0) >= good.get(best, 0) * 1.25 + 150:
+            best, steps = ancestor, 0
+        else:
+            steps += 1
+        ancestor = ancestor.getparent()
+    return best, scores
+
+
+def _siblings(best, scores: dict) -> list:
+    """The winner plus siblings that score or read like article text (readability's merge step)."""
+    parent = best.getparent()
+    if parent is None:
+        return [best]
+    best_score = scores.get(best, 0)
+    threshold = max(10.0, best_score * 0.2)
+    chosen = []
+    for sibling in parent:
+        if sibling is best:
+            chosen.append(sibling)
+            continue
+        if not isinstance(sibling.tag, str):
+            continue
+        if scores.get(sibling, float("-inf")) >= threshold:
+            chosen.append(sibling)
+            continue
+        if sibling.tag == "p":
+            text = _norm(_text(sibling))
+            density = _link_density(sibling, len(text))
+            if (len(text) > 80 and density < 0.25) or (0 < len(text) <= 80 and density == 0 and
+                                                         re.search(r"\.( |$)", text)):
+                chosen.append(sibling)
+    return chosen
+
+
+def _blocks(roots) -> list[tuple[str, float, str]]:
+    """(text, link density, tag) for each text block under ``roots`` in document order, iteratively."""
+    blocks: list[tuple[str, float, str]] = []
+    parts: list[str] = []
+    link_chars = 0
+    in_link = 0
+    block_tags: list[str] = []
+
+    def flush(tag: str) -> None:
+        nonlocal link_chars
+        text = _norm("".join(parts))
+        if text:
+            blocks.append((text, min(1.0, link_chars / len(text)), tag))
+        parts.clear()
+        link_chars = 0
+
+    for root in roots:
+        for event, el in etree.iterwalk(root, events=("start", "end")):
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if event == "start":
+                if tag in _BLOCK_TAGS:
+                    flush(block_tags[-1] if block_tags else tag)
+                    block_tags.append(tag)
+                elif tag == "a":
+                    in_link += 1
+                if el.text:
+                    parts.append(el.text)
+                    if in_link:
+                        link_chars += len(el.text.strip())
+            else:
+                if tag in _BLOCK_TAGS:
+                    flush(tag)
+                    block_tags.pop()
+                elif tag == "a":
+                    in_link -= 1
+                if el.tail and el is not root:
+                    parts.append(el.tail)
+                    if in_link:
+                        link_chars += len(el.tail.strip())
+        flush("div")
+    return blocks
+
+
+# Short blocks that pitch a newsletter, an app or a tip line (a sign-up box inside the story).
+_PITCH_RE = re.compile(
+    r"\b(?:newsletters?|inbox|sign(?:ing)? up|subscrib\w*|download (?:our|the) app|have a tip|"
+    r"news ?tips?|follow (?:us|him|her|them) on|terms of (?:use|service)|privacy policy|"
+    r"all rights reserved|copyright ©|©)\b",
+    re.IGNORECASE,
+)
+
+
+def _keep_block(text: str, density: float, tag: str) -> bool:
+    if _FURNITURE_BLOCK_RE.match(text):
+        return False
+    if len(text) < 220 and _PITCH_RE.search(text):
+        return False
+    if density > 0.5 and len(text) < 300:
+        return False
+    if tag == "li" and density > 0.3:
+        return False
+    return True
+
+
+def _repeats_headline(text: str, headline: str) -> bool:
+    """The headline again, maybe with a kicker or a site name ("BREAKING NEWS: ...")."""
+    if not headline:
+        return False
+    folded = text.casefold()
+    return folded == headline or (len(headline) >= 20 and headline in folded and len(folded) < len(headline) + 40)
+
+
+def extract_body(tree, title: str | None = None) -> str:
+    """Article body text of ``tree`` (modified in place), paragraphs separated by blank lines.
+
+    Blocks that repeat the headline are dropped wherever they sit (kicker above it, AMP duplicates).
+    """
+    body = tree.find("body")
+    if body is None:
+        body = tree
+    prune(body)
+    best, scores = best_container(body)
+    if best is None:
+        roots = [body]
+    else:
+        roots = _siblings(best, scores)
+    headline = _norm(title or "").casefold()
+    kept = [text for text, density, tag in _blocks(roots)
+            if _keep_block(text, density, tag) and not _repeats_headline(text, headline)]
+    return "\n\n".join(kept)
+
+
+__all__ = ["extract_body", "prune", "best_container"]

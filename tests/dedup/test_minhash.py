@@ -1,0 +1,42 @@
+from helpers import seed_text, story_paragraphs
+from newsflow.dedup.minhash import DedupStage, KnownDoc
+from newsflow.normalise import NormaliseStage
+from newsflow.quality.boilerplate import find_boilerplate
+from newsflow.record import Article
+from newsflow.settings import Settings
+
+
+def _doc(path: str, text: str) -> Article:
+    rec = Article(record_id=path, source_path=path, landing_name="l", kind="txt", size_bytes=len(text), sha256=path)
+    rec.decoded = text
+    NormaliseStage(Settings()).process(rec)
+    return rec
+
+
+def test_leaky_copy_is_near_duplicate_of_clean_original_whatever_the_order():
+    leaky = _doc("a_leaky.txt", seed_text("001"))  # sorts first, but carries furniture
+    clean = _doc("b_clean.txt", seed_text("000"))
+    assert find_boilerplate(leaky.normalized_text.split())
+    stage = DedupStage(Settings())
+    out = list(stage.run([leaky, clean]))
+    assert not out[1].rejected
+    (reason,) = out[0].rejects
+    assert reason.code == "near_duplicate" and "b_clean.txt" in reason.detail
+    assert stage.stats.as_dict()["reasons"] == {"near_duplicate": 1}
+
+
+def test_exact_and_distinct():
+    text = "\n\n".join(story_paragraphs(1))
+    a, b, c = _doc("a.txt", text), _doc("b.txt", text), _doc("c.txt", "\n\n".join(story_paragraphs(2)))
+    out = list(DedupStage(Settings()).run([a, b, c]))
+    assert [[x.code for x in r.rejects] for r in out] == [[], ["exact_duplicate"], []]
+
+
+def test_against_the_lake():
+    original = _doc("old.txt", seed_text("002"))
+    stage = DedupStage(Settings())
+    list(stage.run([original]))
+    known = KnownDoc(original.doc_id, original.content_sha256, original.minhash, "old.txt (date=2019-01-01)")
+    again = _doc("new.txt", seed_text("002"))
+    out = list(DedupStage(Settings(), [known]).run([again]))
+    assert out[0].rejects[0].code == "exact_duplicate" and "date=2019-01-01" in out[0].rejects[0].detail

@@ -1,0 +1,66 @@
+import codecs
+
+import pytest
+
+from newsflow.ingest.decode import DecodeError, decode_bytes, declared_charset
+
+TEXT = "Le président a dit: « Ça suffit ». Naïve café — “quoted” ‘text’ €5."
+
+
+def test_utf8_plain():
+    assert decode_bytes(TEXT.encode("utf-8"), html=False).text == TEXT
+
+
+@pytest.mark.parametrize("bom,encoding", [
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+])
+def test_bom_wins(bom, encoding):
+    decoded = decode_bytes(bom + TEXT.encode(encoding), html=False)
+    assert decoded.text == TEXT and decoded.how == "bom"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_detected(encoding):
+    decoded = decode_bytes(("<p>" + TEXT * 5 + "</p>").encode(encoding), html=True)
+    assert TEXT in decoded.text and decoded.encoding == encoding
+
+
+def test_declared_charset_is_used():
+    page = f'<html><head><meta charset="iso-8859-2"></head><body>Zażółć gęślą jaźń {TEXT[:10]}</body></html>'
+    data = page.encode("iso-8859-2")
+    assert declared_charset(data) == "iso8859-2"
+    assert "Zażółć gęślą jaźń" in decode_bytes(data, html=True).text
+
+
+def test_latin1_label_means_cp1252():
+    page = '<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1"><p>“Smart” quotes — €</p>'
+    decoded = decode_bytes(page.encode("cp1252"), html=True)
+    assert "“Smart” quotes — €" in decoded.text and decoded.encoding == "cp1252"
+
+
+def test_cp1252_mislabelled_utf8_is_detected_not_mojibake():
+    page = ('<meta charset="utf-8"><p>' + "Der Minister sagte, die Gespräche über Zölle würden fortgesetzt. " * 20
+            + "“Wir sind bereit,” sagte er.</p>")
+    decoded = decode_bytes(page.encode("cp1252"), html=True)
+    assert "Gespräche über Zölle" in decoded.text
+    assert "detected" in decoded.how and "declared utf-8" in decoded.how
+
+
+@pytest.mark.parametrize("data,code", [
+    (b"", "empty"), (b"   \n\t ", "empty"), (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3 binary", "not_text"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "not_text"), (b"\x1f\x8b\x08\x00gzip", "not_text"),
+    (b"text with \x00 nul bytes inside", "binary_content"),
+])
+def test_bad_bytes_have_reasons(data, code):
+    with pytest.raises(DecodeError) as info:
+        decode_bytes(data, html=True)
+    assert info.value.code == code
+
+
+def test_random_binary_is_rejected():
+    import random
+
+    data = random.Random(7).randbytes(20_000)
+    with pytest.raises(DecodeError) as info:
+        decode_bytes(data, html=True)
+    assert info.value.code == "binary_content"
