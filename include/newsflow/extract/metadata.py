@@ -91,9 +91,13 @@ def parse_datetime(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         try:
+            import warnings
+
             from dateutil import parser as date_parser
 
-            parsed = date_parser.parse(text, fuzzy=False)
+            with warnings.catch_warnings():  # "tzname EST identified but not understood": we assume UTC
+                warnings.simplefilter("ignore")
+                parsed = date_parser.parse(text, fuzzy=False)
         except (ValueError, OverflowError, TypeError):
             return None
     if parsed.year < 1900 or parsed.year > 2200:

@@ -1,0 +1,79 @@
+"""Records between tasks: one Parquet file per step in the run's staging folder.
+
+Tasks hand each other paths (small XCom), never the records themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newsflow.lake.schema import TS
+from newsflow.record import ARTICLE_FIELDS, Article, Reject
+
+_REJECT = pa.struct([("stage", pa.string()), ("code", pa.string()), ("detail", pa.string())])
+STAGING = pa.schema(
+    [
+        ("record_id", pa.string()), ("source_path", pa.string()), ("landing_name", pa.string()),
+        ("kind", pa.string()), ("size_bytes", pa.int64()), ("sha256", pa.string()),
+        ("file_sha256", pa.string()), ("raw", pa.large_binary()),
+        ("hint_url", pa.string()), ("hint_title", pa.string()), ("hint_published", pa.string()),
+        ("hint_format", pa.string()), ("decoded", pa.large_string()), ("encoding", pa.string()),
+        ("doc_id", pa.string()), ("url", pa.string()), ("canonical_url", pa.string()),
+        ("source", pa.string()), ("title", pa.string()), ("authors", pa.list_(pa.string())),
+        ("published_at", TS), ("published_raw", pa.string()), ("language", pa.string()),
+        ("text", pa.large_string()), ("normalized_text", pa.large_string()), ("word_count", pa.int32()),
+        ("content_sha256", pa.string()), ("boilerplate_phrases", pa.list_(pa.string())),
+        ("minhash", pa.list_(pa.uint64())), ("rejects", pa.list_(_REJECT)),
+    ]
+)
+assert tuple(STAGING.names) == ARTICLE_FIELDS, "staging schema must follow the Article record"
+_BATCH_ROWS = 256
+
+
+def _row(record: Article) -> dict:
+    row = asdict(record)
+    row["rejects"] = [asdict(r) for r in record.rejects]
+    return row
+
+
+def write_records(path: Path, records: Iterable[Article], drop: tuple[str, ...] = ()) -> int:
+    """Stream records to ``path`` (written to a temp name, then renamed). Returns the count.
+
+    ``drop`` empties columns later steps no longer need (raw bytes after decoding).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    count = 0
+    with pq.ParquetWriter(tmp, STAGING, compression="zstd") as writer:
+        batch: list[dict] = []
+        for record in records:
+            row = _row(record)
+            for name in drop:
+                row[name] = None
+            batch.append(row)
+            count += 1
+            if len(batch) >= _BATCH_ROWS:
+                writer.write_table(pa.Table.from_pylist(batch, schema=STAGING))
+                batch = []
+        if batch or count == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=STAGING))
+    os.replace(tmp, path)
+    return count
+
+
+def read_records(path: Path) -> Iterator[Article]:
+    """Stream records back, one row group at a time."""
+    parquet = pq.ParquetFile(path)
+    for index in range(parquet.num_row_groups):
+        for row in parquet.read_row_group(index).to_pylist():
+            row["rejects"] = [Reject(**r) for r in row["rejects"] or []]
+            row["authors"] = row["authors"] or []
+            row["boilerplate_phrases"] = row["boilerplate_phrases"] or []
+            row["minhash"] = row["minhash"] or []
+            yield Article(**row)

@@ -1,0 +1,49 @@
+"""What the lake already holds, read from its per-date ledgers: which landing
+files were processed (so a later run skips them) and which articles were
+published (so dedup compares against them). A date's own ledger is ignored
+when that date reruns: the rerun replaces it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newsflow.dedup.minhash import KnownDoc
+from newsflow.lake.layout import Lake
+
+LEDGER = pa.schema(
+    [
+        ("source_file", pa.string()), ("file_sha256", pa.string()), ("source_path", pa.string()),
+        ("outcome", pa.string()), ("doc_id", pa.string()), ("content_sha256", pa.string()),
+        ("minhash", pa.list_(pa.uint64())),
+    ]
+)
+
+
+def _other_ledgers(lake: Lake, day: date) -> list[tuple[str, Path]]:
+    folder = lake.ledger_dir
+    if not folder.is_dir():
+        return []
+    own = lake.ledger(day).name
+    return sorted((p.stem, p) for p in folder.glob("date=*.parquet") if p.name != own)
+
+
+def processed_elsewhere(lake: Lake, day: date) -> set[tuple[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    for _, path in _other_ledgers(lake, day):
+        table = pq.read_table(path, columns=["source_file", "file_sha256"])
+        seen.update(zip(table.column("source_file").to_pylist(), table.column("file_sha256").to_pylist()))
+    return seen
+
+
+def published_elsewhere(lake: Lake, day: date) -> list[KnownDoc]:
+    docs: list[KnownDoc] = []
+    for label, path in _other_ledgers(lake, day):
+        table = pq.read_table(path, columns=["outcome", "doc_id", "content_sha256", "minhash", "source_path"])
+        for row in table.to_pylist():
+            if row["outcome"] == "published" and row["minhash"]:
+                docs.append(KnownDoc(row["doc_id"], row["content_sha256"], row["minhash"], f"{row['source_path']} ({label})"))
+    return docs
