@@ -1,8 +1,10 @@
 """``newsflow.extract.extract(html, url=None)``: body text and metadata of one page.
 
 The stable interface other code (and outside checks) call. Parse once with
-lxml; read metadata from the untouched tree; then extract the body (currently
-trafilatura's main-content algorithm, see README "Which library does what").
+lxml (libxml2); read metadata from the untouched tree (``metadata``); then
+extract the body from the same tree (``body``: prune furniture, score
+containers, collect blocks). No trafilatura on the hot path: see
+docs/extraction.md for the numbers and what did not help.
 """
 
 from __future__ import annotations
