@@ -3,15 +3,17 @@
 
 Turns raw news pages in a **landing** folder into an analyst-ready Parquet **lake**.
 
-`ingest` (read + decode, gate_raw) → `normalise` (HTML → clean text + metadata, token rule,
-dedup, gate_normalised) → `write` (stage Parquet, gate_output, publish atomically).
+`plan` splits the landing folder into batches of `batch_size` files; for each batch, mapped over the
+workers: `ingest` (read + decode) → `gate_raw` → `normalise` (HTML → clean text + metadata, token rule,
+MinHash) → `gate_normalised`; then once per run: `dedup` (exact + near duplicates across batches and
+against the lake) → `write` (stage Parquet, gate_output, publish atomically).
 
 Every gate is a Great Expectations suite. Rows that fail a row-level expectation go to
 `quarantine/` with the stage and every reason; a batch-level failure (schema, reconciliation,
 quarantine ratio above `max_quarantine_ratio`) fails the gate task and publishes nothing.
 GX results and Data Docs for each run: `<lake>/_quality/date=<day>/<run>/`.
 
-Params: `landing` and `lake` (paths), `max_quarantine_ratio`. The partition date is the run's
+Params: `landing` and `lake` (paths), `batch_size`, `max_quarantine_ratio`. The partition date is the run's
 logical date (or its run-after time for runs triggered without one), in UTC.
 """
 
@@ -40,11 +42,11 @@ def _run_context():
     params = context["params"]
     moment = context.get("logical_date") or context["dag_run"].run_after
     day = pendulum.instance(moment).in_timezone("UTC").date()
-    overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio")}
+    overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size")}
     return RunContext.create(params["landing"], params["lake"], day, context["run_id"], overrides)
 
 
-def _step(name: str) -> dict:
+def _step(name: str, *args):
     """Run one pipeline step; a broken batch fails at once (retrying cannot fix data)."""
     from airflow.sdk.exceptions import AirflowFailException
 
@@ -52,9 +54,8 @@ def _step(name: str) -> dict:
     from newsflow.gates import GateFailed
 
     ctx = _run_context()
-    ctx.quality.mkdir(parents=True, exist_ok=True)
     try:
-        return getattr(pipeline, name)(ctx)
+        return getattr(pipeline, name)(ctx, *args)
     except GateFailed as exc:
         raise AirflowFailException(f"{exc.gate}: " + " | ".join(exc.failures)) from exc
     except FileNotFoundError as exc:
@@ -73,38 +74,40 @@ def _step(name: str) -> dict:
     params={
         "landing": Param(DEFAULT_LANDING, type="string", description="Landing folder to ingest"),
         "lake": Param(DEFAULT_LAKE, type="string", description="Lake root to publish into"),
+        "batch_size": Param(500, type="integer", minimum=1,
+                            description="Landing files per mapped batch (batches spread over workers)"),
         "max_quarantine_ratio": Param(0.8, type="number", minimum=0, maximum=1,
                                       description="Fail the run when a larger share is quarantined"),
     },
 )
 def news_ingest():
-    @task_group(group_id="ingest")
-    def ingest_group():
-        @task
-        def ingest() -> dict:
-            return _step("ingest")
+    @task
+    def plan() -> list[int]:
+        return _step("plan")
 
+    @task_group(group_id="batch")
+    def process_batch(batch: int):
         @task
-        def gate_raw() -> dict:
-            return _step("gate_raw")
-
-        ingest() >> gate_raw()
-
-    @task_group(group_id="normalise")
-    def normalise_group():
-        @task
-        def normalise() -> dict:
-            return _step("normalise")
+        def ingest(batch: int) -> dict:
+            return _step("ingest", batch)
 
         @task
-        def dedup() -> dict:
-            return _step("dedup")
+        def gate_raw(batch: int) -> dict:
+            return _step("gate_raw", batch)
 
         @task
-        def gate_normalised() -> dict:
-            return _step("gate_normalised")
+        def normalise(batch: int) -> dict:
+            return _step("normalise", batch)
 
-        normalise() >> dedup() >> gate_normalised()
+        @task
+        def gate_normalised(batch: int) -> dict:
+            return _step("gate_normalised", batch)
+
+        ingest(batch) >> gate_raw(batch) >> normalise(batch) >> gate_normalised(batch)
+
+    @task
+    def dedup() -> dict:
+        return _step("dedup")
 
     @task_group(group_id="write")
     def write_group():
@@ -123,13 +126,12 @@ def news_ingest():
                 "lake": summary["lake"], "date": summary["date"],
                 "articles": summary["articles"], "quarantined": summary["quarantined"],
             }
-            summary.pop("steps", None)
-            summary.pop("quarantined_files", None)
-            return summary
+            return {k: summary[k] for k in ("run_id", "date", "lake", "ingested", "articles", "quarantined",
+                                            "quarantine_reasons", "partitions", "manifest", "quality_dir")}
 
         stage_output() >> gate_output() >> publish()
 
-    ingest_group() >> normalise_group() >> write_group()
+    process_batch.expand(batch=plan()) >> dedup() >> write_group()
 
 
 news_ingest()

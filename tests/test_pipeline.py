@@ -35,13 +35,13 @@ def test_seeds_publish_000_and_002_and_quarantine_001(landing, tmp_path):
     assert {a["source"] for a in articles} == {"landing"} and {a["language"] for a in articles} == {"en"}
     (bad,) = _table(lake, "quarantine").to_pylist()
     assert bad["source_path"].startswith("001_")
-    assert bad["reason_codes"] == ["dedup.near_duplicate", "gate_normalised.boilerplate_phrase"]
-    assert "000_c8bedf2c6be52e1e.txt" in bad["reasons"][0]
-    assert "please verify youre robot" in bad["reasons"][1] and "rappeportmarch" in bad["reasons"][1]
+    assert bad["reason_codes"] == ["gate_normalised.boilerplate_phrase", "dedup.near_duplicate"]
+    assert "please verify youre robot" in bad["reasons"][0] and "rappeportmarch" in bad["reasons"][0]
+    assert "000_c8bedf2c6be52e1e.txt" in bad["reasons"][1]
     manifest = json.loads((lake / "_state" / "published" / f"date={DAY}.json").read_text())
     assert manifest["articles"] == 2 and manifest["files"]["articles"] == [f"articles/date={DAY}/part-00000.parquet"]
     quality = lake / "_quality" / f"date={DAY}" / "manual__1"
-    for gate in ("gate_raw", "gate_normalised", "gate_output"):
+    for gate in ("gate_raw.b00000", "gate_normalised.b00000", "gate_output"):
         assert json.loads((quality / f"{gate}.gx.json").read_text())
         assert (quality / "data_docs" / gate / "index.html").exists()
     assert not (lake / "_staging").exists(), "staging is cleaned after publish"
@@ -112,17 +112,23 @@ def test_quarantine_ratio_above_threshold_fails_and_publishes_nothing(landing, t
     lake = tmp_path / "lake"
     with pytest.raises(GateFailed) as info:
         _run(landing, lake, max_quarantine_ratio=0.2)
-    assert info.value.gate == "gate_normalised" and "quarantine_ratio" in info.value.failures[0]
+    assert info.value.gate == "gate_normalised.b00000" and "quarantine_ratio" in info.value.failures[0]
     assert not (lake / "articles").exists() and not (lake / "_state" / "published").exists()
-    report = json.loads(next((lake / "_quality").rglob("gate_normalised.report.json")).read_text())
+    report = json.loads(next((lake / "_quality").rglob("gate_normalised.b00000.report.json")).read_text())
     assert report["success"] is False
 
 
+def _staged(landing, tmp_path, **overrides):
+    ctx = RunContext.create(str(landing), str(tmp_path / "lake"), DAY, "manual__1", overrides or None)
+    for batch in pipeline.plan(ctx):
+        pipeline.run_batch(ctx, batch)
+    pipeline.dedup(ctx)
+    pipeline.stage_output(ctx)
+    return ctx
+
+
 def test_output_gate_catches_a_lost_row(landing, tmp_path):
-    ctx = RunContext.create(str(landing), str(tmp_path / "lake"), DAY, "manual__1")
-    for step in (pipeline.ingest, pipeline.gate_raw, pipeline.normalise, pipeline.dedup, pipeline.gate_normalised,
-                 pipeline.stage_output):
-        step(ctx)
+    ctx = _staged(landing, tmp_path)
     staged = ctx.staging / "out" / "articles" / f"date={DAY}" / "part-00000.parquet"
     pq.write_table(pq.read_table(staged).slice(0, 1), staged)  # a bug loses one article
     with pytest.raises(GateFailed) as info:
@@ -132,10 +138,7 @@ def test_output_gate_catches_a_lost_row(landing, tmp_path):
 
 
 def test_output_gate_catches_a_schema_break(landing, tmp_path):
-    ctx = RunContext.create(str(landing), str(tmp_path / "lake"), DAY, "manual__1")
-    for step in (pipeline.ingest, pipeline.gate_raw, pipeline.normalise, pipeline.dedup, pipeline.gate_normalised,
-                 pipeline.stage_output):
-        step(ctx)
+    ctx = _staged(landing, tmp_path)
     staged = ctx.staging / "out" / "articles" / f"date={DAY}" / "part-00000.parquet"
     pq.write_table(pq.read_table(staged).drop_columns(["title"]), staged)
     with pytest.raises(GateFailed) as info:
@@ -146,3 +149,25 @@ def test_output_gate_catches_a_schema_break(landing, tmp_path):
 def test_missing_landing_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         _run(tmp_path / "nope", tmp_path / "lake")
+
+
+def test_batches_give_the_same_output_as_one_batch(landing, tmp_path):
+    (landing / "copy_of_000.txt").write_text(seed_text("000"))
+    for index in range(4):
+        (landing / f"story_{index}.html").write_text(article_html(f"Story {index}", story_paragraphs(index, 8)))
+    one = _run(landing, tmp_path / "one", batch_size=100)
+    many = _run(landing, tmp_path / "many", batch_size=2)
+    assert (one["batches"], many["batches"]) == (1, 4)
+    for dataset in ("articles", "quarantine"):
+        a, b = _table(tmp_path / "one", dataset), _table(tmp_path / "many", dataset)
+        assert _data_columns(a).to_pylist() == _data_columns(b).to_pylist()
+    rows = {r["source_path"]: r["reason_codes"] for r in _table(tmp_path / "many", "quarantine").to_pylist()}
+    assert rows["copy_of_000.txt"] == ["dedup.exact_duplicate"], "duplicates are found across batches"
+    assert rows["001_82e51796e478ffe1.txt"] == ["gate_normalised.boilerplate_phrase", "dedup.near_duplicate"]
+
+
+def test_empty_landing_publishes_empty_partitions(tmp_path):
+    (tmp_path / "landing").mkdir()
+    summary = _run(tmp_path / "landing", tmp_path / "lake")
+    assert (summary["ingested"], summary["articles"], summary["batches"]) == (0, 0, 1)
+    assert _table(tmp_path / "lake", "articles").num_rows == 0

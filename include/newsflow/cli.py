@@ -54,8 +54,9 @@ def _failure_report(quality_dir: Path) -> list[str]:
     lines = []
     for report in sorted(quality_dir.glob("*.report.json")):
         data = json.loads(report.read_text())
+        where = data.get("gate") if data.get("batch") is None else f"{data.get('gate')} (batch {data['batch']})"
         for failure in data.get("batch_failures") or []:
-            lines.append(f"{data.get('gate')}: {failure}")
+            lines.append(f"{where}: {failure}")
     return lines
 
 

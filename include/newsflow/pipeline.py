@@ -1,8 +1,11 @@
 """The pipeline's steps as plain functions, one per DAG task.
 
-Each step reads the previous step's staging file, runs its stage(s), writes
-its own staging file and a small stats JSON, and returns a small dict (what
-XCom carries). Airflow only wires them; tests and benchmarks call them directly.
+``plan`` splits the landing folder into batches; ``ingest``, ``gate_raw``,
+``normalise`` and ``gate_normalised`` run once per batch (mapped tasks, spread
+over workers); ``dedup``, ``stage_output``, ``gate_output`` and ``publish`` run
+once per run. Each step reads the previous step's staging file, writes its own
+plus a small stats JSON, and returns a small dict (what XCom carries). Airflow
+only wires them; tests and benchmarks call them directly (``run_all``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from newsflow.settings import Settings, load_settings
 
 LOGGER = logging.getLogger(__name__)
 
-STEPS = ("ingest", "gate_raw", "normalise", "dedup", "gate_normalised", "stage_output", "gate_output", "publish")
+BATCH_STEPS = ("ingest", "gate_raw", "normalise", "gate_normalised")
+RUN_STEPS = ("plan", "dedup", "stage_output", "gate_output", "publish")
+# What the run-level steps read of each record: everything but the bulky text columns.
+_LIGHT = ("file_sha256", "doc_id", "content_sha256", "boilerplate_phrases", "minhash", "rejects")
 
 
 @dataclass
@@ -61,17 +67,34 @@ class RunContext:
         """'Now' for date checks: the end of the run's day, never the wall clock (reruns reproduce)."""
         return datetime.combine(self.day, time.max, tzinfo=timezone.utc)
 
-    def file(self, step: str) -> Path:
-        return self.staging / f"{step}.parquet"
+    def batch_dir(self, batch: int) -> Path:
+        return self.staging / f"batch-{batch:05d}"
 
-    def save_stats(self, step: str, stats: dict) -> dict:
-        self.staging.mkdir(parents=True, exist_ok=True)
-        (self.staging / f"{step}.stats.json").write_text(json.dumps(stats, indent=1, sort_keys=True, default=str))
+    def file(self, step: str, batch: int) -> Path:
+        return self.batch_dir(batch) / f"{step}.parquet"
+
+    def _stats_path(self, step: str, batch: int | None) -> Path:
+        folder = self.staging if batch is None else self.batch_dir(batch)
+        return folder / f"{step}.stats.json"
+
+    def save_stats(self, step: str, stats: dict, batch: int | None = None) -> dict:
+        path = self._stats_path(step, batch)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stats, indent=1, sort_keys=True, default=str))
         return stats
 
-    def load_stats(self, step: str) -> dict:
-        path = self.staging / f"{step}.stats.json"
+    def load_stats(self, step: str, batch: int | None = None) -> dict:
+        path = self._stats_path(step, batch)
         return json.loads(path.read_text()) if path.exists() else {}
+
+    def batches(self) -> list[int]:
+        return list(range(len(self.load_plan()["batches"])))
+
+    def load_plan(self) -> dict:
+        path = self.staging / "plan.json"
+        if not path.exists():
+            raise RuntimeError(f"run {self.run_id} has no plan: run the plan step first")
+        return json.loads(path.read_text())
 
 
 def _languages(settings: Settings) -> list[str]:
@@ -80,28 +103,48 @@ def _languages(settings: Settings) -> list[str]:
     return sorted(settings.allowed_languages or known_languages())
 
 
-# -- ingest -------------------------------------------------------------------------------------------------
+def _gate_name(gate: str, batch: int | None) -> str:
+    return gate if batch is None else f"{gate}.b{batch:05d}"
 
-def ingest(ctx: RunContext) -> dict:
-    from newsflow.ingest.landing import read_landing
-    from newsflow.lake.state import processed_elsewhere
-    from newsflow.normalise import DecodeStage
+
+# -- plan ---------------------------------------------------------------------------------------------------
+
+def plan(ctx: RunContext) -> list[int]:
+    """Split the landing folder into batches of ``batch_size`` files; always at least one (maybe empty)."""
+    from newsflow.ingest.landing import discover
 
     if not ctx.landing.is_dir():
         raise FileNotFoundError(f"landing folder {ctx.landing} does not exist")
     if ctx.staging.exists():
-        shutil.rmtree(ctx.staging)  # a retry starts this run's staging afresh
+        shutil.rmtree(ctx.staging)  # a rerun or retry starts this run's staging afresh
+    ctx.staging.mkdir(parents=True)
+    ctx.quality.mkdir(parents=True, exist_ok=True)
+    files = [f.to_json(ctx.landing) for f in discover(ctx.landing)]
+    size = max(1, ctx.settings.batch_size)
+    batches = [files[i:i + size] for i in range(0, len(files), size)] or [[]]
+    (ctx.staging / "plan.json").write_text(json.dumps({"batch_size": size, "files": len(files), "batches": batches}))
+    ctx.save_stats("plan", {"step": "plan", "files": len(files), "batches": len(batches), "batch_size": size})
+    return list(range(len(batches)))
+
+
+# -- per batch ----------------------------------------------------------------------------------------------
+
+def ingest(ctx: RunContext, batch: int = 0) -> dict:
+    from newsflow.ingest.landing import LandingFile, read_landing
+    from newsflow.lake.state import processed_elsewhere
+    from newsflow.normalise import DecodeStage
+
+    keys = ctx.load_plan()["batches"][batch]
+    files = [LandingFile.from_json(ctx.landing, key) for key in keys]
     skipped: list[str] = []
     decode = DecodeStage()
-    records = read_landing(ctx.landing, ctx.landing.name, ctx.settings, processed_elsewhere(ctx.lake, ctx.day), skipped)
-    count = write_records(ctx.file("ingest"), decode.run(records), drop=("raw",))
-    stats = decode.stats.as_dict()
-    return ctx.save_stats("ingest", {"step": "ingest", "path": str(ctx.file("ingest")), "records": count,
+    records = read_landing(ctx.landing, ctx.landing.name, ctx.settings, processed_elsewhere(ctx.lake, ctx.day),
+                           skipped, files=files)
+    count = write_records(ctx.file("ingest", batch), decode.run(records), drop=("raw",))
+    return ctx.save_stats("ingest", {"step": "ingest", "batch": batch, "files": len(files), "records": count,
                                      "skipped_already_processed": len(skipped), "skipped": skipped[:100],
-                                     "stage": stats})
+                                     "stage": decode.stats.as_dict()}, batch)
 
-
-# -- gates --------------------------------------------------------------------------------------------------
 
 def _row_detail(record: Article, code: str, detail: str) -> str:
     """The gate's generic detail, made specific where the record knows more."""
@@ -118,91 +161,161 @@ def _row_detail(record: Article, code: str, detail: str) -> str:
     return detail
 
 
-def _apply_gate(ctx: RunContext, gate: str, records: list[Article], report) -> dict:
-    for record in records:
-        for code, detail in report.row_reasons.get(record.record_id, ()):
-            record.reject(gate, code, _row_detail(record, code, detail))
-    total = len(records)
-    rejected = sum(1 for r in records if r.rejected)
-    # Re-delivered copies are not a sign of a broken batch: only other reasons count towards the ratio.
-    broken = sum(1 for r in records if r.rejected and any(x.stage != "dedup" for x in r.rejects))
+def _broken(records: list[Article]) -> int:
+    """Records quarantined for anything but duplication: re-delivered copies are not a broken batch."""
+    return sum(1 for r in records if r.rejected and any(x.stage != "dedup" for x in r.rejects))
+
+
+def _ratio_failure(ctx: RunContext, broken: int, total: int) -> list[str]:
     ratio = broken / total if total else 0.0
-    failures = list(report.batch_failures)
     if ratio > ctx.settings.max_quarantine_ratio:
-        failures.append(f"quarantine_ratio: {broken}/{total} = {ratio:.2f} > max_quarantine_ratio "
-                        f"{ctx.settings.max_quarantine_ratio}")
-    result = report.as_dict() | {"records": total, "quarantined_so_far": rejected, "quarantine_ratio": round(ratio, 4),
-                                 "success": not failures, "batch_failures": failures}
-    (ctx.quality / f"{gate}.report.json").write_text(json.dumps(result, indent=1, sort_keys=True, default=str))
-    ctx.save_stats(gate, result)
+        return [f"quarantine_ratio: {broken}/{total} = {ratio:.2f} > max_quarantine_ratio "
+                f"{ctx.settings.max_quarantine_ratio}"]
+    return []
+
+
+def _finish_gate(ctx: RunContext, gate: str, report, extra: dict, failures: list[str], batch: int | None) -> dict:
+    name = _gate_name(gate, batch)
+    result = report.as_dict() | extra | {"gate": gate, "batch": batch, "success": not failures,
+                                         "batch_failures": failures}
+    (ctx.quality / f"{name}.report.json").write_text(json.dumps(result, indent=1, sort_keys=True, default=str))
+    ctx.save_stats(gate, result, batch)
     if failures:
-        raise GateFailed(gate, failures)
+        raise GateFailed(name, failures)
     return result
 
 
-def gate_raw(ctx: RunContext) -> dict:
+def _apply_row_gate(ctx: RunContext, gate: str, records: list[Article], report, batch: int) -> dict:
+    for record in records:
+        for code, detail in report.row_reasons.get(record.record_id, ()):
+            record.reject(gate, code, _row_detail(record, code, detail))
+    broken = _broken(records)
+    failures = list(report.batch_failures) + _ratio_failure(ctx, broken, len(records))
+    extra = {"records": len(records), "quarantined_so_far": sum(1 for r in records if r.rejected),
+             "quarantine_ratio": round(broken / len(records), 4) if records else 0.0}
+    return _finish_gate(ctx, gate, report, extra, failures, batch)
+
+
+def gate_raw(ctx: RunContext, batch: int = 0) -> dict:
     from newsflow.gates.gx_runner import run_gate
     from newsflow.gates.suites import RAW, raw_checks, raw_frame
 
-    records = list(read_records(ctx.file("ingest")))
-    report = run_gate(RAW, raw_frame(records), raw_checks(ctx.settings), ctx.quality)
-    result = _apply_gate(ctx, RAW, records, report)
-    write_records(ctx.file(RAW), records)
-    return result | {"path": str(ctx.file(RAW))}
+    records = list(read_records(ctx.file("ingest", batch)))
+    report = run_gate(_gate_name(RAW, batch), raw_frame(records), raw_checks(ctx.settings), ctx.quality)
+    result = _apply_row_gate(ctx, RAW, records, report, batch)
+    write_records(ctx.file(RAW, batch), records)
+    return result
 
 
-def gate_normalised(ctx: RunContext) -> dict:
+def normalise(ctx: RunContext, batch: int = 0) -> dict:
+    from newsflow.dedup.minhash import SignStage
+    from newsflow.normalise import NormaliseStage
+    from newsflow.stages.base import run_stages
+
+    stages = [NormaliseStage(ctx.settings), SignStage(ctx.settings)]
+    records = run_stages(read_records(ctx.file("gate_raw", batch)), stages)
+    count = write_records(ctx.file("normalise", batch), records)
+    return ctx.save_stats("normalise", {"step": "normalise", "batch": batch, "records": count,
+                                        "stage": stages[0].stats.as_dict(), "sign": stages[1].stats.as_dict()}, batch)
+
+
+def gate_normalised(ctx: RunContext, batch: int = 0) -> dict:
     from newsflow.gates.gx_runner import run_gate
     from newsflow.gates.suites import NORMALISED, normalised_checks, normalised_frame
 
-    records = list(read_records(ctx.file("dedup")))
+    records = list(read_records(ctx.file("normalise", batch)))
     # Only records that reached normalisation with text are checked; the rest already carry their reasons.
     checked = [r for r in records if r.text is not None]
     checks = normalised_checks(ctx.settings, ctx.reference_time, _languages(ctx.settings))
-    report = run_gate(NORMALISED, normalised_frame(checked), checks, ctx.quality)
-    result = _apply_gate(ctx, NORMALISED, records, report)
-    write_records(ctx.file(NORMALISED), records)
-    return result | {"path": str(ctx.file(NORMALISED))}
+    report = run_gate(_gate_name(NORMALISED, batch), normalised_frame(checked), checks, ctx.quality)
+    result = _apply_row_gate(ctx, NORMALISED, records, report, batch)
+    write_records(ctx.file(NORMALISED, batch), records)
+    return result
 
 
-# -- normalise and dedup ------------------------------------------------------------------------------------
+def run_batch(ctx: RunContext, batch: int) -> None:
+    for step in (ingest, gate_raw, normalise, gate_normalised):
+        step(ctx, batch)
 
-def normalise(ctx: RunContext) -> dict:
-    from newsflow.normalise import NormaliseStage
 
-    stage = NormaliseStage(ctx.settings)
-    count = write_records(ctx.file("normalise"), stage.run(read_records(ctx.file("gate_raw"))))
-    return ctx.save_stats("normalise", {"step": "normalise", "path": str(ctx.file("normalise")), "records": count,
-                                        "stage": stage.stats.as_dict()})
-
+# -- once per run -------------------------------------------------------------------------------------------
 
 def dedup(ctx: RunContext) -> dict:
+    """Exact and near duplicates across every batch and against the lake; writes verdicts, not records."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     from newsflow.dedup.minhash import DedupStage
     from newsflow.lake.state import published_elsewhere
 
+    light = [r for b in ctx.batches() for r in read_records(ctx.file("gate_normalised", b), columns=_LIGHT)]
     stage = DedupStage(ctx.settings, published_elsewhere(ctx.lake, ctx.day))
-    count = write_records(ctx.file("dedup"), stage.run(read_records(ctx.file("normalise"))))
-    return ctx.save_stats("dedup", {"step": "dedup", "path": str(ctx.file("dedup")), "records": count,
-                                    "stage": stage.stats.as_dict()})
+    verdicts = []
+    newly_rejected = 0
+    for record in stage.run(light):
+        mine = [x for x in record.rejects if x.stage == stage.name]
+        if mine and len(mine) == len(record.rejects):
+            newly_rejected += 1
+        verdicts += [{"record_id": record.record_id, "code": x.code, "detail": x.detail} for x in mine]
+    table = pa.Table.from_pylist(verdicts, schema=pa.schema([("record_id", pa.string()), ("code", pa.string()),
+                                                             ("detail", pa.string())]))
+    pq.write_table(table, ctx.staging / "dedup.parquet")
+    return ctx.save_stats("dedup", {"step": "dedup", "records": len(light), "verdicts": len(verdicts),
+                                    "newly_quarantined": newly_rejected, "stage": stage.stats.as_dict()})
 
 
-# -- output -------------------------------------------------------------------------------------------------
+def _dedup_verdicts(ctx: RunContext) -> dict[str, list[tuple[str, str]]]:
+    import pyarrow.parquet as pq
+
+    verdicts: dict[str, list[tuple[str, str]]] = {}
+    for row in pq.read_table(ctx.staging / "dedup.parquet").to_pylist():
+        verdicts.setdefault(row["record_id"], []).append((row["code"], row["detail"]))
+    return verdicts
+
 
 def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> dict:
-    from newsflow.lake.output import PART_NAME, build_tables, write_table
+    """Stream every batch into one articles file, one quarantine file and the date's ledger."""
+    import pyarrow.parquet as pq
 
-    records = list(read_records(ctx.file("gate_normalised")))
+    from newsflow.lake.output import PART_NAME, build_tables, parquet_options
+    from newsflow.lake.schema import ARTICLES, QUARANTINE
+    from newsflow.lake.state import LEDGER
+
+    verdicts = _dedup_verdicts(ctx)
     ingested_at = ingested_at or datetime.now(timezone.utc)
-    articles, quarantine, ledger = build_tables(records, ctx.run_id, ingested_at)
     out = ctx.staging / "out"
     if out.exists():
         shutil.rmtree(out)
     part = f"date={ctx.day.isoformat()}"
-    write_table(articles, out / "articles" / part / PART_NAME)
-    write_table(quarantine, out / "quarantine" / part / PART_NAME)
-    write_table(ledger, out / "ledger.parquet")
-    return ctx.save_stats("stage_output", {"step": "stage_output", "path": str(out),
-                                           "articles": articles.num_rows, "quarantine": quarantine.num_rows})
+    paths = {"articles": out / "articles" / part / PART_NAME, "quarantine": out / "quarantine" / part / PART_NAME,
+             "ledger": out / "ledger.parquet"}
+    for path in paths.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    counts = {"articles": 0, "quarantine": 0}
+    options = parquet_options()
+    with pq.ParquetWriter(paths["articles"], ARTICLES, **options) as articles_out, \
+            pq.ParquetWriter(paths["quarantine"], QUARANTINE, **options) as quarantine_out, \
+            pq.ParquetWriter(paths["ledger"], LEDGER, **options) as ledger_out:
+        for batch in ctx.batches():
+            records = list(read_records(ctx.file("gate_normalised", batch)))
+            for record in records:
+                for code, detail in verdicts.get(record.record_id, ()):
+                    record.reject("dedup", code, detail)
+            articles, quarantine, ledger = build_tables(records, ctx.run_id, ingested_at)
+            articles_out.write_table(articles)
+            quarantine_out.write_table(quarantine)
+            ledger_out.write_table(ledger)
+            counts["articles"] += articles.num_rows
+            counts["quarantine"] += quarantine.num_rows
+    return ctx.save_stats("stage_output", {"step": "stage_output", "path": str(out), **counts})
+
+
+def _expected_counts(ctx: RunContext) -> tuple[int, int, int]:
+    """(ingested, expected articles, expected quarantine) from what each step counted, not what was written."""
+    ingested = sum(ctx.load_stats("ingest", b).get("records", 0) for b in ctx.batches())
+    quarantined = sum(ctx.load_stats("gate_normalised", b).get("quarantined_so_far", 0) for b in ctx.batches())
+    quarantined += ctx.load_stats("dedup").get("newly_quarantined", 0)
+    return ingested, ingested - quarantined, quarantined
 
 
 def gate_output(ctx: RunContext) -> dict:
@@ -215,41 +328,40 @@ def gate_output(ctx: RunContext) -> dict:
 
     out = ctx.staging / "out"
     part = f"date={ctx.day.isoformat()}"
-    tables = {name: pq.read_table(out / name / part / PART_NAME) for name in SCHEMAS}
+    files = {name: out / name / part / PART_NAME for name in SCHEMAS}
     failures = []
-    for name, table in tables.items():
-        if not table.schema.equals(SCHEMAS[name], check_metadata=False):
+    for name, path in files.items():
+        if not pq.read_schema(path).equals(SCHEMAS[name], check_metadata=False):
             failures.append(f"schema_mismatch: {name} does not match the published contract")
-    # Reconcile against what ingest counted, not what the last step wrote: nothing may vanish in between.
-    ingested = ctx.load_stats("ingest").get("records", 0)
-    validated = ctx.load_stats("gate_normalised")
-    expected_quarantine = validated.get("quarantined_so_far", 0)
-    expected_articles = ingested - expected_quarantine
-    if tables["articles"].num_rows != expected_articles:
-        failures.append(f"row_count_reconciliation: {tables['articles'].num_rows} articles staged, "
-                        f"{expected_articles} expected ({ingested} ingested - {expected_quarantine} quarantined)")
-    frame = output_frame(tables["articles"], tables["quarantine"])
+    articles = pq.read_table(files["articles"], columns=[c for c in ("doc_id", "source_path", "word_count", "language",
+                                                                      "content_sha256") if c in pq.read_schema(files["articles"]).names])
+    quarantine = pq.read_table(files["quarantine"], columns=["source_path", "reason_codes"])
+    ingested, expected_articles, expected_quarantine = _expected_counts(ctx)
+    if articles.num_rows != expected_articles:
+        failures.append(f"row_count_reconciliation: {articles.num_rows} articles staged, {expected_articles} "
+                        f"expected ({ingested} ingested - {expected_quarantine} quarantined)")
+    if quarantine.num_rows != expected_quarantine:
+        failures.append(f"row_count_reconciliation: {quarantine.num_rows} quarantine rows staged, "
+                        f"{expected_quarantine} expected")
+    broken = sum(1 for codes in quarantine.column("reason_codes").to_pylist()
+                 if any(not c.startswith("dedup.") for c in codes))
+    failures += _ratio_failure(ctx, broken, ingested)
+    if failures and any(f.startswith("schema_mismatch") for f in failures):
+        from newsflow.gates.gx_runner import GateReport
+
+        return _finish_gate(ctx, OUTPUT, GateReport(OUTPUT, 0), {}, failures, None)
+    frame = output_frame(articles, quarantine)
     report = run_gate(OUTPUT, frame, output_checks(expected_articles, expected_quarantine, _languages(ctx.settings)),
                       ctx.quality, id_column="row_key")
-    report.batch_failures = failures + report.batch_failures
-    return _apply_gate_output(ctx, report)
-
-
-def _apply_gate_output(ctx: RunContext, report) -> dict:
-    result = report.as_dict() | {"success": not report.batch_failures}
-    (ctx.quality / "gate_output.report.json").write_text(json.dumps(result, indent=1, sort_keys=True, default=str))
-    ctx.save_stats("gate_output", result)
-    if report.batch_failures:
-        raise GateFailed("gate_output", report.batch_failures)
-    return result
+    extra = {"records": ingested, "articles": articles.num_rows, "quarantined": quarantine.num_rows}
+    return _finish_gate(ctx, OUTPUT, report, extra, failures + report.batch_failures, None)
 
 
 def publish(ctx: RunContext) -> dict:
     from newsflow.lake.output import publish as publish_partitions
 
-    for step in STEPS[1:-1]:
-        if not (ctx.staging / f"{step}.stats.json").exists():
-            raise RuntimeError(f"cannot publish: step {step} has not completed for run {ctx.run_id}")
+    if not ctx.load_stats("gate_output").get("success"):
+        raise RuntimeError(f"cannot publish: gate_output has not passed for run {ctx.run_id}")
     summary = run_summary(ctx)
     manifest = publish_partitions(ctx.lake, ctx.day, ctx.staging / "out", ctx.run_id,
                                   {"articles": summary["articles"], "quarantined": summary["quarantined"]})
@@ -257,6 +369,9 @@ def publish(ctx: RunContext) -> dict:
     summary["manifest"] = str(ctx.lake.manifest(ctx.day))
     summary["status"] = "published"
     (ctx.quality / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True, default=str))
+    from newsflow.report import write_run_report
+
+    write_run_report(ctx.quality, summary)  # report.html + report.json beside summary.json
     shutil.rmtree(ctx.staging, ignore_errors=True)
     try:
         ctx.staging.parent.rmdir()  # only when no other run is staging
@@ -270,7 +385,8 @@ def run_summary(ctx: RunContext) -> dict:
 
     from newsflow.lake.output import PART_NAME
 
-    stats = {step: ctx.load_stats(step) for step in STEPS[:-1]}
+    batches = ctx.batches()
+    per_batch = {f"{b:05d}": {step: ctx.load_stats(step, b) for step in BATCH_STEPS} for b in batches}
     part = f"date={ctx.day.isoformat()}"
     quarantine = pq.read_table(ctx.staging / "out" / "quarantine" / part / PART_NAME,
                                columns=["source_path", "reason_codes", "reasons"]).to_pylist()
@@ -278,25 +394,30 @@ def run_summary(ctx: RunContext) -> dict:
     for row in quarantine:
         for code in row["reason_codes"]:
             reasons[code] = reasons.get(code, 0) + 1
+    output = ctx.load_stats("stage_output")
     return {
         "run_id": ctx.run_id,
         "date": ctx.day.isoformat(),
         "landing": str(ctx.landing),
         "lake": str(ctx.lake_root),
-        "ingested": stats["ingest"].get("records", 0),
-        "skipped_already_processed": stats["ingest"].get("skipped_already_processed", 0),
-        "articles": stats["stage_output"].get("articles", 0),
-        "quarantined": stats["stage_output"].get("quarantine", 0),
+        "batches": len(batches),
+        "ingested": sum(s["ingest"].get("records", 0) for s in per_batch.values()),
+        "skipped_already_processed": sum(s["ingest"].get("skipped_already_processed", 0) for s in per_batch.values()),
+        "articles": output.get("articles", 0),
+        "quarantined": output.get("quarantine", 0),
         "quarantine_reasons": dict(sorted(reasons.items())),
-        "quarantined_files": [{"source_path": r["source_path"], "reasons": r["reasons"]} for r in quarantine],
+        "quarantined_files": [{"source_path": r["source_path"], "reasons": r["reasons"]} for r in quarantine[:1000]],
         "quality_dir": str(ctx.quality),
-        "steps": stats,
+        "steps": {"plan": ctx.load_stats("plan"), "batches": per_batch, "dedup": ctx.load_stats("dedup"),
+                  "stage_output": output, "gate_output": ctx.load_stats("gate_output")},
     }
 
 
 def run_all(ctx: RunContext) -> dict:
     """Every step in order, in this process: what the DAG does, minus Airflow (tests, benchmarks)."""
-    ctx.quality.mkdir(parents=True, exist_ok=True)
-    for step in (ingest, gate_raw, normalise, dedup, gate_normalised, stage_output, gate_output):
-        step(ctx)
+    for batch in plan(ctx):
+        run_batch(ctx, batch)
+    dedup(ctx)
+    stage_output(ctx)
+    gate_output(ctx)
     return publish(ctx)

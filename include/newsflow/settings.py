@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, fields, replace
 
 @dataclass(frozen=True)
 class Settings:
+    # work split: landing files per mapped batch (each batch is one set of mapped tasks)
+    batch_size: int = 500
     # ingest: per-file limits; bigger or slower inputs are quarantined, never truncated
     max_file_bytes: int = 20 * 1024 * 1024
     min_file_bytes: int = 1

@@ -49,14 +49,16 @@ def test_policies(dagbag):
 def test_news_ingest_shape(dagbag):
     dag = dagbag.dags["news_ingest"]
     assert dag.catchup is False and dag.max_active_runs == 1
-    assert set(dag.params) >= {"landing", "lake", "max_quarantine_ratio"}
+    assert set(dag.params) >= {"landing", "lake", "batch_size", "max_quarantine_ratio"}
     expected = [
-        "ingest.ingest", "ingest.gate_raw", "normalise.normalise", "normalise.dedup", "normalise.gate_normalised",
+        "plan", "batch.ingest", "batch.gate_raw", "batch.normalise", "batch.gate_normalised", "dedup",
         "write.stage_output", "write.gate_output", "write.publish",
     ]
     assert sorted(dag.task_ids) == sorted(expected)
     for upstream, downstream in zip(expected, expected[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids
+    for task_id in expected[1:5]:
+        assert dag.get_task(task_id).get_closest_mapped_task_group() is not None, f"{task_id} is not mapped"
     outlets = dag.get_task("write.publish").outlets
     assert [a.name for a in outlets] == ["newsflow_articles"]
     assert type(dag.timetable).__name__ == "CronTriggerTimetable" and dag.timetable.expression == "0 0 * * *"

@@ -62,8 +62,8 @@ def test_broken_batch_fails_the_gate_and_publishes_nothing(airflow_home, landing
                        "--max-quarantine-ratio", "0.2")
     assert run.returncode == 1
     assert "nothing was published" in run.stderr
-    assert "normalise.gate_normalised=failed" in run.stderr
-    assert "gate failure: gate_normalised: quarantine_ratio" in run.stderr
+    assert "batch.gate_normalised=failed" in run.stderr
+    assert "gate failure: gate_normalised (batch 0): quarantine_ratio" in run.stderr
     assert not (lake / "articles").exists() and not (lake / "_state" / "published").exists()
 
 

@@ -1,8 +1,12 @@
 """Exact (content hash) and near-duplicate (MinHash over word shingles) removal,
-within the batch and against what the lake already published.
+within the run and against what the lake already published.
 
-Clean records are offered first, so when a leaky copy and a clean copy of the
-same story meet, the clean one is kept and the copy names it in its reason.
+Signatures are computed per batch (``SignStage``, in parallel on the workers);
+the comparison (``DedupStage``) runs once over the whole run. Clean records are
+offered first, so when a leaky copy and a clean copy of the same story meet, the
+clean one is kept and the copy names it in its reason. Records already rejected
+for other reasons are compared (so every reason is recorded) but never kept as
+the reference copy.
 """
 
 from __future__ import annotations
@@ -45,6 +49,22 @@ def minhash_of(tokens: list[str], settings: Settings):
     return mh
 
 
+class SignStage(Stage):
+    """MinHash signature of each record's normalised tokens."""
+
+    name = "dedup"
+    sees_rejected = True
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def process(self, record: Article) -> None:
+        if record.normalized_text is not None:
+            signature = minhash_of(record.normalized_text.split(), self.settings)
+            record.minhash = [int(v) for v in signature.hashvalues]
+
+
 class DedupStage(Stage):
     name = "dedup"
 
@@ -75,8 +95,8 @@ class DedupStage(Stage):
     def run(self, records: Iterable[Article]) -> Iterator[Article]:
         batch = list(records)
         order = sorted(
-            (r for r in batch if not r.rejected and r.text),
-            key=lambda r: (bool(r.boilerplate_phrases), r.source_path),
+            (r for r in batch if r.content_sha256 is not None),
+            key=lambda r: (r.rejected, bool(r.boilerplate_phrases), r.source_path),
         )
         for record in order:
             self._check(record)
@@ -92,9 +112,11 @@ class DedupStage(Stage):
             yield record
 
     def _check(self, record: Article) -> None:
-        tokens = (record.normalized_text or "").split()
-        mh = minhash_of(tokens, self.settings)
-        record.minhash = [int(v) for v in mh.hashvalues]
+        if record.minhash:
+            mh = self._from_values(record.minhash)
+        else:
+            mh = minhash_of((record.normalized_text or "").split(), self.settings)
+            record.minhash = [int(v) for v in mh.hashvalues]
         where = record.source_path
         first = self.by_hash.get(record.content_sha256 or "")
         if first is not None:
@@ -109,4 +131,6 @@ class DedupStage(Stage):
         if best >= self.settings.near_duplicate_threshold:
             record.reject(self.name, "near_duplicate", f"{best:.2f} similar (MinHash Jaccard) to {best_where}")
             return
+        if record.rejected:
+            return  # compared, never the copy others are measured against
         self._remember(record.doc_id or record.record_id, record.content_sha256 or "", mh, where)

@@ -32,6 +32,9 @@ _BLOCK_TAGS = frozenset({
     "dd", "dt", "blockquote", "pre", "table", "tr", "td", "th", "tbody", "thead", "tfoot", "caption",
     "address", "center", "hr", "br", "body", "html",
 })
+_META_ITEMPROPS = frozenset({"datepublished", "datemodified", "datecreated", "author", "publisher",
+                             "creator", "dateline"})
+_TABLE_ROW_TAGS = frozenset({"tr", "tbody", "thead", "tfoot"})
 _PARAGRAPH_TAGS = ("p", "pre", "td", "blockquote", "div", "section", "li", "h2", "h3", "h4")
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
@@ -128,13 +131,18 @@ def prune(root) -> None:
         if el.get("aria-hidden") == "true" and tag not in ("p", "div", "section"):
             doomed.append(el)
             continue
+        if (el.get("itemprop") or "").lower() in _META_ITEMPROPS:  # schema.org dates and bylines
+            suspects.append(el)
+            continue
+        if tag in _TABLE_ROW_TAGS:  # row classes describe the data ("player-2020-580"), not the page
+            continue
         words = _attr_words(el)
         if len(words) > 1 and _FURNITURE_RE.search(words) \
                 and not _CONTENT_RE.search(words) and not _is_protected(el):
             suspects.append(el)
     for el in doomed:
         _remove_keep_tail(el)
-    doomed = []
+    doomed = _link_cards(root)
     if suspects:
         # A class name can lie ("has-sidebar" wrappers, "paywall" article bodies): never drop an
         # element holding most of the page's paragraph text.
@@ -145,10 +153,38 @@ def prune(root) -> None:
             p_share = sum(p_len.get(p, 0) for p in el.iter("p")) / total_p
             if p_share >= 0.4:
                 continue
+            if _holds_embedded_post(el):
+                continue
             if len(_norm(_text(el))) / total_text < 0.4:
                 doomed.append(el)
     for el in doomed:
         _remove_keep_tail(el)
+
+
+# Embedded posts (the platforms' own embed markup: a blockquote carrying the post's text) are quoted in
+# the story, even when the site wraps them in a "social-embed" box or a <figure>.
+_EMBED_CLASS_RE = re.compile(r"(?:^|\s)(?:twitter-tweet|twitter-video|instagram-media|tiktok-embed|"
+                             r"reddit-card|imgur-embed|bluesky-embed|mastodon-embed|fb-post|fb-xfbml)")
+
+
+def _holds_embedded_post(el) -> bool:
+    return any(_EMBED_CLASS_RE.search(bq.get("class") or "") for bq in el.iter("blockquote"))
+
+
+def _link_cards(root) -> list:
+    """Inline link lists inside a paragraph (hover cards: a <span> of three or more links, nearly all
+    of its text linked): the innermost such spans, to be removed."""
+    cards = []
+    for p in root.iter("p"):
+        for span in p.iter("span"):
+            links = [a for a in span.iter("a")]
+            if len(links) < 3:
+                continue
+            text_len = len(_norm(_text(span)))
+            if text_len >= 80 and sum(len(_norm(_text(a))) for a in links) >= 0.8 * text_len:
+                cards.append(span)
+    card_set = set(cards)
+    return [span for span in cards if not any(d in card_set for d in span.iter("span") if d is not span)]
 
 
 def _remove_keep_tail(el) -> None:
@@ -202,15 +238,23 @@ def _link_density(el, text_len: int) -> float:
     return min(1.0, links / text_len)
 
 
-def _own_text_len(el) -> int:
-    """Length of text directly inside ``el`` (not in block children): tells a div used as a paragraph."""
-    total = len((el.text or "").strip())
+def _own_text(el) -> tuple[str, bool]:
+    """Text directly inside ``el`` (not in block children) and whether it has block children: tells a
+    div used as a paragraph, or a container whose loose text is itself article prose."""
+    parts = [el.text or ""]
+    has_blocks = False
     for child in el:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag not in _BLOCK_TAGS:
-            total += len(_norm(_text(child)))
-        total += len((child.tail or "").strip())
-    return total
+            parts.append(_text(child))
+        elif tag != "br":
+            has_blocks = True
+        parts.append(child.tail or "")
+    return _norm(" ".join(parts)), has_blocks
+
+
+def _own_text_len(el) -> int:
+    return len(_own_text(el)[0])
 
 
 def best_container(body):
@@ -226,16 +270,22 @@ def best_container(body):
                 ancestor = ancestor.getparent()
     for el in body.iter(*_PARAGRAPH_TAGS):
         tag = el.tag
+        ancestor = el.getparent()
         if tag in ("p", "pre"):
             text = _norm(_text(el))
         else:
-            if _own_text_len(el) < 80:
+            own, has_blocks = _own_text(el)
+            if len(own) < 80:
                 continue
-            text = _norm(_text(el))
+            if has_blocks:
+                # loose prose beside block children (readability wraps it in a <p>): it votes for the
+                # element that holds it
+                text, ancestor = own, el
+            else:
+                text = _norm(_text(el))
         if len(text) < 25:
             continue
         vote = 1 + text.count(",") + text.count("，") + min(len(text) // 100, 3)
-        ancestor = el.getparent()
         level = 0
         while ancestor is not None and level < 5:
             if ancestor not in scores:
@@ -271,6 +321,8 @@ def best_container(body):
             best, steps = ancestor, 0
         else:
             steps += 1
+        if _is_article(ancestor):
+            break
         ancestor = ancestor.getparent()
     return best, scores
 
@@ -299,6 +351,25 @@ def _siblings(best, scores: dict) -> list:
                                                          re.search(r"\.( |$)", text)):
                 chosen.append(sibling)
     return chosen
+
+
+def _drop_nested_articles(roots) -> None:
+    """Inside an article, two or more nested <article>s are teasers or comments (HTML's meaning of
+    nested articles: related content), not the story: drop them, unless the story would go with them."""
+    doomed, total, dropped = [], 0, 0
+    for root in roots:
+        total += len(_norm(_text(root)))
+        if root.tag != "article" and next(root.iterancestors("article"), None) is None:
+            continue
+        inner = [el for el in root.iter("article") if el is not root]
+        inner_set = set(inner)
+        nested = [el for el in inner if next(el.iterancestors("article")) not in inner_set]  # outermost
+        if len(nested) >= 2:
+            doomed.extend(nested)
+            dropped += sum(len(_norm(_text(el))) for el in nested)
+    if doomed and total - dropped >= max(200, total * 0.2):
+        for el in doomed:
+            _remove_keep_tail(el)
 
 
 def _blocks(roots) -> list[tuple[str, float, str]]:
@@ -353,11 +424,19 @@ _PITCH_RE = re.compile(
 )
 
 
+_BARE_URL_RE = re.compile(r"(?:https?://|www\.)\S+$", re.IGNORECASE)
+_SENTENCE_RE = re.compile(r"\w[.!?][\"'”’)]?(?:\s|$)")
+
+
 def _keep_block(text: str, density: float, tag: str) -> bool:
     if _FURNITURE_BLOCK_RE.match(text):
         return False
     if len(text) < 220 and _PITCH_RE.search(text):
         return False
+    if _BARE_URL_RE.match(text):
+        return True  # a link written out in the text (sources, shop links): the author typed it
+    if density < 0.7 and len(text) * (1 - density) >= 60 and _SENTENCE_RE.search(text):
+        return True  # a linked lede followed by a sentence of its own ("<a>Headline</a>. What it says.")
     if density > 0.5 and len(text) < 300:
         return False
     if tag == "li" and density > 0.3:
@@ -387,6 +466,7 @@ def extract_body(tree, title: str | None = None) -> str:
         roots = [body]
     else:
         roots = _siblings(best, scores)
+        _drop_nested_articles(roots)
     headline = _norm(title or "").casefold()
     kept = [text for text, density, tag in _blocks(roots)
             if _keep_block(text, density, tag) and not _repeats_headline(text, headline)]

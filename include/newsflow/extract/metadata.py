@@ -146,13 +146,23 @@ def _ld_authors(obj: dict) -> list[str]:
     return names
 
 
+_ENTITY_RE = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,6}|[a-zA-Z]{2,8});")
+
+
+def _clean_title(text: str) -> str:
+    """Whitespace folded; HTML entities that a CMS escaped twice ("&#163;71.6m" in og:title) decoded."""
+    if "&" in text and _ENTITY_RE.search(text):
+        text = html.unescape(text)
+    return " ".join(text.split())
+
+
 def title_from(tree, meta: dict[str, str], ld: list[dict]) -> str | None:
     for obj in ld:
         if _types(obj) & _ARTICLE_TYPES and isinstance(obj.get("headline"), str) and obj["headline"].strip():
-            return " ".join(obj["headline"].split())
+            return _clean_title(obj["headline"])
     for key in _TITLE_META:
         if meta.get(key):
-            return " ".join(meta[key].split())
+            return _clean_title(meta[key])
     titles = tree.xpath("//title/text()")
     if titles and titles[0].strip():
         return _SITE_SUFFIX_RE.sub("", " ".join(titles[0].split())) or None

@@ -25,8 +25,17 @@ _JSONL_TEXT_FIELDS = ("url", "title", "html", "text", "published", "published_at
 
 @dataclass(frozen=True)
 class LandingFile:
-    rel_path: str
+    rel_path: str  # for people and the lake: undecodable name bytes shown as \xNN
     path: Path
+
+    def to_json(self, root: Path) -> str:
+        """A lossless, JSON-safe key for the file (name bytes in hex)."""
+        return os.fsencode(os.path.relpath(self.path, root)).hex()
+
+    @classmethod
+    def from_json(cls, root: Path, key: str) -> "LandingFile":
+        rel = os.fsdecode(bytes.fromhex(key))
+        return cls(safe_rel_path(rel), root / rel)
 
 
 def safe_rel_path(rel: str) -> str:
@@ -91,11 +100,12 @@ def read_landing(
     settings: Settings,
     skip: set[tuple[str, str]] | None = None,
     skipped: list[str] | None = None,
+    files: list[LandingFile] | None = None,
 ) -> Iterator[Article]:
-    """Records for every landing file, except (path, sha256) pairs already processed."""
+    """Records for the landing files (all, or ``files``), except (path, sha256) pairs already processed."""
     root = root.resolve()
     skip = skip or set()
-    for item in discover(root):
+    for item in discover(root) if files is None else files:
         rel = item.rel_path
         kind, gz = kind_of(rel)
         base = dict(record_id=record_id(rel), source_path=rel, landing_name=landing_name, kind=kind or "unknown")

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from newsflow.ingest.landing import source_file
 from newsflow.lake.layout import DATASETS, Lake
@@ -66,11 +65,9 @@ def build_tables(records: list[Article], run_id: str, ingested_at: datetime) -> 
     )
 
 
-def write_table(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # No pandas metadata and fixed options: same rows, same bytes.
-    pq.write_table(table, path, compression="zstd", store_schema=True, write_statistics=True,
-                   use_dictionary=True, row_group_size=10_000)
+def parquet_options() -> dict:
+    """Fixed writer options (no pandas metadata, zstd): the same rows give the same bytes."""
+    return {"compression": "zstd", "write_statistics": True, "use_dictionary": True}
 
 
 def _fsync_dir(path: Path) -> None:

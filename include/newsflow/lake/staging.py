@@ -67,13 +67,18 @@ def write_records(path: Path, records: Iterable[Article], drop: tuple[str, ...] 
     return count
 
 
-def read_records(path: Path) -> Iterator[Article]:
-    """Stream records back, one row group at a time."""
+_REQUIRED = ("record_id", "source_path", "landing_name", "kind", "size_bytes", "sha256")
+
+
+def read_records(path: Path, columns: tuple[str, ...] | None = None) -> Iterator[Article]:
+    """Stream records back, one row group at a time (only ``columns`` when given: light reads)."""
     parquet = pq.ParquetFile(path)
+    wanted = None if columns is None else sorted(set(columns) | set(_REQUIRED), key=STAGING.names.index)
     for index in range(parquet.num_row_groups):
-        for row in parquet.read_row_group(index).to_pylist():
-            row["rejects"] = [Reject(**r) for r in row["rejects"] or []]
-            row["authors"] = row["authors"] or []
-            row["boilerplate_phrases"] = row["boilerplate_phrases"] or []
-            row["minhash"] = row["minhash"] or []
+        for row in parquet.read_row_group(index, columns=wanted).to_pylist():
+            if "rejects" in row:
+                row["rejects"] = [Reject(**r) for r in row["rejects"] or []]
+            for name in ("authors", "boilerplate_phrases", "minhash", "rejects"):
+                if name in row and row[name] is None:
+                    row[name] = []
             yield Article(**row)

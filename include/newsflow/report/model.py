@@ -1,0 +1,364 @@
+"""The per-run quality report, built only from what the run left in the lake.
+
+Inputs, all optional except the quality folder itself:
+
+- ``summary.json`` (written by ``publish``: counts, reasons, partitions),
+- every gate's ``<gate>[.bNNNNN].report.json`` (expectations with pass/fail and unexpected counts),
+- the run's published Parquet partitions (word counts, publication days, first rejecting stage),
+- for a run that did not publish, its staging files (the rejects known so far),
+- the lake's publish markers (articles per partition date).
+
+The model is plain JSON (``report.json``); ``render.render_html`` draws the same story.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from newsflow.lake.layout import run_key
+
+LOGGER = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+GATES = ("gate_raw", "gate_normalised", "gate_output")
+# Where a record can first be rejected, in pipeline order (stage names used in quarantine.stage).
+STAGE_ORDER = ("ingest", "gate_raw", "normalise", "gate_normalised", "dedup", "gate_output")
+STAGE_LABELS = {
+    "ingest": "ingest (read + decode)",
+    "gate_raw": "gate_raw",
+    "normalise": "normalise (extract + tokens)",
+    "gate_normalised": "gate_normalised",
+    "dedup": "dedup (exact + near)",
+    "gate_output": "gate_output",
+}
+EXAMPLES_PER_REASON = 3
+HISTOGRAM_BINS = 12
+LAKE_DAYS = 30
+
+
+def find_quality_dir(lake: Path, run_id: str) -> Path | None:
+    """The run's ``_quality/date=D/<run_key>`` folder, whatever its date; None when the run left none."""
+    key = run_key(run_id)
+    found = sorted((Path(lake) / "_quality").glob(f"date=*/{key}"))
+    return found[-1] if found else None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        LOGGER.warning("cannot read %s: %s", path, exc)
+        return None
+
+
+def _lake_of(quality_dir: Path) -> Path:
+    return quality_dir.parent.parent.parent  # <lake>/_quality/date=D/<run>
+
+
+def _day_of(quality_dir: Path) -> str:
+    return quality_dir.parent.name.removeprefix("date=")
+
+
+# -- gates ----------------------------------------------------------------------------------------------------
+
+def _gate_of(path: Path, data: dict) -> str:
+    return data.get("gate") or path.name.split(".")[0]
+
+
+def load_gates(quality_dir: Path, only: str | None = None) -> list[dict]:
+    """One entry per gate, batches merged: expectations summed, failures listed, Data Docs per batch.
+
+    ``only`` keeps one report file (``gate_raw.b00003``): a mapped task's own batch.
+    """
+    merged: dict[str, dict] = {}
+    for path in sorted(Path(quality_dir).glob(f"{only or '*'}.report.json")):
+        data = _read_json(path)
+        if not isinstance(data, dict):
+            continue
+        gate = _gate_of(path, data)
+        batch_name = path.name.removesuffix(".report.json")
+        entry = merged.setdefault(gate, {"gate": gate, "success": True, "records": 0, "rows_failed": 0,
+                                         "quarantined_so_far": 0, "batch_failures": [], "expectations": [],
+                                         "batches": 0, "data_docs": [], "quarantine_ratio": None})
+        entry["batches"] += 1
+        entry["success"] = entry["success"] and bool(data.get("success", not data.get("batch_failures")))
+        entry["records"] += int(data.get("records") or data.get("rows") or 0)
+        entry["rows_failed"] += int(data.get("rows_failed") or 0)
+        entry["quarantined_so_far"] += int(data.get("quarantined_so_far") or 0)
+        prefix = f"{batch_name}: " if batch_name != gate else ""
+        entry["batch_failures"] += [prefix + str(f) for f in data.get("batch_failures") or []]
+        if data.get("quarantine_ratio") is not None:
+            entry["quarantine_ratio"] = max(entry["quarantine_ratio"] or 0.0, float(data["quarantine_ratio"]))
+        docs = quality_dir / "data_docs" / batch_name / "index.html"
+        if docs.exists():
+            entry["data_docs"].append({"name": batch_name, "path": docs.relative_to(quality_dir).as_posix()})
+        by_key = {(e["code"], e["expectation"], e.get("column")): e for e in entry["expectations"]}
+        for item in data.get("expectations") or []:
+            key = (item.get("code"), item.get("expectation"), item.get("column"))
+            if key not in by_key:
+                by_key[key] = {"code": key[0], "expectation": key[1], "column": key[2],
+                               "level": item.get("level", "row"), "success": True, "unexpected_count": None,
+                               "observed_value": None}
+                entry["expectations"].append(by_key[key])
+            e = by_key[key]
+            e["success"] = e["success"] and bool(item.get("success"))
+            if item.get("unexpected_count") is not None:
+                e["unexpected_count"] = (e["unexpected_count"] or 0) + int(item["unexpected_count"])
+            if item.get("observed_value") is not None:
+                e["observed_value"] = item["observed_value"]
+    order = {g: i for i, g in enumerate(GATES)}
+    gates = sorted(merged.values(), key=lambda g: (order.get(g["gate"], len(order)), g["gate"]))
+    for gate in gates:
+        gate["failed_expectations"] = [e for e in gate["expectations"] if not e["success"]]
+    return gates
+
+
+def gate_headline(gate: dict) -> str:
+    """One line a person reads first: which expectations failed, on how many rows, and what failed the gate."""
+    if gate["success"] and not gate["failed_expectations"]:
+        return f"{gate['gate']}: passed, {len(gate['expectations'])} expectations on {gate['records']} rows"
+    parts = []
+    for e in gate["failed_expectations"]:
+        rows = f"{e['unexpected_count']} rows" if e["unexpected_count"] is not None else f"observed {e['observed_value']!r}"
+        column = f" on {e['column']}" if e.get("column") else ""
+        action = "quarantined" if e["level"] == "row" else "FAILED the gate"
+        parts.append(f"{e['code']} ({e['expectation']}{column}): {rows}, {action}")
+    verdict = "FAILED" if not gate["success"] else "passed with quarantined rows"
+    text = f"{gate['gate']}: {verdict}"
+    if parts:
+        text += "; " + "; ".join(parts)
+    extra = [f for f in gate["batch_failures"] if not any(f.split(": ", 1)[-1].startswith(e["code"])
+                                                          for e in gate["failed_expectations"])]
+    if extra:
+        text += "; " + "; ".join(extra)
+    return text
+
+
+# -- records: the published partitions, or the staging files of a run that stopped -----------------------------
+
+def _read_parquet(path: Path, columns: list[str]) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    try:
+        names = set(pq.read_schema(path).names)
+        return pq.read_table(path, columns=[c for c in columns if c in names]).to_pylist()
+    except Exception as exc:  # a half-written or foreign file must not break the page
+        LOGGER.warning("cannot read %s: %s", path, exc)
+        return []
+
+
+def _quarantine_rows(summary: dict | None, lake: Path, run_id: str | None) -> list[dict] | None:
+    """Rows of this run's quarantine partition: (source_path, stage, reasons, reason_codes)."""
+    files = ((summary or {}).get("partitions") or {}).get("quarantine") or []
+    rows: list[dict] = []
+    for name in files:
+        path = Path(name) if Path(name).is_absolute() else lake / name
+        if path.exists():
+            rows += [r for r in _read_parquet(path, ["source_path", "stage", "reasons", "reason_codes", "run_id"])
+                     if run_id is None or r.get("run_id") in (None, run_id)]
+    return rows if files else None
+
+
+def _staged_rejects(lake: Path, key: str) -> list[dict]:
+    """For a run that did not publish: every rejected record in its latest staging file of each batch."""
+    staging = lake / "_staging" / key
+    if not staging.is_dir():
+        return []
+    rows: list[dict] = []
+    folders = sorted(p for p in staging.iterdir() if p.is_dir() and p.name.startswith("batch-")) or [staging]
+    for folder in folders:
+        for step in ("gate_normalised", "normalise", "gate_raw", "ingest"):
+            path = folder / f"{step}.parquet"
+            if path.exists():
+                for row in _read_parquet(path, ["source_path", "rejects"]):
+                    rejects = row.get("rejects") or []
+                    if rejects:
+                        rows.append({
+                            "source_path": row["source_path"], "stage": rejects[0]["stage"],
+                            "reasons": [f"{r['stage']}.{r['code']}: {r['detail']}" if r.get("detail")
+                                        else f"{r['stage']}.{r['code']}" for r in rejects],
+                            "reason_codes": [f"{r['stage']}.{r['code']}" for r in rejects],
+                        })
+                break
+    return rows
+
+
+def _gate_rejects(gates: list[dict]) -> list[dict]:
+    """Rows a failed gate would have quarantined: the gate failed before writing them, so only counts are known."""
+    rows = []
+    for gate in gates:
+        if gate["success"]:
+            continue
+        for e in gate["failed_expectations"]:
+            if e["level"] == "row" and e["unexpected_count"]:
+                code = f"{gate['gate']}.{e['code']}"
+                rows += [{"source_path": None, "stage": gate["gate"], "reasons": [code], "reason_codes": [code]}
+                         for _ in range(int(e["unexpected_count"]))]
+    return rows
+
+
+def _reasons(rows: list[dict]) -> list[dict]:
+    counts: Counter = Counter()
+    examples: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        for code, reason in zip(row.get("reason_codes") or [], row.get("reasons") or []):
+            counts[code] += 1
+            if len(examples[code]) < EXAMPLES_PER_REASON and row.get("source_path"):
+                detail = reason.split(": ", 1)[1] if ": " in reason else ""
+                examples[code].append({"source_path": row.get("source_path"), "detail": detail})
+    return [{"code": code, "count": n, "examples": examples[code]}
+            for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _steps(ingested: int, rows: list[dict], articles: int | None) -> list[dict]:
+    """Records into and out of every step, each record counted where it was first rejected."""
+    first = Counter(row.get("stage") for row in rows)
+    stages = list(STAGE_ORDER) + sorted(s for s in first if s not in STAGE_ORDER)
+    steps, live = [], ingested
+    for stage in stages:
+        out = live - first.get(stage, 0)
+        steps.append({"step": stage, "label": STAGE_LABELS.get(stage, stage), "in": live, "out": out,
+                      "quarantined": first.get(stage, 0)})
+        live = out
+    if articles is not None:
+        steps.append({"step": "publish", "label": "publish (articles written)", "in": live, "out": articles,
+                      "quarantined": 0})
+    return steps
+
+
+def _article_stats(summary: dict | None, lake: Path, run_id: str | None) -> tuple[list[int], Counter]:
+    files = ((summary or {}).get("partitions") or {}).get("articles") or []
+    word_counts: list[int] = []
+    days: Counter = Counter()
+    for name in files:
+        path = Path(name) if Path(name).is_absolute() else lake / name
+        if not path.exists():
+            continue
+        for row in _read_parquet(path, ["word_count", "published_at", "run_id"]):
+            if run_id is not None and row.get("run_id") not in (None, run_id):
+                continue
+            if row.get("word_count") is not None:
+                word_counts.append(int(row["word_count"]))
+            moment = row.get("published_at")
+            days[moment.date().isoformat() if moment else "undated"] += 1
+    return word_counts, days
+
+
+def _nice(step: float) -> int:
+    """The smallest 1, 2 or 5 times a power of ten that is >= step."""
+    magnitude = 1
+    while True:
+        for m in (1, 2, 5):
+            if m * magnitude >= step:
+                return m * magnitude
+        magnitude *= 10
+
+
+def histogram(values: list[int], bins: int = HISTOGRAM_BINS) -> list[dict]:
+    """At most ``bins`` equal bins with round edges (width 1, 2 or 5 x 10^k) over the values: [{lo, hi, count}]."""
+    if not values:
+        return []
+    lo, hi = min(values), max(values)
+    width = _nice((hi - lo + 1) / bins)
+    start = lo // width * width
+    counts = [0] * ((hi - start) // width + 1)
+    for v in values:
+        counts[(v - start) // width] += 1
+    return [{"lo": start + i * width, "hi": start + (i + 1) * width - 1, "count": c} for i, c in enumerate(counts)]
+
+
+def _lake_partitions(lake: Path, limit: int = LAKE_DAYS) -> list[dict]:
+    """Articles per published partition date, from the publish markers (the last ``limit`` dates)."""
+    out = []
+    for path in sorted((lake / "_state" / "published").glob("date=*.json"))[-limit:]:
+        data = _read_json(path) or {}
+        out.append({"date": data.get("date") or path.stem.removeprefix("date="),
+                    "articles": int(data.get("articles") or 0), "quarantined": int(data.get("quarantined") or 0),
+                    "run_id": data.get("run_id")})
+    return out
+
+
+# -- the model ------------------------------------------------------------------------------------------------
+
+def build_report(quality_dir: Path, summary: dict | None = None, *, run_id: str | None = None) -> dict:
+    """The run's report model (JSON-ready) from its quality folder and the lake around it."""
+    quality_dir = Path(quality_dir)
+    lake = _lake_of(quality_dir)
+    if summary is None and (quality_dir / "summary.json").exists():
+        summary = _read_json(quality_dir / "summary.json")
+    summary = summary or None
+    run_id = run_id or (summary or {}).get("run_id")
+    gates = load_gates(quality_dir)
+    manifest_path = lake / "_state" / "published" / f"date={_day_of(quality_dir)}.json"
+    manifest = _read_json(manifest_path) if manifest_path.exists() else None
+
+    if summary and summary.get("status") == "published":
+        current = bool(manifest and (run_id is None or manifest.get("run_id") == run_id))
+        status = "published" if current else "superseded"
+        rows = _quarantine_rows(summary, lake, run_id) if current else None
+        if rows is None:  # superseded: the partition now holds another run's rows; fall back to the summary
+            rows = [{"source_path": f.get("source_path"), "reasons": f.get("reasons") or [],
+                     "reason_codes": [r.split(": ", 1)[0] for r in f.get("reasons") or []],
+                     "stage": (f.get("reasons") or ["?."])[0].split(".", 1)[0]}
+                    for f in summary.get("quarantined_files") or []]
+        ingested = int(summary.get("ingested") or 0)
+        articles = int(summary.get("articles") or 0)
+        word_counts, days = _article_stats(summary, lake, run_id) if current else ([], Counter())
+    else:
+        failed = [g["gate"] for g in gates if not g["success"]]
+        status = "failed" if failed else "incomplete"
+        rows = _staged_rejects(lake, quality_dir.name) + _gate_rejects(gates)
+        ingested = max([g["records"] for g in gates if g["gate"] == "gate_raw"] or [0])
+        articles = None
+        word_counts, days = [], Counter()
+
+    reasons = _reasons(rows)
+    steps = _steps(ingested, rows, articles)
+    if status in ("failed", "incomplete"):  # nothing ran after the last gate that reported
+        reached = [s["step"] for s in steps if s["step"] in {g["gate"] for g in gates}]
+        if reached:
+            steps = steps[: [s["step"] for s in steps].index(reached[-1]) + 1]
+    failed_gates = [g["gate"] for g in gates if not g["success"]]
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "run_key": quality_dir.name,
+        "date": _day_of(quality_dir),
+        "status": status,
+        "failed_gates": failed_gates,
+        "headlines": [gate_headline(g) for g in gates],
+        "lake": str(lake),
+        "quality_dir": str(quality_dir),
+        "counts": {
+            "ingested": ingested,
+            "articles": articles,
+            "quarantined": int(summary["quarantined"]) if summary and "quarantined" in summary else len(rows),
+            "skipped_already_processed": int((summary or {}).get("skipped_already_processed") or 0),
+        },
+        "steps": steps,
+        "quarantine_reasons": reasons,
+        "gates": gates,
+        "partitions": {name: [str(Path(p)) for p in files]
+                       for name, files in ((summary or {}).get("partitions") or {}).items()} if status == "published" else {},
+        "manifest": str(manifest_path) if status == "published" else None,
+        "word_count": {
+            "articles": len(word_counts),
+            "min": min(word_counts) if word_counts else None,
+            "median": statistics.median(word_counts) if word_counts else None,
+            "max": max(word_counts) if word_counts else None,
+            "histogram": histogram(word_counts),
+        },
+        "published_per_day": [{"day": d, "articles": n} for d, n in sorted(days.items(), key=_day_key)],
+        "lake_partitions": _lake_partitions(lake),
+    }
+    return report
+
+
+def _day_key(item: tuple[str, int]) -> tuple[int, str]:
+    return (1, "") if item[0] == "undated" else (0, item[0])
+

@@ -1,0 +1,94 @@
+"""Render the report model as one self-contained HTML page (inline CSS and SVG; no script, no fetch)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from newsflow.report import charts
+
+_TEMPLATES = Path(__file__).with_name("templates")
+
+
+@dataclass
+class Links:
+    """Where the page's links point: relative files in the lake, or the API server's plugin routes."""
+
+    docs: Callable[[str], str]  # a Data Docs path relative to the quality folder -> href
+    partition: Callable[[str, str], str]  # (dataset, absolute file path) -> href
+    manifest: Callable[[str], str]
+    report_json: str = "report.json"
+    back: tuple[str, str] | None = None  # (label, href) shown at the top
+
+
+def lake_links(quality_dir: Path) -> Links:
+    """Links for ``report.html`` inside the quality folder: relative, so the lake can move."""
+    base = Path(quality_dir)
+
+    def rel(path: str) -> str:
+        return os.path.relpath(path, base).replace(os.sep, "/")
+
+    return Links(docs=lambda p: p, partition=lambda _d, p: rel(p), manifest=rel)
+
+
+def _env():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = lambda v: "–" if v is None else (f"{v:,}" if isinstance(v, int) else f"{v:,.4g}")
+    return env
+
+
+def chart_svgs(report: dict) -> dict[str, str]:
+    reasons = [(r["code"], r["count"]) for r in report["quarantine_reasons"]]
+    words = [(f"{b['lo']}–{b['hi']}" if b["lo"] != b["hi"] else str(b["lo"]), b["count"])
+             for b in report["word_count"]["histogram"]]
+    days = [(d["day"], d["articles"]) for d in report["published_per_day"]]
+    lake_days = [(d["date"], d["articles"]) for d in report["lake_partitions"]]
+    return {
+        "reasons": charts.hbar(reasons, title="Quarantined records per reason", color=charts.BAR_ALT,
+                               empty="No record was quarantined."),
+        "words": charts.columns(words, title="Articles per word-count bin",
+                                empty="No articles published by this run."),
+        "days": charts.columns(days, title="Articles per publication day (published_at, UTC)",
+                               empty="No articles published by this run."),
+        "lake": charts.columns(lake_days, title="Articles per published partition date", highlight=report["date"],
+                               empty="No date is published in this lake yet."),
+    }
+
+
+def render_html(report: dict, links: Links | None = None) -> str:
+    links = links or lake_links(Path(report["quality_dir"]))
+    template = _env().get_template("report.html.j2")
+    return template.render(r=report, charts=chart_svgs(report), links=links)
+
+
+def render_runs(dag_id: str, runs: list[dict], quality_href: Callable[[str], str]) -> str:
+    """The DAG-level page: one row per run with its quality verdict and a link to its quality page."""
+    return _env().get_template("runs.html.j2").render(dag_id=dag_id, runs=runs, href=quality_href)
+
+
+def render_task(report: dict | None, task_id: str, map_index: int | None, quality_href: str,
+                links: Links | None = None) -> str:
+    """The task-level summary: for a gate, which expectations failed and on how many rows; else the step's counts."""
+    from newsflow.report.model import GATES, gate_headline, load_gates
+
+    gate_name = task_id.rsplit(".", 1)[-1]
+    step_name = gate_name
+    gate = None
+    if report is not None and gate_name in GATES:
+        gates = report["gates"]
+        if map_index is not None and map_index >= 0:
+            batch = f"{gate_name}.b{map_index:05d}"
+            batch_reports = load_gates(Path(report["quality_dir"]), only=batch)
+            gates = batch_reports or gates
+        gate = next((g for g in gates if g["gate"] == gate_name), None)
+    step = None
+    if report is not None:
+        step = next((s for s in report["steps"] if s["step"] == step_name), None)
+    return _env().get_template("task.html.j2").render(
+        r=report, task_id=task_id, map_index=map_index, gate=gate, step=step, quality_href=quality_href,
+        headline=gate_headline(gate) if gate else None, links=links)

@@ -1,0 +1,169 @@
+"""The FastAPI routes of the newsflow_quality plugin (imported by the API server on the first request only).
+
+Thin wiring only: the pages come from ``newsflow.report`` (the same model and HTML as the lake's
+``report.html``). Every route needs the API server's own authentication (``requires_access_dag``:
+read access to the DAG's runs, from a JWT in the ``Authorization`` header or the UI's ``_token`` cookie).
+
+- ``/newsflow/dags/{dag_id}/runs``: every run's verdict (a tab on the DAG page)
+- ``/newsflow/dags/{dag_id}/runs/{run_id}/quality``: the run's quality page (a tab on the run page)
+- ``/newsflow/dags/{dag_id}/runs/{run_id}/quality.json``: the same, as JSON
+- ``/newsflow/dags/{dag_id}/runs/{run_id}/tasks/{task_id}``: a gate task's failed expectations and row counts
+  (a tab on the task instance page, and the task's "Data quality" extra link)
+- ``/newsflow/dags/{dag_id}/runs/{run_id}/docs/...``: the run's GX Data Docs
+- ``/newsflow/dags/{dag_id}/runs/{run_id}/partitions/{dataset}``: the Parquet partition the run published
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
+from airflow.api_fastapi.common.db.common import SessionDep
+from airflow.api_fastapi.core_api.security import requires_access_dag
+
+PREFIX = "/newsflow"
+_REPO = Path(__file__).resolve().parents[2]
+
+app = FastAPI(title="newsflow data quality", docs_url=None, redoc_url=None, openapi_url=None)
+_can_read_runs = [Depends(requires_access_dag("GET", DagAccessEntity.RUN))]
+
+
+def _run_url(dag_id: str, run_id: str) -> str:
+    return f"{PREFIX}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}"
+
+
+def _dag_run(session, dag_id: str, run_id: str):
+    from sqlalchemy import select
+
+    from airflow.models.dagrun import DagRun
+
+    run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
+    if run is None:
+        raise HTTPException(404, f"no run {run_id!r} of {dag_id!r}")
+    return run
+
+
+def _lake(run) -> Path:
+    """The run's ``lake`` param, else the DAG's default (NEWSFLOW_LAKE or the repo's lake/)."""
+    conf = run.conf or {}
+    return Path(conf.get("lake") or os.environ.get("NEWSFLOW_LAKE") or _REPO / "lake").expanduser()
+
+
+def _report(run) -> dict | None:
+    from newsflow.report import build_report, find_quality_dir
+
+    quality = find_quality_dir(_lake(run), run.run_id)
+    return build_report(quality, run_id=run.run_id) if quality else None
+
+
+def _links(dag_id: str, run_id: str):
+    from newsflow.report import Links
+
+    base = _run_url(dag_id, run_id)
+    return Links(docs=lambda p: f"{base}/docs/{p.removeprefix('data_docs/')}",
+                 partition=lambda dataset, _p: f"{base}/partitions/{dataset}",
+                 manifest=lambda _p: f"{base}/partitions/_manifest",
+                 report_json=f"{base}/quality.json",
+                 back=("all runs of " + dag_id, f"{PREFIX}/dags/{quote(dag_id, safe='')}/runs"))
+
+
+def _no_results(dag_id: str, run) -> HTMLResponse:
+    return HTMLResponse(
+        "<!DOCTYPE html><meta charset=utf-8><body style='font-family:sans-serif'>"
+        f"<p>Run <code>{_esc(run.run_id)}</code> of <code>{_esc(dag_id)}</code> has no newsflow quality results "
+        f"in <code>{_esc(str(_lake(run)))}</code> (state: {_esc(str(run.state))}).</p></body>")
+
+
+def _esc(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+@app.get("/dags/{dag_id}/runs", response_class=HTMLResponse, dependencies=_can_read_runs)
+def runs_page(dag_id: str, session: SessionDep, limit: int = 50) -> HTMLResponse:
+    from sqlalchemy import select
+
+    from airflow.models.dagrun import DagRun
+    from newsflow.report import find_quality_dir, load_gates
+    from newsflow.report.model import build_report
+    from newsflow.report.render import render_runs
+
+    rows = []
+    query = select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.run_after.desc()).limit(min(limit, 500))
+    for run in session.scalars(query):
+        quality = find_quality_dir(_lake(run), run.run_id)
+        row = {"run_id": run.run_id, "state": str(run.state), "date": None, "status": None, "ingested": None,
+               "articles": None, "quarantined": None, "gates": []}
+        if quality:
+            report = build_report(quality, run_id=run.run_id)
+            row.update(date=report["date"], status=report["status"], gates=load_gates(quality), **report["counts"])
+        rows.append(row)
+    return HTMLResponse(render_runs(dag_id, rows, lambda run_id: f"{_run_url(dag_id, run_id)}/quality"))
+
+
+@app.get("/dags/{dag_id}/runs/{run_id}/quality", response_class=HTMLResponse, dependencies=_can_read_runs)
+def quality_page(dag_id: str, run_id: str, session: SessionDep) -> HTMLResponse:
+    from newsflow.report import render_html
+
+    run = _dag_run(session, dag_id, run_id)
+    report = _report(run)
+    if report is None:
+        return _no_results(dag_id, run)
+    return HTMLResponse(render_html(report, _links(dag_id, run_id)))
+
+
+@app.get("/dags/{dag_id}/runs/{run_id}/quality.json", dependencies=_can_read_runs)
+def quality_json(dag_id: str, run_id: str, session: SessionDep) -> JSONResponse:
+    report = _report(_dag_run(session, dag_id, run_id))
+    if report is None:
+        raise HTTPException(404, "this run left no quality results")
+    return JSONResponse(report)
+
+
+@app.get("/dags/{dag_id}/runs/{run_id}/tasks/{task_id}", response_class=HTMLResponse, dependencies=_can_read_runs)
+def task_page(dag_id: str, run_id: str, task_id: str, session: SessionDep, map_index: str = "-1") -> HTMLResponse:
+    from newsflow.report.render import render_task
+
+    report = _report(_dag_run(session, dag_id, run_id))
+    index = int(map_index) if map_index.lstrip("-").isdigit() else -1  # the UI leaves {MAP_INDEX} for unmapped tasks
+    return HTMLResponse(render_task(report, task_id, index, f"{_run_url(dag_id, run_id)}/quality",
+                                    _links(dag_id, run_id)))
+
+
+@app.get("/dags/{dag_id}/runs/{run_id}/docs/{path:path}", dependencies=_can_read_runs)
+def data_docs(dag_id: str, run_id: str, path: str, session: SessionDep) -> FileResponse:
+    from newsflow.report import find_quality_dir
+
+    run = _dag_run(session, dag_id, run_id)
+    quality = find_quality_dir(_lake(run), run.run_id)
+    if quality is None:
+        raise HTTPException(404, "this run left no Data Docs")
+    root = (quality / "data_docs").resolve()
+    target = (root / path).resolve()
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_relative_to(root) or not target.is_file():
+        raise HTTPException(404, "no such Data Docs file")
+    return FileResponse(target)
+
+
+@app.get("/dags/{dag_id}/runs/{run_id}/partitions/{dataset}", dependencies=_can_read_runs)
+def partition(dag_id: str, run_id: str, dataset: str, session: SessionDep) -> FileResponse:
+    run = _dag_run(session, dag_id, run_id)
+    report = _report(run)
+    if report is None or report["status"] != "published":
+        raise HTTPException(404, "this run has no published partition (failed, running or superseded)")
+    if dataset == "_manifest":
+        return FileResponse(report["manifest"], media_type="application/json")
+    files = report["partitions"].get(dataset) or []
+    if not files:
+        raise HTTPException(404, f"no {dataset} partition")
+    path = Path(files[0])
+    return FileResponse(path, media_type="application/vnd.apache.parquet",
+                        filename=f"{dataset}_{report['date']}_{path.name}")
