@@ -14,7 +14,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export GX_ANALYTICS_ENABLED ?= False
 
-.PHONY: setup run test test-fast ui clean
+.PHONY: setup run test test-fast browser ui clean
 
 # Install uv (pinned) if missing, then the venv exactly as uv.lock says.
 setup:
@@ -26,8 +26,12 @@ run: setup
 	$(BIN)/newsflow run --landing $(LANDING) --lake $(LAKE)
 
 # The whole suite (what CI runs).
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
+
+# Headless Chromium (Debian's package) for the browser test in tests/ui/; idempotent.
+browser:
+	bash scripts/ensure-chromium.sh
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"

@@ -13,7 +13,10 @@ Every gate is a Great Expectations suite. Rows that fail a row-level expectation
 quarantine ratio above `max_quarantine_ratio`) fails the gate task and publishes nothing.
 GX results and Data Docs for each run: `<lake>/_quality/date=<day>/<run>/`.
 
-Params: `landing` and `lake` (paths), `batch_size`, `max_quarantine_ratio`. The partition date is the run's
+Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`),
+`conn_id` (the Airflow connection for those URIs; empty: the provider's default credentials),
+`batch_size`, `max_quarantine_ratio`. On object stores, trust a date only through its manifest
+`<lake>/_state/published/date=D.json` (written last). The partition date is the run's
 logical date (or its run-after time for runs triggered without one), in UTC.
 """
 
@@ -34,16 +37,27 @@ DEFAULT_LANDING = os.environ.get("NEWSFLOW_LANDING", os.path.join(_REPO, "seeds"
 DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
 
 
+def _location(value: str, conn_id: str | None):
+    """Object-store URIs become ObjectStoragePath bound to the connection; paths stay strings."""
+    if "://" in value and not value.startswith("file://"):
+        from airflow.sdk import ObjectStoragePath
+
+        return ObjectStoragePath(value, conn_id=conn_id or None)
+    return value
+
+
 def _run_context():
     """The pipeline's run context from Airflow's: params, run id, partition date."""
     from newsflow.pipeline import RunContext
 
     context = get_current_context()
     params = context["params"]
+    conn_id = params.get("conn_id") or None
     moment = context.get("logical_date") or context["dag_run"].run_after
     day = pendulum.instance(moment).in_timezone("UTC").date()
     overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size")}
-    return RunContext.create(params["landing"], params["lake"], day, context["run_id"], overrides)
+    return RunContext.create(_location(params["landing"], conn_id), _location(params["lake"], conn_id), day,
+                             context["run_id"], overrides)
 
 
 def _step(name: str, *args):
@@ -72,8 +86,9 @@ def _step(name: str, *args):
     tags=["newsflow", "ingestion", "great-expectations"],
     default_args={"owner": "newsflow", "retries": 2, "retry_delay": timedelta(seconds=30)},
     params={
-        "landing": Param(DEFAULT_LANDING, type="string", description="Landing folder to ingest"),
-        "lake": Param(DEFAULT_LAKE, type="string", description="Lake root to publish into"),
+        "landing": Param(DEFAULT_LANDING, type="string", description="Landing folder to ingest (path or URI)"),
+        "lake": Param(DEFAULT_LAKE, type="string", description="Lake root to publish into (path or URI)"),
+        "conn_id": Param("", type="string", description="Airflow connection for object-store URIs"),
         "batch_size": Param(500, type="integer", minimum=1,
                             description="Landing files per mapped batch (batches spread over workers)"),
         "max_quarantine_ratio": Param(0.8, type="number", minimum=0, maximum=1,

@@ -51,14 +51,17 @@ def load_dag():
     return bag.dags[DAG_ID]
 
 
-def run_dag(landing: Path, lake: Path, day: date, max_quarantine_ratio: float | None = None) -> tuple[str, str, list[str]]:
+def run_dag(landing: str, lake: str, day: date, max_quarantine_ratio: float | None = None,
+            conn_id: str | None = None, batch_size: int | None = None) -> tuple[str, str, list[str]]:
     """Run the DAG once for ``day``; return (run_id, final state, ids of tasks that did not succeed)."""
     home = configure()
     migrate_if_needed(home)
     dag = load_dag()
-    conf = {"landing": str(landing), "lake": str(lake)}
+    conf = {"landing": str(landing), "lake": str(lake), "conn_id": conn_id or ""}
     if max_quarantine_ratio is not None:
         conf["max_quarantine_ratio"] = max_quarantine_ratio
+    if batch_size is not None:
+        conf["batch_size"] = batch_size
     logical = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     dag_run = dag.test(logical_date=logical, run_conf=conf)
     unfinished = sorted(f"{ti.task_id}={ti.state}" for ti in dag_run.get_task_instances() if str(ti.state) != "success")

@@ -24,8 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsflow", description=__doc__.split("\n\n")[1])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the news_ingest DAG once on a landing folder")
-    run.add_argument("--landing", required=True, type=Path, help="landing folder (.txt, .html/.htm[.gz], .jsonl)")
-    run.add_argument("--lake", required=True, type=Path, help="lake root to publish into")
+    run.add_argument("--landing", required=True,
+                     help="landing folder (.txt, .html/.htm[.gz], .jsonl): a path, file:// or object-store URI")
+    run.add_argument("--lake", required=True, help="lake root to publish into: a path, file:// or object-store URI")
+    run.add_argument("--conn-id", default=None, help="Airflow connection for s3:// (etc.) URIs")
+    run.add_argument("--batch-size", type=int, default=None, help="landing files per mapped batch (default 500)")
     run.add_argument("--date", type=_parse_date, default=None, help="partition date (default: today, UTC)")
     run.add_argument("--max-quarantine-ratio", type=float, default=None,
                      help="fail the run above this quarantined share (default 0.8)")
@@ -60,16 +63,31 @@ def _failure_report(quality_dir: Path) -> list[str]:
     return lines
 
 
+def _location(value: str, conn_id: str | None):
+    from newsflow.storage import to_path
+
+    if "://" in value and not value.startswith("file://"):
+        from newsflow.airflow_local import configure
+
+        configure()
+        from airflow.sdk import ObjectStoragePath
+
+        return ObjectStoragePath(value, conn_id=conn_id)
+    return to_path(value)
+
+
 def run(args: argparse.Namespace) -> int:
     from newsflow.airflow_local import run_dag
     from newsflow.lake.layout import Lake, run_key
+    from newsflow.storage import display, is_local
 
-    landing, lake = args.landing.expanduser().resolve(), args.lake.expanduser().resolve()
-    if not landing.is_dir():
+    landing, lake = _location(args.landing, args.conn_id), _location(args.lake, args.conn_id)
+    if is_local(landing) and not landing.is_dir():
         print(f"newsflow: landing folder {landing} does not exist", file=sys.stderr)
         return 2
     day = args.date or datetime.now(timezone.utc).date()
-    run_id, state, unfinished = run_dag(landing, lake, day, args.max_quarantine_ratio)
+    run_id, state, unfinished = run_dag(display(landing), display(lake), day, args.max_quarantine_ratio,
+                                        args.conn_id, args.batch_size)
     quality = Lake(lake).quality(day, run_key(run_id))
     summary_path = quality / "summary.json"
     if state.endswith("success") and summary_path.exists():
@@ -83,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  tasks not successful: {', '.join(unfinished) or 'none'}", file=sys.stderr)
     for line in _failure_report(quality):
         print(f"  gate failure: {line}", file=sys.stderr)
-    print(f"  quality results: {quality}", file=sys.stderr)
+    print(f"  quality results: {display(quality)}", file=sys.stderr)
     return 1
 
 

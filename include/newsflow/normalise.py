@@ -45,7 +45,10 @@ class DecodeStage(Stage):
 def domain_of(url: str | None) -> str | None:
     if not url:
         return None
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # a malformed page URL (og:url "http://[x"): no domain
+        return None
     return host[4:] if host.startswith("www.") else (host or None)
 
 
@@ -61,6 +64,12 @@ class NormaliseStage(Stage):
     def process(self, record: Article) -> None:
         declared_language = None
         published: datetime | None = None
+        if record.hint_url:
+            try:
+                urlsplit(record.hint_url).hostname  # "http://[x" raises ValueError: refuse, do not crash
+            except ValueError as exc:
+                record.reject(self.name, "bad_url", f"record url {record.hint_url[:200]!r}: {exc}")
+                return
         if is_html(record):
             try:
                 with time_budget(self.settings.extract_timeout_seconds):
@@ -73,6 +82,10 @@ class NormaliseStage(Stage):
                 return
             except RecursionError:
                 record.reject(self.name, "too_deep", "markup too deep to walk")
+                return
+            except Exception as exc:  # an extractor bug on one hostile page must not fail the whole batch
+                LOGGER.warning("extract failed on %s: %s: %s", record.source_path, type(exc).__name__, exc)
+                record.reject(self.name, "extract_failed", f"{type(exc).__name__}: {exc}"[:300])
                 return
             text = clean_paragraphs(page.text)
             record.title = record.hint_title or page.title

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -22,6 +21,7 @@ from newsflow.lake.layout import Lake, run_key
 from newsflow.lake.staging import read_records, write_records
 from newsflow.record import Article
 from newsflow.settings import Settings, load_settings
+from newsflow import storage
 
 LOGGER = logging.getLogger(__name__)
 
@@ -33,17 +33,19 @@ _LIGHT = ("file_sha256", "doc_id", "content_sha256", "boilerplate_phrases", "min
 
 @dataclass
 class RunContext:
-    landing: Path
+    landing: Path  # or a UPath / Airflow ObjectStoragePath for object stores
     lake_root: Path
     day: date
     run_id: str
     settings: Settings = field(default_factory=Settings)
 
     @classmethod
-    def create(cls, landing: str, lake: str, day: date | str, run_id: str, overrides: dict | None = None) -> "RunContext":
+    def create(cls, landing, lake, day: date | str, run_id: str, overrides: dict | None = None,
+               storage_options: dict | None = None) -> "RunContext":
+        """``landing`` and ``lake``: paths, ``file://`` or object-store URIs, or path objects."""
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        return cls(Path(landing).expanduser().resolve(), Path(lake).expanduser().resolve(), day, run_id,
+        return cls(storage.to_path(landing, storage_options), storage.to_path(lake, storage_options), day, run_id,
                    load_settings(overrides))
 
     @property
@@ -107,6 +109,46 @@ def _gate_name(gate: str, batch: int | None) -> str:
     return gate if batch is None else f"{gate}.b{batch:05d}"
 
 
+def _run_gate(ctx: RunContext, name: str, frame, checks, **kwargs):
+    """GX writes its results and Data Docs to a local folder; object-store lakes get a copy."""
+    import tempfile
+
+    from newsflow.gates.gx_runner import run_gate
+
+    if storage.is_local(ctx.quality):
+        return run_gate(name, frame, checks, ctx.quality, **kwargs)
+    with tempfile.TemporaryDirectory(prefix="newsflow-gx-") as scratch:
+        report = run_gate(name, frame, checks, Path(scratch), **kwargs)
+        storage.upload_tree(Path(scratch), ctx.quality)
+    report.results_path = storage.display(ctx.quality / f"{name}.gx.json")
+    report.docs_path = storage.display(ctx.quality / "data_docs" / name / "index.html")
+    return report
+
+
+def _read_table(path, columns: list[str] | None = None):
+    import pyarrow.parquet as pq
+
+    where, filesystem = storage.arrow_source(path)
+    return pq.read_table(where, columns=columns, filesystem=filesystem)
+
+
+def _read_schema(path):
+    import pyarrow.parquet as pq
+
+    where, filesystem = storage.arrow_source(path)
+    return pq.read_schema(where, filesystem=filesystem)
+
+
+def _writer(path, schema):
+    import pyarrow.parquet as pq
+
+    from newsflow.lake.output import parquet_options
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    where, filesystem = storage.arrow_source(path)
+    return pq.ParquetWriter(where, schema, filesystem=filesystem, **parquet_options())
+
+
 # -- plan ---------------------------------------------------------------------------------------------------
 
 def plan(ctx: RunContext) -> list[int]:
@@ -114,10 +156,9 @@ def plan(ctx: RunContext) -> list[int]:
     from newsflow.ingest.landing import discover
 
     if not ctx.landing.is_dir():
-        raise FileNotFoundError(f"landing folder {ctx.landing} does not exist")
-    if ctx.staging.exists():
-        shutil.rmtree(ctx.staging)  # a rerun or retry starts this run's staging afresh
-    ctx.staging.mkdir(parents=True)
+        raise FileNotFoundError(f"landing folder {storage.display(ctx.landing)} does not exist")
+    storage.rmtree(ctx.staging)  # a rerun or retry starts this run's staging afresh
+    ctx.staging.mkdir(parents=True, exist_ok=True)
     ctx.quality.mkdir(parents=True, exist_ok=True)
     files = [f.to_json(ctx.landing) for f in discover(ctx.landing)]
     size = max(1, ctx.settings.batch_size)
@@ -191,17 +232,21 @@ def _apply_row_gate(ctx: RunContext, gate: str, records: list[Article], report, 
             record.reject(gate, code, _row_detail(record, code, detail))
     broken = _broken(records)
     failures = list(report.batch_failures) + _ratio_failure(ctx, broken, len(records))
+    if failures:  # name the row-level expectations behind a failed batch, so the task log says it all
+        rows = [f"{e['code']} {e['unexpected_count'] or 0} row{'' if e['unexpected_count'] == 1 else 's'}"
+                for e in report.expectations if e["level"] == "row" and not e["success"]]
+        if rows:
+            failures = failures + [f"row-level failures: {', '.join(rows)}"]
     extra = {"records": len(records), "quarantined_so_far": sum(1 for r in records if r.rejected),
              "quarantine_ratio": round(broken / len(records), 4) if records else 0.0}
     return _finish_gate(ctx, gate, report, extra, failures, batch)
 
 
 def gate_raw(ctx: RunContext, batch: int = 0) -> dict:
-    from newsflow.gates.gx_runner import run_gate
     from newsflow.gates.suites import RAW, raw_checks, raw_frame
 
     records = list(read_records(ctx.file("ingest", batch)))
-    report = run_gate(_gate_name(RAW, batch), raw_frame(records), raw_checks(ctx.settings), ctx.quality)
+    report = _run_gate(ctx, _gate_name(RAW, batch), raw_frame(records), raw_checks(ctx.settings))
     result = _apply_row_gate(ctx, RAW, records, report, batch)
     write_records(ctx.file(RAW, batch), records)
     return result
@@ -220,14 +265,13 @@ def normalise(ctx: RunContext, batch: int = 0) -> dict:
 
 
 def gate_normalised(ctx: RunContext, batch: int = 0) -> dict:
-    from newsflow.gates.gx_runner import run_gate
     from newsflow.gates.suites import NORMALISED, normalised_checks, normalised_frame
 
     records = list(read_records(ctx.file("normalise", batch)))
     # Only records that reached normalisation with text are checked; the rest already carry their reasons.
     checked = [r for r in records if r.text is not None]
     checks = normalised_checks(ctx.settings, ctx.reference_time, _languages(ctx.settings))
-    report = run_gate(_gate_name(NORMALISED, batch), normalised_frame(checked), checks, ctx.quality)
+    report = _run_gate(ctx, _gate_name(NORMALISED, batch), normalised_frame(checked), checks)
     result = _apply_row_gate(ctx, NORMALISED, records, report, batch)
     write_records(ctx.file(NORMALISED, batch), records)
     return result
@@ -243,7 +287,6 @@ def run_batch(ctx: RunContext, batch: int) -> None:
 def dedup(ctx: RunContext) -> dict:
     """Exact and near duplicates across every batch and against the lake; writes verdicts, not records."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     from newsflow.dedup.minhash import DedupStage
     from newsflow.lake.state import published_elsewhere
@@ -259,43 +302,36 @@ def dedup(ctx: RunContext) -> dict:
         verdicts += [{"record_id": record.record_id, "code": x.code, "detail": x.detail} for x in mine]
     table = pa.Table.from_pylist(verdicts, schema=pa.schema([("record_id", pa.string()), ("code", pa.string()),
                                                              ("detail", pa.string())]))
-    pq.write_table(table, ctx.staging / "dedup.parquet")
+    with _writer(ctx.staging / "dedup.parquet", table.schema) as writer:
+        writer.write_table(table)
     return ctx.save_stats("dedup", {"step": "dedup", "records": len(light), "verdicts": len(verdicts),
                                     "newly_quarantined": newly_rejected, "stage": stage.stats.as_dict()})
 
 
 def _dedup_verdicts(ctx: RunContext) -> dict[str, list[tuple[str, str]]]:
-    import pyarrow.parquet as pq
-
     verdicts: dict[str, list[tuple[str, str]]] = {}
-    for row in pq.read_table(ctx.staging / "dedup.parquet").to_pylist():
+    for row in _read_table(ctx.staging / "dedup.parquet").to_pylist():
         verdicts.setdefault(row["record_id"], []).append((row["code"], row["detail"]))
     return verdicts
 
 
 def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> dict:
     """Stream every batch into one articles file, one quarantine file and the date's ledger."""
-    import pyarrow.parquet as pq
-
-    from newsflow.lake.output import PART_NAME, build_tables, parquet_options
+    from newsflow.lake.output import PART_NAME, build_tables
     from newsflow.lake.schema import ARTICLES, QUARANTINE
     from newsflow.lake.state import LEDGER
 
     verdicts = _dedup_verdicts(ctx)
     ingested_at = ingested_at or datetime.now(timezone.utc)
     out = ctx.staging / "out"
-    if out.exists():
-        shutil.rmtree(out)
+    storage.rmtree(out)
     part = f"date={ctx.day.isoformat()}"
     paths = {"articles": out / "articles" / part / PART_NAME, "quarantine": out / "quarantine" / part / PART_NAME,
              "ledger": out / "ledger.parquet"}
-    for path in paths.values():
-        path.parent.mkdir(parents=True, exist_ok=True)
     counts = {"articles": 0, "quarantine": 0}
-    options = parquet_options()
-    with pq.ParquetWriter(paths["articles"], ARTICLES, **options) as articles_out, \
-            pq.ParquetWriter(paths["quarantine"], QUARANTINE, **options) as quarantine_out, \
-            pq.ParquetWriter(paths["ledger"], LEDGER, **options) as ledger_out:
+    with _writer(paths["articles"], ARTICLES) as articles_out, \
+            _writer(paths["quarantine"], QUARANTINE) as quarantine_out, \
+            _writer(paths["ledger"], LEDGER) as ledger_out:
         for batch in ctx.batches():
             records = list(read_records(ctx.file("gate_normalised", batch)))
             for record in records:
@@ -307,7 +343,7 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> dict:
             ledger_out.write_table(ledger)
             counts["articles"] += articles.num_rows
             counts["quarantine"] += quarantine.num_rows
-    return ctx.save_stats("stage_output", {"step": "stage_output", "path": str(out), **counts})
+    return ctx.save_stats("stage_output", {"step": "stage_output", "path": storage.display(out), **counts})
 
 
 def _expected_counts(ctx: RunContext) -> tuple[int, int, int]:
@@ -319,9 +355,6 @@ def _expected_counts(ctx: RunContext) -> tuple[int, int, int]:
 
 
 def gate_output(ctx: RunContext) -> dict:
-    import pyarrow.parquet as pq
-
-    from newsflow.gates.gx_runner import run_gate
     from newsflow.gates.suites import OUTPUT, output_checks, output_frame
     from newsflow.lake.output import PART_NAME
     from newsflow.lake.schema import SCHEMAS
@@ -331,11 +364,12 @@ def gate_output(ctx: RunContext) -> dict:
     files = {name: out / name / part / PART_NAME for name in SCHEMAS}
     failures = []
     for name, path in files.items():
-        if not pq.read_schema(path).equals(SCHEMAS[name], check_metadata=False):
+        if not _read_schema(path).equals(SCHEMAS[name], check_metadata=False):
             failures.append(f"schema_mismatch: {name} does not match the published contract")
-    articles = pq.read_table(files["articles"], columns=[c for c in ("doc_id", "source_path", "word_count", "language",
-                                                                      "content_sha256") if c in pq.read_schema(files["articles"]).names])
-    quarantine = pq.read_table(files["quarantine"], columns=["source_path", "reason_codes"])
+    present = _read_schema(files["articles"]).names
+    articles = _read_table(files["articles"], [c for c in ("doc_id", "source_path", "word_count", "language",
+                                                           "content_sha256") if c in present])
+    quarantine = _read_table(files["quarantine"], ["source_path", "reason_codes"])
     ingested, expected_articles, expected_quarantine = _expected_counts(ctx)
     if articles.num_rows != expected_articles:
         failures.append(f"row_count_reconciliation: {articles.num_rows} articles staged, {expected_articles} "
@@ -351,8 +385,8 @@ def gate_output(ctx: RunContext) -> dict:
 
         return _finish_gate(ctx, OUTPUT, GateReport(OUTPUT, 0), {}, failures, None)
     frame = output_frame(articles, quarantine)
-    report = run_gate(OUTPUT, frame, output_checks(expected_articles, expected_quarantine, _languages(ctx.settings)),
-                      ctx.quality, id_column="row_key")
+    report = _run_gate(ctx, OUTPUT, frame,
+                       output_checks(expected_articles, expected_quarantine, _languages(ctx.settings)), id_column="row_key")
     extra = {"records": ingested, "articles": articles.num_rows, "quarantined": quarantine.num_rows}
     return _finish_gate(ctx, OUTPUT, report, extra, failures + report.batch_failures, None)
 
@@ -364,32 +398,33 @@ def publish(ctx: RunContext) -> dict:
         raise RuntimeError(f"cannot publish: gate_output has not passed for run {ctx.run_id}")
     summary = run_summary(ctx)
     manifest = publish_partitions(ctx.lake, ctx.day, ctx.staging / "out", ctx.run_id,
-                                  {"articles": summary["articles"], "quarantined": summary["quarantined"]})
-    summary["partitions"] = {name: [str(ctx.lake_root / f) for f in files] for name, files in manifest["files"].items()}
-    summary["manifest"] = str(ctx.lake.manifest(ctx.day))
+                                  {"articles": summary["articles"], "quarantined": summary["quarantined"]}, key=ctx.key)
+    summary["partitions"] = {name: [storage.display(ctx.lake_root / f) for f in files]
+                             for name, files in manifest["files"].items()}
+    summary["manifest"] = storage.display(ctx.lake.manifest(ctx.day))
     summary["status"] = "published"
     (ctx.quality / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True, default=str))
     from newsflow.report import write_run_report
 
-    write_run_report(ctx.quality, summary)  # report.html + report.json beside summary.json
-    shutil.rmtree(ctx.staging, ignore_errors=True)
-    try:
-        ctx.staging.parent.rmdir()  # only when no other run is staging
-    except OSError:
-        pass
+    with storage.local_copy(ctx.quality) as quality:
+        write_run_report(quality, summary)  # report.html + report.json beside summary.json
+    storage.rmtree(ctx.staging)
+    if storage.is_local(ctx.staging):
+        try:
+            ctx.staging.parent.rmdir()  # only when no other run is staging
+        except OSError:
+            pass
     return summary
 
 
 def run_summary(ctx: RunContext) -> dict:
-    import pyarrow.parquet as pq
-
     from newsflow.lake.output import PART_NAME
 
     batches = ctx.batches()
     per_batch = {f"{b:05d}": {step: ctx.load_stats(step, b) for step in BATCH_STEPS} for b in batches}
     part = f"date={ctx.day.isoformat()}"
-    quarantine = pq.read_table(ctx.staging / "out" / "quarantine" / part / PART_NAME,
-                               columns=["source_path", "reason_codes", "reasons"]).to_pylist()
+    quarantine = _read_table(ctx.staging / "out" / "quarantine" / part / PART_NAME,
+                             ["source_path", "reason_codes", "reasons"]).to_pylist()
     reasons: dict[str, int] = {}
     for row in quarantine:
         for code in row["reason_codes"]:
@@ -398,8 +433,8 @@ def run_summary(ctx: RunContext) -> dict:
     return {
         "run_id": ctx.run_id,
         "date": ctx.day.isoformat(),
-        "landing": str(ctx.landing),
-        "lake": str(ctx.lake_root),
+        "landing": storage.display(ctx.landing),
+        "lake": storage.display(ctx.lake_root),
         "batches": len(batches),
         "ingested": sum(s["ingest"].get("records", 0) for s in per_batch.values()),
         "skipped_already_processed": sum(s["ingest"].get("skipped_already_processed", 0) for s in per_batch.values()),
@@ -407,7 +442,7 @@ def run_summary(ctx: RunContext) -> dict:
         "quarantined": output.get("quarantine", 0),
         "quarantine_reasons": dict(sorted(reasons.items())),
         "quarantined_files": [{"source_path": r["source_path"], "reasons": r["reasons"]} for r in quarantine[:1000]],
-        "quality_dir": str(ctx.quality),
+        "quality_dir": storage.display(ctx.quality),
         "steps": {"plan": ctx.load_stats("plan"), "batches": per_batch, "dedup": ctx.load_stats("dedup"),
                   "stage_output": output, "gate_output": ctx.load_stats("gate_output")},
     }

@@ -23,10 +23,13 @@ _DROP_TAGS = frozenset({
     "audio", "object", "embed", "map", "dialog", "menu", "head", "title", "meta", "link", "label",
     "header", "picture", "img", "source", "fieldset", "legend", "time",
 })
+_DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog",
+                         "menu", "menubar", "search", "button", "toolbar", "alert"})
 # Dropped tags that some sites wrap around the whole page (ASP.NET forms, an <aside> layout): removed
 # only when they do not hold most of the page's text.
 _WRAPPER_TAGS = frozenset({"form", "header", "footer", "aside", "nav", "figure", "menu", "dialog", "label",
                            "fieldset"})
+_STRIP_TAGS = tuple(sorted(_DROP_TAGS - _WRAPPER_TAGS))
 _BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl",
     "dd", "dt", "blockquote", "pre", "table", "tr", "td", "th", "tbody", "thead", "tfoot", "caption",
@@ -104,41 +107,42 @@ def _attr_words(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
-def _is_protected(el) -> bool:
-    return el.tag in ("html", "body", "main", "article") or (el.get("itemprop") or "").lower() == "articlebody"
-
-
 def prune(root) -> None:
     """Remove furniture in place: tags, hidden nodes, class/id patterns, ARIA roles, comments."""
+    # tags that never hold prose go first, in C (their tail text stays), so the walk below is short
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
     doomed, suspects = [], []
     for el in root.iter():
         tag = el.tag
-        if not isinstance(tag, str):  # comments, processing instructions
-            doomed.append(el)
+        if not isinstance(tag, str):  # entities
             continue
         tag = tag.lower()
         if tag in _DROP_TAGS:
             (suspects if tag in _WRAPPER_TAGS else doomed).append(el)
             continue
-        if el.get("hidden") is not None or _HIDDEN_STYLE_RE.search(el.get("style") or ""):
+        items = el.items()
+        if not items:
+            continue
+        attrs = dict(items)
+        if "hidden" in attrs or ("style" in attrs and _HIDDEN_STYLE_RE.search(attrs["style"])):
             doomed.append(el)
             continue
-        role = (el.get("role") or "").lower()
-        if role in ("navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog",
-                    "menu", "menubar", "search", "button", "toolbar", "alert"):
+        role = attrs.get("role")
+        if role and role.lower() in _DROP_ROLES:
             doomed.append(el)
             continue
-        if el.get("aria-hidden") == "true" and tag not in ("p", "div", "section"):
+        if attrs.get("aria-hidden") == "true" and tag not in ("p", "div", "section"):
             doomed.append(el)
             continue
-        if (el.get("itemprop") or "").lower() in _META_ITEMPROPS:  # schema.org dates and bylines
+        itemprop = (attrs.get("itemprop") or "").lower()
+        if itemprop in _META_ITEMPROPS:  # schema.org dates and bylines
             suspects.append(el)
             continue
         if tag in _TABLE_ROW_TAGS:  # row classes describe the data ("player-2020-580"), not the page
             continue
-        words = _attr_words(el)
-        if len(words) > 1 and _FURNITURE_RE.search(words) \
-                and not _CONTENT_RE.search(words) and not _is_protected(el):
+        words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+        if len(words) > 1 and _FURNITURE_RE.search(words) and not _CONTENT_RE.search(words) \
+                and tag not in ("html", "body", "main", "article") and itemprop != "articlebody":
             suspects.append(el)
     for el in doomed:
         _remove_keep_tail(el)
@@ -149,13 +153,12 @@ def prune(root) -> None:
         p_len = {p: len(_norm(_text(p))) for p in root.iter("p")}
         total_p = sum(p_len.values()) or 1
         total_text = len(_norm(_text(root))) or 1
+        embed_holders = _embed_holders(root)
         for el in suspects:
             p_share = sum(p_len.get(p, 0) for p in el.iter("p")) / total_p
             if p_share >= 0.4:
                 continue
-            if _holds_embedded_post(el):
-                continue
-            if len(_norm(_text(el))) / total_text < 0.4:
+            if len(_norm(_text(el))) / total_text < 0.4 and el not in embed_holders:
                 doomed.append(el)
     for el in doomed:
         _remove_keep_tail(el)
@@ -167,8 +170,14 @@ _EMBED_CLASS_RE = re.compile(r"(?:^|\s)(?:twitter-tweet|twitter-video|instagram-
                              r"reddit-card|imgur-embed|bluesky-embed|mastodon-embed|fb-post|fb-xfbml)")
 
 
-def _holds_embedded_post(el) -> bool:
-    return any(_EMBED_CLASS_RE.search(bq.get("class") or "") for bq in el.iter("blockquote"))
+def _embed_holders(root) -> set:
+    """Embedded posts and every element around them."""
+    holders = set()
+    for bq in root.iter("blockquote"):
+        if _EMBED_CLASS_RE.search(bq.get("class") or ""):
+            holders.add(bq)
+            holders.update(bq.iterancestors())
+    return holders
 
 
 def _link_cards(root) -> list:
@@ -251,10 +260,6 @@ def _own_text(el) -> tuple[str, bool]:
             has_blocks = True
         parts.append(child.tail or "")
     return _norm(" ".join(parts)), has_blocks
-
-
-def _own_text_len(el) -> int:
-    return len(_own_text(el)[0])
 
 
 def best_container(body):
@@ -424,6 +429,8 @@ _PITCH_RE = re.compile(
 )
 
 
+# an unrendered CMS shortcode block ("[button link=...]Send us your review[/button]"): markup, not prose
+_SHORTCODE_RE = re.compile(r"\[(\w+)\b[^\]]*\].{0,200}\[/\1\]$")
 _BARE_URL_RE = re.compile(r"(?:https?://|www\.)\S+$", re.IGNORECASE)
 _SENTENCE_RE = re.compile(r"\w[.!?][\"'”’)]?(?:\s|$)")
 
@@ -432,6 +439,8 @@ def _keep_block(text: str, density: float, tag: str) -> bool:
     if _FURNITURE_BLOCK_RE.match(text):
         return False
     if len(text) < 220 and _PITCH_RE.search(text):
+        return False
+    if text.startswith("[") and _SHORTCODE_RE.match(text):
         return False
     if _BARE_URL_RE.match(text):
         return True  # a link written out in the text (sources, shop links): the author typed it

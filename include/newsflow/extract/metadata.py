@@ -5,6 +5,7 @@ Works on an lxml tree that nobody has modified yet (extraction prunes it later).
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -173,12 +174,20 @@ def title_from(tree, meta: dict[str, str], ld: list[dict]) -> str | None:
     return None
 
 
-_BYLINE_XPATH = (
-    "//*[@rel='author' or @itemprop='author' or contains(@class,'byline__name') or contains(@class,'author-name')"
-    " or contains(@class,'byline-name') or contains(@class,'byline-author') or contains(@class,'article-author')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' author ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
-)
+# A cheap pre-selection (plain contains) in XPath; the exact byline test in Python (``_is_byline``).
+_BYLINE_XPATH = ("//*[@rel='author' or @itemprop='author' or contains(@class,'author') or contains(@class,'byline')"
+                 " or contains(@class,'fn')]")
+_BYLINE_CLASS_PARTS = ("byline__name", "author-name", "byline-name", "byline-author", "article-author")
+
+
+def _is_byline(node) -> bool:
+    if node.get("rel") == "author" or node.get("itemprop") == "author":
+        return True
+    cls = node.get("class") or ""
+    if any(part in cls for part in _BYLINE_CLASS_PARTS):
+        return True
+    tokens = cls.split()
+    return "author" in tokens or "fn" in tokens
 
 
 def site_names(tree, meta: dict[str, str], ld: list[dict]) -> set[str]:
@@ -215,7 +224,7 @@ def authors_from(tree, meta: dict[str, str], ld: list[dict]) -> list[str]:
             if names:
                 return names
     names: list[str] = []
-    for node in tree.xpath(_BYLINE_XPATH)[:8]:
+    for node in [n for n in tree.xpath(_BYLINE_XPATH) if _is_byline(n)][:8]:
         content = node.get("content") if node.tag == "meta" else None
         for name in split_authors(content or " ".join("".join(node.itertext()).split())):
             if name not in names:

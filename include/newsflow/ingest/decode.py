@@ -67,7 +67,12 @@ def declared_charset(data: bytes) -> str | None:
     if not match:
         return None
     label = (match.group(1) or match.group(2)).decode("ascii", "replace")
-    return _canonical(label)
+    name = _canonical(label)
+    # WHATWG prescan: a UTF-16/32 label found in ASCII-compatible bytes is a lie (real UTF-16 has a BOM
+    # or NULs, handled before): treat it as UTF-8, or ASCII pages decode as CJK mojibake.
+    if name and name.startswith(("utf-16", "utf-32")):
+        return "utf-8"
+    return name
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

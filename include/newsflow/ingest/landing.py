@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,9 +19,11 @@ from pathlib import Path
 
 from newsflow.record import Article
 from newsflow.settings import Settings
+from newsflow.storage import is_local
 
 STAGE = "ingest"
 _KINDS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _JSONL_TEXT_FIELDS = ("url", "title", "html", "text", "published", "published_at", "date")
 
 
@@ -30,6 +34,8 @@ class LandingFile:
 
     def to_json(self, root: Path) -> str:
         """A lossless, JSON-safe key for the file (name bytes in hex)."""
+        if not is_local(root):
+            return self.rel_path.encode("utf-8").hex()  # object keys are UTF-8 already
         return os.fsencode(os.path.relpath(self.path, root)).hex()
 
     @classmethod
@@ -45,6 +51,8 @@ def safe_rel_path(rel: str) -> str:
 
 def discover(root: Path) -> list[LandingFile]:
     """Every file below ``root``, sorted, hidden files and folders excepted (iterative walk)."""
+    if not is_local(root):
+        return _discover_remote(root)
     root = root.resolve()
     found: list[LandingFile] = []
     stack = [root]
@@ -56,11 +64,46 @@ def discover(root: Path) -> list[LandingFile]:
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(Path(entry.path))
-                elif entry.is_file(follow_symlinks=True) or entry.is_symlink():
+                elif entry.is_symlink() or _is_file(entry):  # symlinks are judged (and refused) on read
                     rel = os.path.relpath(entry.path, root)
                     found.append(LandingFile(safe_rel_path(rel), Path(entry.path)))
     found.sort(key=lambda f: f.rel_path)
     return found
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:  # vanished or unreadable entry: not a file we can list
+        return False
+
+
+def _discover_remote(root) -> list[LandingFile]:
+    base = root.path.rstrip("/")
+    found = []
+    for key in root.fs.find(base):
+        rel = key[len(base):].lstrip("/")
+        if rel and not any(part.startswith(".") for part in rel.split("/")):
+            found.append(LandingFile(rel, root / rel))
+    found.sort(key=lambda f: f.rel_path)
+    return found
+
+
+def _open_local(item: LandingFile, root: Path) -> tuple[Path | None, str, str]:
+    """(real path, reject code, detail): refuse what resolves outside the landing root."""
+    try:
+        real = item.path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        return None, "unreadable", f"cannot resolve path: {exc}"
+    if not real.is_relative_to(root):
+        return None, "outside_landing_root", "symlink points outside the landing folder; not read"
+    try:
+        regular = stat.S_ISREG(real.stat().st_mode)
+    except OSError as exc:
+        return None, "unreadable", f"cannot stat: {exc}"
+    if not regular:  # a FIFO or device behind a symlink would block or never end: never open it
+        return None, "unreadable", "not a regular file"
+    return real, "", ""
 
 
 def record_id(rel_path: str, line: int | None = None) -> str:
@@ -103,27 +146,28 @@ def read_landing(
     files: list[LandingFile] | None = None,
 ) -> Iterator[Article]:
     """Records for the landing files (all, or ``files``), except (path, sha256) pairs already processed."""
-    root = root.resolve()
+    local = is_local(root)
+    if local:
+        root = root.resolve()
     skip = skip or set()
     for item in discover(root) if files is None else files:
         rel = item.rel_path
         kind, gz = kind_of(rel)
         base = dict(record_id=record_id(rel), source_path=rel, landing_name=landing_name, kind=kind or "unknown")
-        try:
-            real = item.path.resolve(strict=True)
-        except (OSError, RuntimeError) as exc:
+        real, code, detail = _open_local(item, root) if local else (item.path, "", "")
+        if real is None:
             rec = Article(size_bytes=0, sha256="", **base)
-            rec.reject(STAGE, "unreadable", f"cannot resolve path: {exc}")
+            rec.reject(STAGE, code, detail)
             yield rec
             continue
-        if not real.is_relative_to(root):
-            rec = Article(size_bytes=0, sha256="", **base)
-            rec.reject(STAGE, "outside_landing_root", "symlink points outside the landing folder; not read")
-            yield rec
-            continue
+        data: bytes | None = None
         try:
             size = real.stat().st_size
-            sha = _hash_file(real)
+            if local:
+                sha = _hash_file(real)
+            else:  # one GET: hash what we read
+                data = real.read_bytes() if size <= settings.max_file_bytes else b""
+                sha = hashlib.sha256(data).hexdigest() if data or size == 0 else ""
         except OSError as exc:
             rec = Article(size_bytes=0, sha256="", **base)
             rec.reject(STAGE, "unreadable", str(exc))
@@ -142,7 +186,8 @@ def read_landing(
             rec.reject(STAGE, "too_large", f"{size} bytes > max_file_bytes {settings.max_file_bytes}")
             yield rec
             continue
-        data = real.read_bytes()
+        if data is None:
+            data = real.read_bytes()
         if gz:
             try:
                 data = _gunzip(data, settings.max_decompressed_bytes)
@@ -179,7 +224,7 @@ def _jsonl_records(data: bytes, rel: str, landing_name: str, settings: Settings,
             continue
         try:
             obj = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # deep nesting: not a record
             rec.reject(STAGE, "jsonl_invalid", f"line {number} is not JSON: {exc}"[:300])
             yield rec
             continue
@@ -193,6 +238,11 @@ def _jsonl_records(data: bytes, rel: str, landing_name: str, settings: Settings,
             yield rec
             continue
         body_html, body_text = obj.get("html"), obj.get("text")
+        lone = [k for k in _JSONL_TEXT_FIELDS if isinstance(obj.get(k), str) and _SURROGATE_RE.search(obj[k])]
+        if lone:  # JSON allows "\ud800"; UTF-8 does not: refuse instead of crashing on encode
+            rec.reject(STAGE, "jsonl_bad_field", f"lone surrogate escapes in: {', '.join(lone)}")
+            yield rec
+            continue
         if body_html:
             rec.hint_format, rec.raw = "html", body_html.encode("utf-8")
         elif body_text:

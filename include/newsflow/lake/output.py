@@ -20,6 +20,7 @@ from newsflow.lake.layout import DATASETS, Lake
 from newsflow.lake.schema import ARTICLES, QUARANTINE
 from newsflow.lake.state import LEDGER
 from newsflow.record import Article
+from newsflow.storage import copy_file, is_local, write_text_atomic
 
 PART_NAME = "part-00000.parquet"
 
@@ -78,38 +79,63 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publish(lake: Lake, day: date, staged: Path, run_id: str, summary: dict) -> dict:
-    """Move ``staged/<dataset>/date=D`` into the lake and write the manifest last."""
+def publish(lake: Lake, day: date, staged, run_id: str, summary: dict, key: str = "") -> dict:
+    """Move ``staged/<dataset>/date=D`` into the lake and write the manifest last.
+
+    The manifest (``_state/published/date=D.json``) is removed first and written
+    last: a reader that trusts it sees the previous state, or nothing, never half.
+    """
     manifest_path = lake.manifest(day)
     if manifest_path.exists():
-        manifest_path.unlink()  # the date is unpublished while its folders swap
-    files = {}
-    for dataset in DATASETS:
-        source = staged / dataset / f"date={day.isoformat()}"
-        target = lake.partition(dataset, day)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        incoming = target.parent / f".{target.name}.incoming"
-        outgoing = target.parent / f".{target.name}.outgoing"
-        for leftover in (incoming, outgoing):
-            if leftover.exists():
-                shutil.rmtree(leftover)
-        shutil.copytree(source, incoming)  # staging may live elsewhere; the swap below is a rename
-        if target.exists():
-            os.replace(target, outgoing)
-        os.replace(incoming, target)
-        _fsync_dir(target.parent)
-        if outgoing.exists():
-            shutil.rmtree(outgoing)
-        files[dataset] = sorted(str(p.relative_to(lake.root)) for p in target.glob("*.parquet"))
-    ledger_source = staged / "ledger.parquet"
+        manifest_path.unlink()  # the date is unpublished while its files change
+    if is_local(lake.root):
+        files = {dataset: _swap_local(lake, day, staged, dataset) for dataset in DATASETS}
+    else:
+        files = {dataset: _replace_remote(lake, day, staged, dataset, key) for dataset in DATASETS}
     ledger_target = lake.ledger(day)
     ledger_target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = ledger_target.with_name(f".{ledger_target.name}.tmp")
-    shutil.copyfile(ledger_source, tmp)
-    os.replace(tmp, ledger_target)
+    if is_local(ledger_target):
+        tmp = ledger_target.with_name(f".{ledger_target.name}.tmp")
+        shutil.copyfile(staged / "ledger.parquet", tmp)
+        os.replace(tmp, ledger_target)
+    else:
+        copy_file(staged / "ledger.parquet", ledger_target)
     manifest = {"date": day.isoformat(), "run_id": run_id, "files": files, **summary}
-    manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = manifest_path.with_name(f".{manifest_path.name}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, manifest_path)
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=1, sort_keys=True))
     return manifest
+
+
+def _swap_local(lake: Lake, day: date, staged: Path, dataset: str) -> list[str]:
+    """Local: copy next to the target, then swap folders by rename (globbing readers never see a mix)."""
+    source = staged / dataset / f"date={day.isoformat()}"
+    target = lake.partition(dataset, day)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    incoming = target.parent / f".{target.name}.incoming"
+    outgoing = target.parent / f".{target.name}.outgoing"
+    for leftover in (incoming, outgoing):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    shutil.copytree(source, incoming)
+    if target.exists():
+        os.replace(target, outgoing)
+    os.replace(incoming, target)
+    _fsync_dir(target.parent)
+    if outgoing.exists():
+        shutil.rmtree(outgoing)
+    return sorted(str(p.relative_to(lake.root)) for p in target.glob("*.parquet"))
+
+
+def _replace_remote(lake: Lake, day: date, staged, dataset: str, key: str) -> list[str]:
+    """Object stores have no rename: write run-named files, then delete the partition's other files.
+
+    Between the two, a plain glob over the partition may see old and new files:
+    readers must go through the manifest (README, "The lake").
+    """
+    source = staged / dataset / f"date={day.isoformat()}" / PART_NAME
+    target_dir = lake.partition(dataset, day)
+    name = f"part-00000-{key}.parquet" if key else PART_NAME
+    copy_file(source, target_dir / name)
+    for old in list(target_dir.glob("*.parquet")):
+        if old.name != name:
+            old.unlink()
+    return [f"{dataset}/date={day.isoformat()}/{name}"]

@@ -47,10 +47,13 @@ def write_records(path: Path, records: Iterable[Article], drop: tuple[str, ...] 
 
     ``drop`` empties columns later steps no longer need (raw bytes after decoding).
     """
+    from newsflow.storage import arrow_source, is_local
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.tmp") if is_local(path) else path  # object stores: one PUT
+    where, filesystem = arrow_source(tmp)
     count = 0
-    with pq.ParquetWriter(tmp, STAGING, compression="zstd") as writer:
+    with pq.ParquetWriter(where, STAGING, compression="zstd", filesystem=filesystem) as writer:
         batch: list[dict] = []
         for record in records:
             row = _row(record)
@@ -63,7 +66,8 @@ def write_records(path: Path, records: Iterable[Article], drop: tuple[str, ...] 
                 batch = []
         if batch or count == 0:
             writer.write_table(pa.Table.from_pylist(batch, schema=STAGING))
-    os.replace(tmp, path)
+    if tmp is not path:
+        os.replace(tmp, path)
     return count
 
 
@@ -72,7 +76,10 @@ _REQUIRED = ("record_id", "source_path", "landing_name", "kind", "size_bytes", "
 
 def read_records(path: Path, columns: tuple[str, ...] | None = None) -> Iterator[Article]:
     """Stream records back, one row group at a time (only ``columns`` when given: light reads)."""
-    parquet = pq.ParquetFile(path)
+    from newsflow.storage import arrow_source
+
+    where, filesystem = arrow_source(path)
+    parquet = pq.ParquetFile(where, filesystem=filesystem)
     wanted = None if columns is None else sorted(set(columns) | set(_REQUIRED), key=STAGING.names.index)
     for index in range(parquet.num_row_groups):
         for row in parquet.read_row_group(index, columns=wanted).to_pylist():

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 
 from newsflow.dedup.minhash import KnownDoc
 from newsflow.lake.layout import Lake
+from newsflow.storage import arrow_source
 
 LEDGER = pa.schema(
     [
@@ -25,16 +26,21 @@ LEDGER = pa.schema(
 
 def _other_ledgers(lake: Lake, day: date) -> list[tuple[str, Path]]:
     folder = lake.ledger_dir
-    if not folder.is_dir():
+    if not folder.exists():
         return []
     own = lake.ledger(day).name
-    return sorted((p.stem, p) for p in folder.glob("date=*.parquet") if p.name != own)
+    return sorted(((p.stem, p) for p in folder.glob("date=*.parquet") if p.name != own), key=lambda item: item[0])
+
+
+def _read(path: Path, columns: list[str]) -> pa.Table:
+    where, filesystem = arrow_source(path)
+    return pq.read_table(where, columns=columns, filesystem=filesystem)
 
 
 def processed_elsewhere(lake: Lake, day: date) -> set[tuple[str, str]]:
     seen: set[tuple[str, str]] = set()
     for _, path in _other_ledgers(lake, day):
-        table = pq.read_table(path, columns=["source_file", "file_sha256"])
+        table = _read(path, ["source_file", "file_sha256"])
         seen.update(zip(table.column("source_file").to_pylist(), table.column("file_sha256").to_pylist()))
     return seen
 
@@ -42,7 +48,7 @@ def processed_elsewhere(lake: Lake, day: date) -> set[tuple[str, str]]:
 def published_elsewhere(lake: Lake, day: date) -> list[KnownDoc]:
     docs: list[KnownDoc] = []
     for label, path in _other_ledgers(lake, day):
-        table = pq.read_table(path, columns=["outcome", "doc_id", "content_sha256", "minhash", "source_path"])
+        table = _read(path, ["outcome", "doc_id", "content_sha256", "minhash", "source_path"])
         for row in table.to_pylist():
             if row["outcome"] == "published" and row["minhash"]:
                 docs.append(KnownDoc(row["doc_id"], row["content_sha256"], row["minhash"], f"{row['source_path']} ({label})"))

@@ -124,7 +124,8 @@ def gate_headline(gate: dict) -> str:
         return f"{gate['gate']}: passed, {len(gate['expectations'])} expectations on {gate['records']} rows"
     parts = []
     for e in gate["failed_expectations"]:
-        rows = f"{e['unexpected_count']} rows" if e["unexpected_count"] is not None else f"observed {e['observed_value']!r}"
+        n = e["unexpected_count"]
+        rows = f"{n} row{'' if n == 1 else 's'}" if n is not None else f"observed {e['observed_value']!r}"
         column = f" on {e['column']}" if e.get("column") else ""
         action = "quarantined" if e["level"] == "row" else "FAILED the gate"
         parts.append(f"{e['code']} ({e['expectation']}{column}): {rows}, {action}")
@@ -298,7 +299,9 @@ def build_report(quality_dir: Path, summary: dict | None = None, *, run_id: str 
     manifest = _read_json(manifest_path) if manifest_path.exists() else None
 
     if summary and summary.get("status") == "published":
-        current = bool(manifest and (run_id is None or manifest.get("run_id") == run_id))
+        # Superseded only when the date's marker names another run. No marker here: either a rerun is
+        # replacing the date right now, or the lake is remote and this is a local copy of the quality folder.
+        current = not (manifest and run_id is not None and manifest.get("run_id") != run_id)
         status = "published" if current else "superseded"
         rows = _quarantine_rows(summary, lake, run_id) if current else None
         if rows is None:  # superseded: the partition now holds another run's rows; fall back to the summary

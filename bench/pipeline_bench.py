@@ -1,0 +1,272 @@
+"""Throughput and memory of the whole pipeline, with baselines measured in the same run.
+
+    python bench/pipeline_bench.py [--sizes 1000 10000] [--workers 1 2] [--airflow] [--json PATH]
+
+For each corpus size N (built by ``bench/corpus.py`` from real page shapes):
+- baselines on the same pages, one core: trafilatura's extraction alone, BeautifulSoup's
+  parse + get_text, and newsflow's extractor alone;
+- the pipeline end to end (plan → batches → dedup → output gate → publish, gates included),
+  called directly, in a fresh process per run, with 1 and 2 worker processes for the batches
+  (what Celery workers do), reporting pages/s, MB/s, time per step, the share spent in GX,
+  peak RSS and output bytes per page;
+- with ``--airflow``, the same work through ``newsflow run`` (the real DAG via dag.test) for the
+  smallest N, giving the per-task overhead Airflow adds;
+- the time to import each DAG file.
+Figures are reported as ratios against the baselines measured in this run: the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+WORK = Path(os.environ.get("NEWSFLOW_BENCH_DIR", Path(tempfile.gettempdir()) / "newsflow-bench"))
+BASELINE_PAGES = 400  # per baseline: pages/s is a rate; a fixed sample keeps the run short
+
+
+def corpus(n: int) -> tuple[Path, dict]:
+    import corpus as corpus_builder
+
+    landing = WORK / f"landing-{n}"
+    marker = landing / ".corpus.json"
+    if marker.exists():
+        return landing, json.loads(marker.read_text())
+    counts = corpus_builder.build(landing, n)
+    marker.write_text(json.dumps(counts))
+    return landing, counts
+
+
+def _html_pages(landing: Path, limit: int) -> list[str]:
+    from newsflow.ingest.decode import DecodeError, decode_bytes
+
+    pages = []
+    for path in sorted(landing.rglob("page-*")):
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        try:
+            pages.append(decode_bytes(data, html=True).text)
+        except DecodeError:
+            continue
+        if len(pages) >= limit:
+            break
+    return pages
+
+
+def baselines(landing: Path) -> dict:
+    """Pages per second, one core, on the same sample of pages."""
+    import trafilatura
+    from bs4 import BeautifulSoup
+
+    from newsflow.extract import ExtractionError, extract
+
+    pages = _html_pages(landing, BASELINE_PAGES)
+
+    def naive(html: str) -> str:
+        return BeautifulSoup(html, "lxml").get_text()
+
+    def ours(html: str) -> str:
+        try:
+            return extract(html).text
+        except ExtractionError:
+            return ""
+
+    def traf(html: str) -> str:
+        return trafilatura.extract(html, include_comments=False) or ""
+
+    results = {}
+    for name, fn in (("newsflow_extract", ours), ("trafilatura", traf), ("bs4_get_text", naive)):
+        fn(pages[0])  # warm imports and caches
+        started = time.perf_counter()
+        for html in pages:
+            fn(html)
+        seconds = time.perf_counter() - started
+        results[name] = {"pages": len(pages), "seconds": round(seconds, 3), "pages_per_s": round(len(pages) / seconds, 2)}
+    return results
+
+
+# ------------------------------------------------------------------ one pipeline run, in its own process
+
+def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
+    """Child-process body: the pipeline's steps called directly; prints a JSON result."""
+    import multiprocessing as mp
+
+    from newsflow import pipeline
+    from newsflow.gates import gx_runner
+
+    gx_seconds = [0.0]
+    original = gx_runner.run_gate
+
+    def timed_run_gate(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            gx_seconds[0] += time.perf_counter() - started
+
+    gx_runner.run_gate = timed_run_gate
+    steps: dict[str, float] = {}
+    started = time.perf_counter()
+    ctx = pipeline.RunContext.create(landing, lake, "2024-05-01", f"bench_{workers}", {"batch_size": batch_size})
+
+    def timed(name, fn, *args):
+        t0 = time.perf_counter()
+        result = fn(*args)
+        steps[name] = steps.get(name, 0.0) + time.perf_counter() - t0
+        return result
+
+    batches = timed("plan", pipeline.plan, ctx)
+    if workers == 1:
+        for batch in batches:
+            for name in pipeline.BATCH_STEPS:
+                timed(name, getattr(pipeline, name), ctx, batch)
+    else:
+        t0 = time.perf_counter()
+        with mp.get_context("fork").Pool(workers) as pool:
+            for child_steps, child_gx in pool.imap_unordered(_batch_worker, [(ctx, b) for b in batches]):
+                for name, seconds in child_steps.items():
+                    steps[name] = steps.get(name, 0.0) + seconds
+                gx_seconds[0] += child_gx
+        steps["batches_wall"] = time.perf_counter() - t0
+    for name in ("dedup", "stage_output", "gate_output", "publish"):
+        timed(name, getattr(pipeline, name), ctx)
+    wall = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out_bytes = sum(p.stat().st_size for p in Path(lake).glob("*/date=*/*.parquet"))
+    summary = json.loads(next(Path(lake).glob("_quality/date=*/*/summary.json")).read_text())
+    return {"wall_s": wall, "steps_s": steps, "gx_s": gx_seconds[0], "peak_rss_mb": max(own, children) / 1024,
+            "output_bytes": out_bytes, "articles": summary["articles"], "quarantined": summary["quarantined"],
+            "ingested": summary["ingested"], "batches": len(batches)}
+
+
+def _batch_worker(job):
+    from newsflow import pipeline
+    from newsflow.gates import gx_runner
+
+    ctx, batch = job
+    gx = [0.0]
+    original = gx_runner.run_gate
+
+    def timed_run_gate(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            gx[0] += time.perf_counter() - t0
+
+    gx_runner.run_gate = timed_run_gate
+    steps = {}
+    for name in pipeline.BATCH_STEPS:
+        t0 = time.perf_counter()
+        getattr(pipeline, name)(ctx, batch)
+        steps[name] = time.perf_counter() - t0
+    gx_runner.run_gate = original
+    return steps, gx[0]
+
+
+def pipeline_run(landing: Path, workers: int, batch_size: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="newsflow-bench-lake-") as lake:
+        out = subprocess.run(
+            [sys.executable, __file__, "_run", str(landing), lake, str(workers), str(batch_size)],
+            capture_output=True, text=True, check=True, env={**os.environ, "GX_ANALYTICS_ENABLED": "False"},
+        )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def airflow_run(landing: Path, batch_size: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="newsflow-bench-af-") as scratch:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+        env["AIRFLOW_HOME"] = str(Path(scratch) / "home")
+        cmd = [str(Path(sys.executable).parent / "newsflow"), "run", "--landing", str(landing), "--lake",
+               str(Path(scratch) / "lake"), "--date", "2024-05-01", "--batch-size", str(batch_size)]
+        warm = subprocess.run(cmd[:2] + ["--help"], env=env, capture_output=True)  # noqa: F841 (imports cached)
+        started = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        return {"wall_s": time.perf_counter() - started}
+
+
+def dag_import_times(repeat: int = 5) -> dict:
+    times = {}
+    code = "import runpy, sys, time; t=time.perf_counter(); runpy.run_path(sys.argv[1]); print(time.perf_counter()-t)"
+    for path in sorted((REPO / "dags").glob("*.py")):
+        samples = [float(subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                                        check=True).stdout.strip().splitlines()[-1]) for _ in range(repeat)]
+        times[path.name] = round(statistics.median(samples), 3)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--airflow", action="store_true", help="also time newsflow run (smallest size)")
+    parser.add_argument("--json", type=Path, default=REPO / "artifacts" / "bench.json")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    report = {"cores": os.cpu_count(), "batch_size": args.batch_size, "sizes": {}}
+    report["dag_import_s"] = dag_import_times()
+    for n in args.sizes:
+        landing, counts = corpus(n)
+        entry = {"corpus": counts, "baselines": baselines(landing), "runs": {}}
+        for workers in args.workers:
+            entry["runs"][str(workers)] = pipeline_run(landing, workers, args.batch_size)
+        if args.airflow and n == min(args.sizes):
+            entry["airflow"] = airflow_run(landing, args.batch_size)
+        report["sizes"][str(n)] = entry
+        _print(n, entry)
+    sizes = sorted(report["sizes"], key=int)
+    if len(sizes) >= 2:
+        small, large = (report["sizes"][s]["runs"][str(args.workers[0])]["peak_rss_mb"] for s in sizes[-2:])
+        report["rss_growth"] = round(large / small - 1, 3)
+        print(f"peak RSS growth {sizes[-2]} → {sizes[-1]} pages: {report['rss_growth']:+.1%} (goal < +20%)")
+    print(f"DAG import (median of 5, s): {report['dag_import_s']} (goal < 0.5 s each)")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=1))
+    print(f"results: {args.json}")
+
+
+def _print(n: int, entry: dict) -> None:
+    base = entry["baselines"]
+    traf = base["trafilatura"]["pages_per_s"]
+    print(f"\n== N = {n} pages ({entry['corpus']['bytes'] / 1e6:.0f} MB; {entry['corpus']['bad']} bad files) ==")
+    print(f"{'what':34} {'pages/s':>9} {'× trafilatura':>14}")
+    for name, row in base.items():
+        print(f"{name + ' (1 core)':34} {row['pages_per_s']:9.1f} {row['pages_per_s'] / traf:14.2f}")
+    runs = entry["runs"]
+    for workers, run in runs.items():
+        rate = n / run["wall_s"]
+        print(f"{'pipeline end to end, ' + workers + ' worker(s)':34} {rate:9.1f} {rate / traf:14.2f}"
+              f"   {entry['corpus']['bytes'] / 1e6 / run['wall_s']:.1f} MB/s, GX {run['gx_s'] / run['wall_s']:.0%},"
+              f" peak RSS {run['peak_rss_mb']:.0f} MB, {run['output_bytes'] / n:.0f} B/page out,"
+              f" {run['articles']} published / {run['quarantined']} quarantined")
+        steps = run["steps_s"]
+        print("    per step (pages/s): " + ", ".join(
+            f"{k} {n / v:.0f}" for k, v in steps.items() if v > 0 and k != "batches_wall"))
+    if "1" in runs and "2" in runs:
+        print(f"two workers / one: {runs['1']['wall_s'] / runs['2']['wall_s']:.2f}× (goal ≥ 1.7×)")
+    if "airflow" in entry and "1" in runs:
+        af = entry["airflow"]["wall_s"]
+        tasks = 1 + 4 * runs["1"]["batches"] + 4
+        print(f"through newsflow run (Airflow dag.test): {af:.1f} s vs direct {runs['1']['wall_s']:.1f} s: "
+              f"{(af - runs['1']['wall_s']) / tasks:.2f} s overhead per task ({tasks} tasks)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_run":
+        _, _, landing, lake, workers, batch_size = sys.argv
+        print(json.dumps(_run_direct(landing, lake, int(workers), int(batch_size))))
+    else:
+        main()

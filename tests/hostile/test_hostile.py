@@ -1,0 +1,164 @@
+"""Hostile landing files (tests/hostile/corpus.py): each ends in exactly one dataset, usually quarantine with
+a specific reason, while one run with the real GX gates and the DEFAULT per-file limits completes in
+bounded time and memory (measured in a forked child: wall clock and peak RSS above the parent's)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import time
+import traceback
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from hostile.corpus import build
+from newsflow.pipeline import RunContext, run_all
+
+DAY = "2024-06-01"
+LEAK_MARKER = "S3CRET-hostile-7f1c2b9e"  # the content of a file outside the landing root that XXE tries to read
+TIME_BUDGET_S = 150  # generous for a 2-core box shared with other jobs; typically ~15 s
+MEMORY_BUDGET_MB = 1024  # peak RSS growth of the run (the corpus holds a 50 MB page and a 60 MB gzip bomb)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    import great_expectations  # noqa: F401  (import once, in the parent: the child measures the run only)
+
+    root = tmp_path_factory.mktemp("hostile")
+    secret = root / "secret.txt"
+    secret.write_text(LEAK_MARKER)
+    landing, lake, log = root / "landing", root / "lake", root / "run.log"
+    expected = build(landing, secret)
+    before = _rss_mb()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # child: one run, real gates, default limits; every log record to run.log
+        code = 1
+        try:
+            handler = logging.FileHandler(log)
+            handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+            logging.getLogger().addHandler(handler)
+            logging.getLogger().setLevel(logging.DEBUG)
+            summary = run_all(RunContext.create(str(landing), str(lake), DAY, "manual__hostile"))
+            (root / "summary.json").write_text(json.dumps(summary, default=str))
+            code = 0
+        except BaseException:
+            (root / "error.txt").write_text(traceback.format_exc())
+        finally:
+            os._exit(code)
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() - started > TIME_BUDGET_S:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail(f"hostile run exceeded {TIME_BUDGET_S}s")
+        time.sleep(0.2)
+    elapsed = time.monotonic() - started
+    error = (root / "error.txt").read_text() if (root / "error.txt").exists() else ""
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"hostile run crashed:\n{error}"
+    rows = {}
+    for dataset in ("articles", "quarantine"):
+        for row in pq.read_table(lake / dataset / f"date={DAY}" / "part-00000.parquet").to_pylist():
+            rows.setdefault(row["source_path"], []).append((dataset, row))
+    return {"expected": expected, "rows": rows, "lake": lake, "log": log, "elapsed": elapsed,
+            "peak_growth_mb": usage.ru_maxrss / 1024 - before, "root": root,
+            "summary": json.loads((root / "summary.json").read_text())}
+
+
+def test_corpus_is_big_enough(hostile):
+    files = {k.split("#L")[0] for k in hostile["expected"]}
+    assert len(files) >= 30 and len(hostile["expected"]) >= 45
+
+
+def test_every_hostile_record_lands_exactly_once_in_the_expected_place(hostile):
+    expected, rows = hostile["expected"], hostile["rows"]
+    assert set(rows) == set(expected), "no record lost, none invented"
+    wrong = {}
+    for key, (dataset, what) in expected.items():
+        (got_dataset, row), *more = rows[key]
+        assert not more, f"{key} doubled"
+        if got_dataset != dataset:
+            wrong[key] = (got_dataset, row.get("reason_codes"))
+        elif dataset == "quarantine" and row["reason_codes"][0] not in what:
+            wrong[key] = (row["reason_codes"], f"expected one of {sorted(what)}")
+        elif dataset == "articles" and what not in row["text"]:
+            wrong[key] = "decoded text lost its content"
+    assert not wrong, wrong
+    assert hostile["summary"]["ingested"] == len(expected)
+
+
+def test_run_is_bounded_in_time_and_memory(hostile):
+    assert hostile["elapsed"] < TIME_BUDGET_S
+    assert hostile["peak_growth_mb"] < MEMORY_BUDGET_MB, f"peak RSS grew {hostile['peak_growth_mb']:.0f} MB"
+
+
+def test_entities_are_never_expanded_and_nothing_outside_the_root_is_read(hostile):
+    rows = hostile["rows"]
+    for key in ("20_billion_laughs.html", "21_xxe_file.html", "22_xxe_param.html"):
+        (_, row), = rows[key]
+        assert "lollollol" not in (row["text"] or "")
+    offenders = [p for p in hostile["lake"].rglob("*") if p.is_file() and LEAK_MARKER.encode() in p.read_bytes()]
+    assert not offenders, f"secret outside the landing root leaked into {offenders}"
+    assert LEAK_MARKER not in hostile["log"].read_text(errors="replace")
+    (_, outside), = rows["28_symlink_outside.html"]
+    assert outside["text"] is None and outside["source_sha256"] is None  # refused before reading a byte
+
+
+def test_names_that_are_not_utf8_or_hold_newlines_round_trip(hostile):
+    rows = hostile["rows"]
+    assert "33_new\nline.html" in rows and "34_caf\\xe9_latin1_name.html" in rows
+
+
+# -- per-file limits: configurable (Settings / NEWSFLOW_SETTINGS), enforced without a full run -------------
+
+def test_size_limits_are_configurable(tmp_path):
+    from helpers import write_gzip
+    from newsflow.ingest.landing import read_landing
+    from newsflow.settings import Settings
+
+    (tmp_path / "a.txt").write_bytes(b"x" * 5000)
+    write_gzip(tmp_path / "b.txt.gz", b"y" * 5000)
+    records = {r.source_path: r for r in read_landing(tmp_path, "l", Settings(max_file_bytes=4000,
+                                                                                max_decompressed_bytes=4000))}
+    assert [x.code for x in records["a.txt"].rejects] == ["too_large"]
+    assert [x.code for x in records["b.txt.gz"].rejects] == ["bad_gzip"]
+    assert "more than 4000 bytes" in records["b.txt.gz"].rejects[0].detail
+
+
+def test_extraction_time_budget_quarantines_a_slow_page(monkeypatch):
+    import newsflow.normalise as normalise
+    from newsflow.record import Article
+    from newsflow.settings import Settings
+
+    def slow(html, url=None):
+        while True:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(normalise, "extract", slow)
+    record = Article(record_id="r", source_path="slow.html", landing_name="l", kind="html", size_bytes=1,
+                     sha256="x", decoded="<p>x</p>")
+    started = time.monotonic()
+    normalise.NormaliseStage(Settings(extract_timeout_seconds=0.3)).process(record)
+    assert [x.code for x in record.rejects] == ["extract_timeout"]
+    assert time.monotonic() - started < 5
+
+
+def test_settings_file_overrides_limits(tmp_path, monkeypatch):
+    from newsflow.settings import load_settings
+
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"max_file_bytes": 1234, "extract_timeout_seconds": 2}))
+    monkeypatch.setenv("NEWSFLOW_SETTINGS", str(path))
+    settings = load_settings()
+    assert (settings.max_file_bytes, settings.extract_timeout_seconds, settings.max_tree_depth) == (1234, 2.0, 5000)

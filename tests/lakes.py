@@ -1,0 +1,30 @@
+"""Lakes built from the seeds, for report, analyst and UI tests (importable as ``lakes``)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+DAY = "2024-05-01"
+RUN_ID = "manual__2024-05-01T00:00:00+00:00"
+
+
+def seed_lake(root: Path, *, day: str = DAY, run_id: str = RUN_ID, overrides: dict | None = None) -> tuple[Path, dict | None]:
+    """Run the whole pipeline in-process (``run_all``) on a copy of seeds/ into ``root/lake``.
+
+    Returns (lake, summary); summary is None when a gate failed (the caller asked for it with ``overrides``).
+    """
+    from newsflow.gates import GateFailed
+    from newsflow.pipeline import RunContext, run_all
+
+    landing = root / "seeds"  # the folder name is the source of plain-text files: "seeds", as in make run
+    if not landing.exists():
+        shutil.copytree(SEEDS, landing)
+    lake = root / "lake"
+    ctx = RunContext.create(str(landing), str(lake), day, run_id, overrides)
+    try:
+        return lake, run_all(ctx)
+    except GateFailed:
+        return lake, None

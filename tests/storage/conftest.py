@@ -1,0 +1,52 @@
+"""An S3-compatible server on loopback (moto's server mode), started by the tests."""
+
+import socket
+
+import pytest
+
+BUCKETS = ("landing-bucket", "lake-bucket")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3(s3_endpoint, monkeypatch, seeds):
+    """Fresh buckets holding the seeds under s3://landing-bucket/seeds/; returns s3fs storage options."""
+    import s3fs
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    options = {"key": "testing", "secret": "testing",
+               "client_kwargs": {"endpoint_url": s3_endpoint, "region_name": "us-east-1"}}
+    import boto3
+
+    fs = s3fs.S3FileSystem(**options)
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    for bucket in BUCKETS:
+        if fs.exists(bucket):
+            fs.rm(bucket, recursive=True)
+        client.create_bucket(Bucket=bucket)
+    fs.invalidate_cache()
+    for path in sorted(seeds.iterdir()):
+        fs.put(str(path), f"landing-bucket/seeds/{path.name}")
+    fs.invalidate_cache()
+    return {"options": options, "fs": fs, "endpoint": s3_endpoint}

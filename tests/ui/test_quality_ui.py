@@ -1,0 +1,224 @@
+"""The quality plugin in a real Airflow UI, driven by headless Chromium.
+
+A finished ``news_ingest`` run (``newsflow run`` on the seeds) in a throw-away SQLite metadata DB, then
+``airflow api-server`` on a free port with this repo's plugins; Chromium (Debian's, through Playwright's
+Python package, no browser download) logs in with ``POST /auth/token`` + the ``_token`` cookie, opens the
+DAG page, the run's "Data quality" tab and the plugin pages, and saves screenshots under ``artifacts/ui/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+import lakes
+
+pytestmark = pytest.mark.slow
+
+REPO = lakes.REPO
+BIN = Path(sys.executable).parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "artifacts" / "ui"
+DAG_ID = "news_ingest"
+CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGINT to the server's process group (its workers too), then SIGKILL."""
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGINT, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _http(url: str, data: dict | None = None, token: str | None = None) -> tuple[int, str]:
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    body = json.dumps(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST" if body else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():  # CI on a fresh machine: install Debian's package (root there)
+        subprocess.run(["bash", str(REPO / "scripts" / "ensure-chromium.sh")], check=True, timeout=900)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """(base_url, token, run_id, lake): the API server with one finished run; stopped afterwards, always."""
+    root = tmp_path_factory.mktemp("ui")
+    home = root / "airflow"
+    home.mkdir()
+    landing = root / "seeds"
+    shutil.copytree(lakes.SEEDS, landing)
+    lake = root / "lake"
+    env = {**os.environ, "AIRFLOW_HOME": str(home), "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+           "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+           "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__AUTH_MANAGER":
+           "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin", "NEWSFLOW_LAKE": str(lake),
+           "GX_ANALYTICS_ENABLED": "False"}
+    done = subprocess.run([str(BIN / "newsflow"), "run", "--landing", str(landing), "--lake", str(lake),
+                           "--date", lakes.DAY, "--json"], env=env, cwd=root, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_id = json.loads(done.stdout[done.stdout.index("{"):])["run_id"]
+
+    port = _free_port()
+    log = open(root / "api-server.log", "w")
+    proc = subprocess.Popen([str(BIN / "airflow"), "api-server", "--port", str(port), "--host", "127.0.0.1"],
+                            env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError("api-server exited:\n" + (root / "api-server.log").read_text()[-3000:])
+            try:
+                if _http(base + "/api/v2/monitor/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("api-server did not answer:\n" + (root / "api-server.log").read_text()[-3000:])
+            time.sleep(2)
+        passwords = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
+        status, body = _http(base + "/auth/token", {"username": "admin", "password": passwords["admin"]})
+        assert status in (200, 201), body
+        yield base, json.loads(body)["access_token"], run_id, lake
+    finally:
+        _stop(proc)
+        log.close()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / "api-server.log", ARTIFACTS / "api-server.log")
+
+
+def test_plugin_routes_need_the_api_servers_auth(server):
+    base, token, run_id, _ = server
+    url = f"{base}/newsflow/dags/{DAG_ID}/runs/{quote(run_id, safe='')}/quality.json"
+    assert _http(url)[0] in (401, 403)
+    status, body = _http(url, token=token)
+    assert status == 200, body
+    report = json.loads(body)
+    assert report["status"] == "published" and report["counts"]["articles"] == 2
+    # Every news_ingest task carries a "Data quality" extra link to its gate/step summary.
+    links = f"{base}/api/v2/dags/{DAG_ID}/dagRuns/{quote(run_id, safe='')}/taskInstances/write.gate_output/links"
+    status, body = _http(links, token=token)
+    assert status == 200, body
+    link = json.loads(body)["extra_links"]["Data quality"]
+    assert link.endswith("/tasks/write.gate_output")
+    status, body = _http(base + link, token=token)
+    assert status == 200 and "gate_output" in body and "passed" in body
+
+
+def test_quality_pages_in_the_browser(server, chromium):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token, run_id, lake = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    run_path = f"/dags/{DAG_ID}/runs/{quote(run_id, safe='')}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROME_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            context.add_cookies([{"name": "_token", "value": token, "url": base}])
+            page = context.new_page()
+        except Exception:
+            browser.close()
+            raise
+        try:
+            page.set_default_timeout(60_000)
+            expect.set_options(timeout=60_000)  # a busy 2-core CI machine renders slowly
+
+            # The DAG's page: its grid, and the plugin's "Data quality" tab.
+            page.goto(f"{base}/dags/{DAG_ID}")
+            expect(page.get_by_text(DAG_ID).first).to_be_visible()
+            dag_tab = page.locator("a[href$='/plugin/newsflow-dag-quality']")
+            expect(dag_tab).to_have_text("Data quality")
+            page.screenshot(path=str(ARTIFACTS / "01-dag.png"))
+
+            dag_tab.click()
+            runs = page.frame_locator("iframe[title='Data quality']")
+            expect(runs.locator("#runs")).to_contain_text(run_id)
+            expect(runs.locator("#runs")).to_contain_text("published")
+            page.screenshot(path=str(ARTIFACTS / "02-dag-quality-tab.png"))
+
+            # The run's page, then its quality tab (the plugin page in the UI's iframe).
+            runs.get_by_role("link", name=run_id).click()
+            frame = page.frame_locator("iframe[title='Data quality']")
+            expect(frame.locator("#title")).to_contain_text(f"Data quality for {lakes.DAY}")
+            page.goto(f"{base}{run_path}")
+            run_tab = page.locator("a[href$='/plugin/newsflow-run-quality']")
+            expect(run_tab).to_have_text("Data quality")
+            page.screenshot(path=str(ARTIFACTS / "03-run.png"))
+            run_tab.click()
+            frame = page.frame_locator("iframe[title='Data quality']")
+            expect(frame.locator("#status")).to_have_text("published")
+            expect(frame.locator("#counts")).to_contain_text("articles published")
+            expect(frame.locator("#reasons")).to_contain_text("dedup.near_duplicate")
+            expect(frame.locator("#gate-gate_normalised")).to_contain_text("boilerplate_phrase")
+            page.screenshot(path=str(ARTIFACTS / "04-run-quality-tab.png"))
+
+            # The plugin page on its own: every section, charts, Data Docs and the partition link.
+            page.goto(f"{base}/newsflow{run_path}/quality")
+            expect(page.locator("#steps")).to_contain_text("dedup")
+            assert page.locator("svg.chart").count() >= 4
+            for gate in ("gate_raw", "gate_normalised", "gate_output"):
+                expect(page.locator(f"#gate-{gate}")).to_contain_text("passed")
+            expect(page.locator("#partitions")).to_contain_text("articles/date=2024-05-01/part-00000.parquet")
+            page.screenshot(path=str(ARTIFACTS / "05-quality-page.png"), full_page=True)
+            with page.expect_download() as download:
+                page.locator("#partitions a").first.click()
+            assert download.value.suggested_filename.endswith(".parquet")
+
+            docs = page.locator("a", has_text="gate_normalised").first.get_attribute("href")
+            response = page.goto(base + docs)
+            assert response is not None and response.status == 200
+            page.screenshot(path=str(ARTIFACTS / "06-data-docs.png"))
+
+            # A gate task's summary: which expectation failed on how many rows.
+            page.goto(f"{base}/newsflow{run_path}/tasks/batch.gate_normalised?map_index=0")
+            expect(page.locator("#failed")).to_contain_text("boilerplate_phrase")
+            expect(page.locator("#failed")).to_contain_text("1")
+            page.screenshot(path=str(ARTIFACTS / "07-task-gate.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
