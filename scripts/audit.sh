@@ -11,7 +11,7 @@ SERVICE="${AUDIT_SERVICE:-pypi}"   # pypi (PyPI JSON API) or osv
 IGNORED=()
 req="$(mktemp)"; out="$(mktemp)"
 trap 'rm -f "$req" "$out"' EXIT
-uv export --frozen --no-hashes --no-emit-project --all-groups --format requirements-txt >"$req"
+python3 -m uv export --frozen --no-hashes --no-emit-project --all-groups --format requirements-txt >"$req"
 args=(-r "$req" --no-deps --disable-pip --progress-spinner off -s "$SERVICE" -f json -o "$out")
 for id in "${IGNORED[@]}"; do args+=(--ignore-vuln "${id%%:*}"); done
 set +e

@@ -172,3 +172,10 @@ def test_paragraphs_are_separated_by_blank_lines():
     html = ("<html><body><article>" + "".join(f"<p>Paragraph {i} has a sentence, and another one here.</p>"
                                              for i in range(6)) + "</article></body></html>")
     assert extract(html).text.count("\n\n") == 5
+
+
+def test_broken_urls_do_not_lose_the_page():
+    page = ('<html><head><title>t</title><link rel=canonical href="http://[x/a"></head>'
+            '<body><p>' + "A sentence of the story. " * 20 + '</p></body></html>')
+    assert extract(page).canonical_url is None
+    assert extract(page, url="http://[bad").text.startswith("A sentence")

@@ -45,6 +45,14 @@ def _points(kind: str):
         n += 1
 
 
+def _untouched(lake, state, rerun_scenario: bool) -> bool:
+    """The lake is exactly as before the crashed run (only its _staging/ and _quality/ changed)."""
+    if rerun_scenario:
+        return (state is not None and state["manifest"]["run_id"] == "manual__v1" and not leftovers(lake)
+                and not (lake / "articles" / f".date={DAY}.incoming").exists())
+    return state is None and not any((lake / d).exists() for d in ("articles", "quarantine", "_state"))
+
+
 def _crash_then_rerun(world, lake, kind, n, rerun_scenario: bool) -> bool:
     landing = world["landing"]
     crashed = run_to_crash(landing, lake, DAY, f"manual__crash_{kind}_{n}", kind, n, OVERRIDES)
@@ -59,9 +67,8 @@ def _crash_then_rerun(world, lake, kind, n, rerun_scenario: bool) -> bool:
     if not crashed:
         return False
     TALLY["crash_points"] += 1
-    untouched = state is not None and state["manifest"]["run_id"] == "manual__v1" and not leftovers(lake)
-    if rerun_scenario and untouched and not (lake / "articles" / f".date={DAY}.incoming").exists():
-        return True  # the crash never reached the lake: the first_run matrix already reruns from this point
+    if kind != "step" and _untouched(lake, state, rerun_scenario):
+        return True  # the crash never reached the lake: the step matrix already reruns from this point
     summary = run_all(RunContext.create(str(landing), str(lake), DAY, f"manual__rerun_{kind}_{n}", OVERRIDES))
     TALLY["reruns"] += 1
     state = trusted(lake, DAY)
@@ -77,6 +84,7 @@ def _crash_then_rerun(world, lake, kind, n, rerun_scenario: bool) -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["first_run", "rerun_over_published"])
 @pytest.mark.parametrize("kind", ["step", "io", "mid"])
 def test_crash_anywhere_then_rerun(world, tmp_path, kind, scenario):

@@ -76,11 +76,13 @@ def hostile(tmp_path_factory):
             "summary": json.loads((root / "summary.json").read_text())}
 
 
+@pytest.mark.slow  # one real-GX run of the whole corpus (~30 s here)
 def test_corpus_is_big_enough(hostile):
     files = {k.split("#L")[0] for k in hostile["expected"]}
     assert len(files) >= 30 and len(hostile["expected"]) >= 45
 
 
+@pytest.mark.slow  # one real-GX run of the whole corpus (~30 s here)
 def test_every_hostile_record_lands_exactly_once_in_the_expected_place(hostile):
     expected, rows = hostile["expected"], hostile["rows"]
     assert set(rows) == set(expected), "no record lost, none invented"
@@ -98,11 +100,13 @@ def test_every_hostile_record_lands_exactly_once_in_the_expected_place(hostile):
     assert hostile["summary"]["ingested"] == len(expected)
 
 
+@pytest.mark.slow  # one real-GX run of the whole corpus (~30 s here)
 def test_run_is_bounded_in_time_and_memory(hostile):
     assert hostile["elapsed"] < TIME_BUDGET_S
     assert hostile["peak_growth_mb"] < MEMORY_BUDGET_MB, f"peak RSS grew {hostile['peak_growth_mb']:.0f} MB"
 
 
+@pytest.mark.slow  # one real-GX run of the whole corpus (~30 s here)
 def test_entities_are_never_expanded_and_nothing_outside_the_root_is_read(hostile):
     rows = hostile["rows"]
     for key in ("20_billion_laughs.html", "21_xxe_file.html", "22_xxe_param.html"):
@@ -115,6 +119,7 @@ def test_entities_are_never_expanded_and_nothing_outside_the_root_is_read(hostil
     assert outside["text"] is None and outside["source_sha256"] is None  # refused before reading a byte
 
 
+@pytest.mark.slow  # one real-GX run of the whole corpus (~30 s here)
 def test_names_that_are_not_utf8_or_hold_newlines_round_trip(hostile):
     rows = hostile["rows"]
     assert "33_new\nline.html" in rows and "34_caf\\xe9_latin1_name.html" in rows

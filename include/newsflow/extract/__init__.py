@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from newsflow.extract.body import extract_body
 from newsflow.extract.metadata import page_metadata
@@ -103,6 +104,11 @@ def extract(html: str, url: str | None = None) -> Extracted:
     Parses once: metadata is read from the untouched tree, then the body extractor prunes the same
     tree in place. Raises ``ExtractionError`` (with a ``code``) for pages it refuses.
     """
+    if url is not None:
+        try:
+            urlsplit(url)
+        except ValueError:  # "http://[x": an unusable base URL, not a reason to lose the page
+            url = None
     tree = parse_html(html)
     meta = page_metadata(tree, url)
     title = meta["title"]

@@ -273,8 +273,12 @@ def canonical_from(tree, meta: dict[str, str], url: str | None) -> str | None:
     for href in links + [meta.get("og:url", "")]:
         href = (href or "").strip()
         if href and not href.startswith(("javascript:", "#")):
-            absolute = urljoin(url, href) if url else href
-            if urlsplit(absolute).scheme in ("http", "https"):
+            try:
+                absolute = urljoin(url, href) if url else href
+                scheme = urlsplit(absolute).scheme
+            except ValueError:  # e.g. "http://[x": a broken link is no canonical URL
+                continue
+            if scheme in ("http", "https"):
                 return absolute
     return url
 

@@ -29,7 +29,11 @@ def _other_ledgers(lake: Lake, day: date) -> list[tuple[str, Path]]:
     if not folder.exists():
         return []
     own = lake.ledger(day).name
-    return sorted(((p.stem, p) for p in folder.glob("date=*.parquet") if p.name != own), key=lambda item: item[0])
+    # A ledger counts only once its date is published (manifest written last): a run killed between
+    # the two must not hide its files from every other date.
+    return sorted(((p.stem, p) for p in folder.glob("date=*.parquet")
+                   if p.name != own and lake.manifest(date.fromisoformat(p.stem.split("=", 1)[1])).exists()),
+                  key=lambda item: item[0])
 
 
 def _read(path: Path, columns: list[str]) -> pa.Table:
