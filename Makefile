@@ -14,7 +14,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export GX_ANALYTICS_ENABLED ?= False
 
-.PHONY: setup run test test-fast browser ui audit clean
+.PHONY: setup run test test-fast browser ui stack audit clean
 
 # Install uv (pinned) if missing, then the venv exactly as uv.lock says.
 setup:
@@ -35,6 +35,10 @@ browser:
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
+
+# The production topology (compose) without Docker, on this machine's Postgres + Redis; Ctrl-C stops everything.
+stack: setup
+	$(BIN)/python scripts/stack.py up
 
 # pip-audit over uv.lock; prints SKIPPED (not a pass) when the advisory service is unreachable.
 audit: setup

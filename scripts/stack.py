@@ -14,12 +14,14 @@ Services (override with environment variables):
     NEWSFLOW_STACK_PG     postgresql://postgres@127.0.0.1:5432   (needs CREATE DATABASE; trust auth here)
     NEWSFLOW_STACK_REDIS  redis://127.0.0.1:6379                 (the stack claims an empty db index 1..15)
 
-The scheduled run unpausing creates: with ``catchup=False`` unpausing ``news_ingest`` makes the scheduler
-create the latest scheduled run at once (logical date = ``next_dagrun_logical_date``, i.e. yesterday
-00:00 UTC for ``@daily``), which would ingest the DAG's default landing. ``trigger()`` therefore triggers
-while the DAG is still paused *with that very logical date*, then unpauses: the scheduler finds a run for
+The scheduled run that unpausing creates: even with ``catchup=False``, unpausing ``news_ingest`` makes the
+scheduler create the latest scheduled run at once (logical date = the DAG's ``next_dagrun_logical_date``:
+today 00:00 UTC for ``@daily`` under Airflow 3's cron *trigger* timetable), which would ingest the DAG's
+default landing. ``trigger()`` therefore triggers while the DAG is still paused *with that very logical
+date*, then unpauses: the scheduler finds a run for
 ``next_dagrun`` already there, skips creating one and moves ``next_dagrun`` on to the next interval (due
-tomorrow 00:00 UTC). So exactly one run happens and its partition is ``next_dagrun_logical_date``'s day.
+tomorrow 00:00 UTC). So exactly one run happens (a run still going at 00:00 UTC gets the next day's
+scheduled run queued behind it: max_active_runs=1) and its partition is ``next_dagrun_logical_date``'s day.
 As a second guard the stack's NEWSFLOW_LAKE / NEWSFLOW_LANDING defaults point into the temporary folder.
 """
 
@@ -349,6 +351,8 @@ class Stack:
             specs.append((name, [airflow, "celery", "worker", "--celery-hostname", f"{name}@%h",
                                  "--concurrency", str(self.concurrency)],
                           {"NEWSFLOW_STACK_HOSTNAME": name,
+                           # heavy imports once per worker, inherited by every forked task
+                           "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "newsflow.celery_preload.CELERY_CONFIG",
                            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "newsflow_stack_hooks.hostname",
                            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self._ports[name])}))
         for name, argv, extra in specs:
@@ -641,7 +645,7 @@ def cmd_up(args) -> int:
         print(f"  database:  {stack.db_name}   redis db {stack.redis_db}   AIRFLOW_HOME {stack.home}")
         print(f"  logs:      {stack.home / 'stack-logs'}")
         print(f"  defaults:  landing {stack.landing}   lake {stack.lake} (removed on stop)")
-        print(f"  {DAG_ID} is paused; unpausing it creates yesterday's scheduled run on those defaults.")
+        print(f"  {DAG_ID} is paused; unpausing it at once creates the latest scheduled run on those defaults.")
         print("Ctrl-C stops everything.", flush=True)
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)

@@ -94,6 +94,15 @@ def _share_template_cache() -> None:
     view_module.Environment = shared_cache_environment
 
 
+def preload() -> None:
+    """Import GX (and prepare its template cache) now, e.g. in a worker before it forks tasks."""
+    quiet_gx()
+    import great_expectations  # noqa: F401
+    import great_expectations.expectations  # noqa: F401
+
+    _share_template_cache()
+
+
 def _context(docs_dir: Path):
     quiet_gx()
     _share_template_cache()
