@@ -14,12 +14,14 @@ export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export GX_ANALYTICS_ENABLED ?= False
 
-.PHONY: setup run test test-fast browser ui stack audit clean
+.PHONY: setup run test test-fast browser ui stack audit bench clean
 
-# Install uv (pinned) if missing, then the venv exactly as uv.lock says.
+# Install uv (pinned) if missing, then the venv exactly as uv.lock says. Bytecode is compiled at install:
+# with PYTHONDONTWRITEBYTECODE set (as on these machines) every process would otherwise recompile Airflow and GX.
 setup:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(PYTHON) -m uv sync --frozen --python 3.11
+	$(PYTHON) -m uv sync --frozen --python 3.11 --compile-bytecode
+	$(BIN)/python -m compileall -q include dags plugins
 
 # Set up, then run news_ingest once on seeds/ into lake/ and print what was published.
 run: setup
@@ -39,6 +41,12 @@ test-fast: setup
 # The production topology (compose) without Docker, on this machine's Postgres + Redis; Ctrl-C stops everything.
 stack: setup
 	$(BIN)/python scripts/stack.py up
+
+# Throughput and memory: corpora of N real-shaped pages, the pipeline vs trafilatura and bs4, 1 vs 2 workers,
+# GX share, peak RSS, Airflow's per-task overhead, DAG import time (bench/pipeline_bench.py; JSON in artifacts/).
+BENCH_SIZES ?= 1000 10000
+bench: setup
+	$(BIN)/python -u bench/pipeline_bench.py --sizes $(BENCH_SIZES) --airflow
 
 # pip-audit over uv.lock; prints SKIPPED (not a pass) when the advisory service is unreachable.
 audit: setup

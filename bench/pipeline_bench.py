@@ -127,6 +127,10 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
         return result
 
     batches = timed("plan", pipeline.plan, ctx)
+    if workers > 1:
+        # As Celery workers do (newsflow.celery_preload): heavy imports once, inherited by forked workers.
+        gx_runner.preload()
+        import newsflow.normalise  # noqa: F401
     if workers == 1:
         for batch in batches:
             for name in pipeline.BATCH_STEPS:
@@ -198,12 +202,20 @@ def airflow_run(landing: Path, batch_size: int) -> dict:
 
 
 def dag_import_times(repeat: int = 5) -> dict:
+    """Per DAG file: seconds to execute it in a process that has Airflow loaded already (what the DAG
+    processor pays per parse), and cold (a fresh interpreter, Airflow's own import included)."""
     times = {}
-    code = "import runpy, sys, time; t=time.perf_counter(); runpy.run_path(sys.argv[1]); print(time.perf_counter()-t)"
+    warm = ("import runpy, sys, time; import airflow.sdk; t=time.perf_counter(); runpy.run_path(sys.argv[1]); "
+            "print(time.perf_counter()-t)")
+    cold = "import runpy, sys, time; t=time.perf_counter(); runpy.run_path(sys.argv[1]); print(time.perf_counter()-t)"
     for path in sorted((REPO / "dags").glob("*.py")):
-        samples = [float(subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
-                                        check=True).stdout.strip().splitlines()[-1]) for _ in range(repeat)]
-        times[path.name] = round(statistics.median(samples), 3)
+        row = {}
+        for label, code in (("parse_s", warm), ("cold_s", cold)):
+            samples = [float(subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                                            text=True, check=True).stdout.strip().splitlines()[-1])
+                       for _ in range(repeat)]
+            row[label] = round(statistics.median(samples), 3)
+        times[path.name] = row
     return times
 
 
@@ -232,7 +244,8 @@ def main() -> None:
         small, large = (report["sizes"][s]["runs"][str(args.workers[0])]["peak_rss_mb"] for s in sizes[-2:])
         report["rss_growth"] = round(large / small - 1, 3)
         print(f"peak RSS growth {sizes[-2]} → {sizes[-1]} pages: {report['rss_growth']:+.1%} (goal < +20%)")
-    print(f"DAG import (median of 5, s): {report['dag_import_s']} (goal < 0.5 s each)")
+    print(f"DAG file import, median of 5 (parse_s: with Airflow loaded, as the DAG processor parses; "
+          f"cold_s: fresh interpreter): {report['dag_import_s']} (goal < 0.5 s each)")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=1))
     print(f"results: {args.json}")
