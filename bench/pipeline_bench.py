@@ -98,14 +98,11 @@ def baselines(landing: Path) -> dict:
 
 # ------------------------------------------------------------------ one pipeline run, in its own process
 
-def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
-    """Child-process body: the pipeline's steps called directly; prints a JSON result."""
-    import multiprocessing as mp
-
-    from newsflow import pipeline
+def _time_gx() -> list[float]:
+    """Count the seconds spent in GX gates from now on, in this process (a one-item running total)."""
     from newsflow.gates import gx_runner
 
-    gx_seconds = [0.0]
+    total = [0.0]
     original = gx_runner.run_gate
 
     def timed_run_gate(*args, **kwargs):
@@ -113,9 +110,20 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
         try:
             return original(*args, **kwargs)
         finally:
-            gx_seconds[0] += time.perf_counter() - started
+            total[0] += time.perf_counter() - started
 
     gx_runner.run_gate = timed_run_gate
+    return total
+
+
+def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
+    """Child-process body: the pipeline's steps called directly; prints a JSON result."""
+    import multiprocessing as mp
+
+    from newsflow import pipeline
+    from newsflow.gates import gx_runner
+
+    gx_seconds = _time_gx()
     steps: dict[str, float] = {}
     started = time.perf_counter()
     ctx = pipeline.RunContext.create(landing, lake, "2024-05-01", f"bench_{workers}", {"batch_size": batch_size})
@@ -157,26 +165,14 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
 
 def _batch_worker(job):
     from newsflow import pipeline
-    from newsflow.gates import gx_runner
 
     ctx, batch = job
-    gx = [0.0]
-    original = gx_runner.run_gate
-
-    def timed_run_gate(*args, **kwargs):
-        t0 = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            gx[0] += time.perf_counter() - t0
-
-    gx_runner.run_gate = timed_run_gate
+    gx = _time_gx()  # this worker's own total (the parent's counter was copied by fork, never read back)
     steps = {}
     for name in pipeline.BATCH_STEPS:
         t0 = time.perf_counter()
         getattr(pipeline, name)(ctx, batch)
         steps[name] = time.perf_counter() - t0
-    gx_runner.run_gate = original
     return steps, gx[0]
 
 

@@ -32,8 +32,9 @@ _SECRET_PATTERNS = {
 _CONFIG_ASSIGNED = re.compile(
     r"""(?im)^\s*[\w.-]*(?:password|passwd|secret|api_?key|token|fernet_key)[\w.-]*\s*[:=]\s*([^\s#"']{4,})\s*$""")
 _CONFIG_SUFFIXES = (".env", ".yaml", ".yml", ".ini", ".cfg", ".toml", ".conf")
+# Values that are not secrets: references, placeholders, and absolute paths (where a secret file lives).
 _PLACEHOLDERS = re.compile(r"^(?:\$\{.*|SECRET|KEY|testing|test|changeme|example|xxx+|\*+|<.*>|None|null|"
-                           r"True|False|\{.*|str|bool|os\.environ.*|getenv.*|settings\..*)$", re.I)
+                           r"True|False|\{.*|str|bool|os\.environ.*|getenv.*|settings\..*|/[\w./-]+)$", re.I)
 _SKIP_SUFFIXES = (".lock", ".png", ".jpg", ".gz", ".parquet", ".ico", ".woff2")
 
 
