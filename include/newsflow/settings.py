@@ -19,7 +19,6 @@ class Settings:
     max_jsonl_records: int = 100_000
     # extraction: bounded work per page
     extract_timeout_seconds: float = 20.0
-    max_tree_depth: int = 5000
     # normalised gate
     min_text_chars: int = 200
     max_text_chars: int = 2_000_000
