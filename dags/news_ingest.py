@@ -37,17 +37,9 @@ DEFAULT_LANDING = os.environ.get("NEWSFLOW_LANDING", os.path.join(_REPO, "seeds"
 DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
 
 
-def _location(value: str, conn_id: str | None):
-    """Object-store URIs become ObjectStoragePath bound to the connection; paths stay strings."""
-    if "://" in value and not value.startswith("file://"):
-        from airflow.sdk import ObjectStoragePath
-
-        return ObjectStoragePath(value, conn_id=conn_id or None)
-    return value
-
-
 def _run_context():
     """The pipeline's run context from Airflow's: params, run id, partition date."""
+    from newsflow.airflow_local import location
     from newsflow.pipeline import RunContext
 
     context = get_current_context()
@@ -56,7 +48,7 @@ def _run_context():
     moment = context.get("logical_date") or context["dag_run"].run_after
     day = pendulum.instance(moment).in_timezone("UTC").date()
     overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size")}
-    return RunContext.create(_location(params["landing"], conn_id), _location(params["lake"], conn_id), day,
+    return RunContext.create(location(params["landing"], conn_id), location(params["lake"], conn_id), day,
                              context["run_id"], overrides)
 
 

@@ -30,6 +30,18 @@ def configure(airflow_home: Path | None = None) -> Path:
     return home
 
 
+def location(value: str, conn_id: str | None = None):
+    """A landing/lake location for Airflow code: object-store URIs become an ``ObjectStoragePath`` bound
+    to the connection (credentials from Airflow), anything else a local ``Path``."""
+    from newsflow.storage import to_path
+
+    if "://" in value and not value.startswith("file://"):
+        from airflow.sdk import ObjectStoragePath
+
+        return ObjectStoragePath(value, conn_id=conn_id or None)
+    return to_path(value)
+
+
 def migrate_if_needed(home: Path) -> None:
     marker = home / ".newsflow-db-migrated"
     from airflow import __version__

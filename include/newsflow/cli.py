@@ -63,25 +63,13 @@ def _failure_report(quality_dir: Path) -> list[str]:
     return lines
 
 
-def _location(value: str, conn_id: str | None):
-    from newsflow.storage import to_path
-
-    if "://" in value and not value.startswith("file://"):
-        from newsflow.airflow_local import configure
-
-        configure()
-        from airflow.sdk import ObjectStoragePath
-
-        return ObjectStoragePath(value, conn_id=conn_id)
-    return to_path(value)
-
-
 def run(args: argparse.Namespace) -> int:
-    from newsflow.airflow_local import run_dag
+    from newsflow.airflow_local import configure, location, run_dag
     from newsflow.lake.layout import Lake, run_key
     from newsflow.storage import display, is_local
 
-    landing, lake = _location(args.landing, args.conn_id), _location(args.lake, args.conn_id)
+    configure()  # before Airflow is imported (object-store locations import it)
+    landing, lake = location(args.landing, args.conn_id), location(args.lake, args.conn_id)
     if is_local(landing) and not landing.is_dir():
         print(f"newsflow: landing folder {landing} does not exist", file=sys.stderr)
         return 2
