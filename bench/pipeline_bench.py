@@ -139,6 +139,9 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
         # As Celery workers do (newsflow.celery_preload): heavy imports once, inherited by forked workers.
         gx_runner.preload()
         import newsflow.normalise  # noqa: F401
+        from newsflow.text.language import known_languages
+
+        known_languages()
     if workers == 1:
         for batch in batches:
             for name in pipeline.BATCH_STEPS:

@@ -171,3 +171,25 @@ def test_empty_landing_publishes_empty_partitions(tmp_path):
     summary = _run(tmp_path / "landing", tmp_path / "lake")
     assert (summary["ingested"], summary["articles"], summary["batches"]) == (0, 0, 1)
     assert _table(tmp_path / "lake", "articles").num_rows == 0
+
+
+def test_ledgers_carry_their_signature_scheme_and_foreign_ones_are_not_compared(landing, tmp_path):
+    import pyarrow as pa
+    from datetime import date
+
+    from newsflow.dedup.minhash import SIGNATURE_SCHEME
+    from newsflow.lake.layout import Lake
+    from newsflow.lake.state import published_elsewhere, signature_scheme
+
+    lake = tmp_path / "lake"
+    _run(landing, lake, day="2024-05-01")
+    ledger = Lake(lake).ledger(date(2024, 5, 1))
+    assert signature_scheme(ledger) == SIGNATURE_SCHEME
+    known = published_elsewhere(Lake(lake), date(2024, 5, 2))
+    assert len(known) == 2 and all(doc.minhash for doc in known)
+    # a ledger written by an older release (no scheme recorded): exact-duplicate checks only
+    table = pq.read_table(ledger)
+    pq.write_table(table.replace_schema_metadata(None).cast(pa.schema(list(table.schema))), ledger)
+    assert signature_scheme(ledger) is None
+    known = published_elsewhere(Lake(lake), date(2024, 5, 2))
+    assert len(known) == 2 and all(doc.minhash is None for doc in known)

@@ -17,5 +17,8 @@ _preload_gates()
 
 import newsflow.normalise  # noqa: E402,F401  (extractor, decoders, language model import)
 import newsflow.pipeline  # noqa: E402,F401
+from newsflow.text.language import known_languages  # noqa: E402
+
+known_languages()  # loads the language model (0.5 s of lzma) once, not in every normalise task
 
 CELERY_CONFIG = DEFAULT_CELERY_CONFIG

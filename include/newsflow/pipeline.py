@@ -27,8 +27,6 @@ LOGGER = logging.getLogger(__name__)
 
 BATCH_STEPS = ("ingest", "gate_raw", "normalise", "gate_normalised")
 RUN_STEPS = ("plan", "dedup", "stage_output", "gate_output", "publish")
-# What the run-level steps read of each record: everything but the bulky text columns.
-_LIGHT = ("file_sha256", "doc_id", "content_sha256", "boilerplate_phrases", "minhash", "rejects")
 
 
 @dataclass
@@ -248,8 +246,22 @@ def gate_raw(ctx: RunContext, batch: int = 0) -> dict:
     records = list(read_records(ctx.file("ingest", batch)))
     report = _run_gate(ctx, _gate_name(RAW, batch), raw_frame(records), raw_checks(ctx.settings))
     result = _apply_row_gate(ctx, RAW, records, report, batch)
-    write_records(ctx.file(RAW, batch), records)
+    # The decoded pages stay in ingest's file (normalise reads them there): the bulk of a batch is
+    # written once, not once per step.
+    write_records(ctx.file(RAW, batch), records, drop=("decoded",))
     return result
+
+
+def _gated_with_pages(ctx: RunContext, batch: int):
+    """gate_raw's records with their decoded pages put back from ingest's file (same rows, same order)."""
+    from newsflow.gates.suites import RAW
+
+    pages = read_records(ctx.file("ingest", batch), columns=("decoded",))
+    for record, page in zip(read_records(ctx.file(RAW, batch)), pages, strict=True):
+        if page.record_id != record.record_id:
+            raise RuntimeError(f"batch {batch}: ingest and gate_raw files disagree at {record.record_id}")
+        record.decoded = page.decoded
+        yield record
 
 
 def normalise(ctx: RunContext, batch: int = 0) -> dict:
@@ -258,8 +270,9 @@ def normalise(ctx: RunContext, batch: int = 0) -> dict:
     from newsflow.stages.base import run_stages
 
     stages = [NormaliseStage(ctx.settings), SignStage(ctx.settings)]
-    records = run_stages(read_records(ctx.file("gate_raw", batch)), stages)
-    count = write_records(ctx.file("normalise", batch), records)
+    records = run_stages(_gated_with_pages(ctx, batch), stages)
+    # decoded pages of records quarantined before normalising are not needed downstream either
+    count = write_records(ctx.file("normalise", batch), records, drop=("decoded",))
     return ctx.save_stats("normalise", {"step": "normalise", "batch": batch, "records": count,
                                         "stage": stages[0].stats.as_dict(), "sign": stages[1].stats.as_dict()}, batch)
 
@@ -284,6 +297,35 @@ def run_batch(ctx: RunContext, batch: int) -> None:
 
 # -- once per run -------------------------------------------------------------------------------------------
 
+def _candidates(ctx: RunContext, stage):
+    """Dedup's view of every batch, read column-wise: no record objects, signatures as uint32 arrays,
+    so the step's memory is a few hundred bytes per record however large the run."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from newsflow.dedup.minhash import Candidate, as_signature
+
+    columns = ["record_id", "doc_id", "source_path", "content_sha256", "minhash", "rejects", "boilerplate_phrases"]
+    num_perm = ctx.settings.minhash_permutations
+    for batch in ctx.batches():
+        table = _read_table(ctx.file("gate_normalised", batch), columns)
+        lengths = pc.fill_null(pc.list_value_length(table.column("minhash")), 0).to_numpy()
+        values = table.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        rejected = pc.fill_null(pc.list_value_length(table.column("rejects")), 0).to_numpy() > 0
+        leaky = pc.fill_null(pc.list_value_length(table.column("boilerplate_phrases")), 0).to_numpy() > 0
+        ids, docs, paths, hashes = (table.column(c).to_pylist() for c in ("record_id", "doc_id", "source_path",
+                                                                            "content_sha256"))
+        for row, content_sha256 in enumerate(hashes):
+            if content_sha256 is None:
+                continue  # never reached normalisation: nothing to compare
+            signature = as_signature(values[offsets[row]:offsets[row + 1]], num_perm) if lengths[row] else None
+            yield Candidate(ids[row], docs[row] or ids[row], paths[row], content_sha256, signature,
+                            bool(rejected[row]), bool(leaky[row]))
+        stage.stats.records_in += table.num_rows
+        stage.stats.records_out += table.num_rows
+
+
 def dedup(ctx: RunContext) -> dict:
     """Exact and near duplicates across every batch and against the lake; writes verdicts, not records."""
     import pyarrow as pa
@@ -291,20 +333,19 @@ def dedup(ctx: RunContext) -> dict:
     from newsflow.dedup.minhash import DedupStage
     from newsflow.lake.state import published_elsewhere
 
-    light = [r for b in ctx.batches() for r in read_records(ctx.file("gate_normalised", b), columns=_LIGHT)]
     stage = DedupStage(ctx.settings, published_elsewhere(ctx.lake, ctx.day))
+    candidates = list(_candidates(ctx, stage))
     verdicts = []
     newly_rejected = 0
-    for record in stage.run(light):
-        mine = [x for x in record.rejects if x.stage == stage.name]
-        if mine and len(mine) == len(record.rejects):
-            newly_rejected += 1
-        verdicts += [{"record_id": record.record_id, "code": x.code, "detail": x.detail} for x in mine]
+    for candidate, code, detail in stage.verdicts(candidates):
+        stage.count(code)
+        newly_rejected += not candidate.rejected
+        verdicts.append({"record_id": candidate.record_id, "code": code, "detail": detail})
     table = pa.Table.from_pylist(verdicts, schema=pa.schema([("record_id", pa.string()), ("code", pa.string()),
                                                              ("detail", pa.string())]))
     with _writer(ctx.staging / "dedup.parquet", table.schema) as writer:
         writer.write_table(table)
-    return ctx.save_stats("dedup", {"step": "dedup", "records": len(light), "verdicts": len(verdicts),
+    return ctx.save_stats("dedup", {"step": "dedup", "records": stage.stats.records_in, "verdicts": len(verdicts),
                                     "newly_quarantined": newly_rejected, "stage": stage.stats.as_dict()})
 
 

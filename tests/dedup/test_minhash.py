@@ -40,3 +40,39 @@ def test_against_the_lake():
     again = _doc("new.txt", seed_text("002"))
     out = list(DedupStage(Settings(), [known]).run([again]))
     assert out[0].rejects[0].code == "exact_duplicate" and "date=2019-01-01" in out[0].rejects[0].detail
+
+
+def test_signatures_estimate_shingle_jaccard():
+    """The array-computed shingle hashes must behave as a hash: the estimate tracks the true Jaccard."""
+    import random
+
+    from newsflow.dedup.minhash import minhash_of, shingle_hashes
+
+    settings = Settings()
+    rng = random.Random(7)
+    vocab = [f"w{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(600)]
+    base = [rng.choice(vocab) for _ in range(800)]
+    for edits in (0, 40, 200, 800):
+        other = list(base)
+        for i in rng.sample(range(len(other)), edits):
+            other[i] = rng.choice(vocab)
+        size = settings.shingle_size
+        grams = lambda toks: {tuple(toks[i:i + size]) for i in range(len(toks) - size + 1)}  # noqa: E731
+        true = len(grams(base) & grams(other)) / len(grams(base) | grams(other))
+        estimate = minhash_of(base, settings).jaccard(minhash_of(other, settings))
+        assert abs(estimate - true) < 0.12, (edits, true, estimate)
+    assert shingle_hashes(base, 5).tolist() == shingle_hashes(list(base), 5).tolist()
+    assert len(set(shingle_hashes(base, 5).tolist())) == len(grams(base))  # no collisions among ~800
+    assert shingle_hashes(["only", "two"], 5).size == 1 and shingle_hashes([], 5).size == 0
+
+
+def test_lake_signatures_of_another_scheme_are_used_for_exact_checks_only():
+    original = _doc("old.txt", seed_text("002"))
+    list(DedupStage(Settings()).run([original]))
+    foreign = KnownDoc(original.doc_id, original.content_sha256, None, "old.txt (date=2019-01-01)")
+    near = _doc("near.txt", seed_text("002") + "\n\nOne more closing line was added by the wire service.")
+    same = _doc("same.txt", seed_text("002"))
+    stage = DedupStage(Settings(), [foreign])
+    out = list(stage.run([near, same]))
+    assert [[x.code for x in r.rejects] for r in out] == [[], ["exact_duplicate"]]
+    assert stage.stats.as_dict()["counters"]["known_from_lake_exact_only"] == 1

@@ -64,3 +64,17 @@ def test_random_binary_is_rejected():
     with pytest.raises(DecodeError) as info:
         decode_bytes(data, html=True)
     assert info.value.code == "binary_content"
+
+
+def test_control_characters_are_counted_on_the_text_whatever_its_encoding():
+    import pytest
+
+    from newsflow.ingest.decode import DecodeError, decode_bytes
+
+    prose = "Zoë’s café — 東京 report. " * 40
+    noisy = prose + "\x01\x02\x03\x1b\x7f" * 4  # 20 controls in ~1,000 characters: more than 8
+    with pytest.raises(DecodeError) as caught:
+        decode_bytes(b"\xff\xfe" + noisy.encode("utf-16-le"), html=False)
+    assert caught.value.code == "control_characters" and "20 control characters" in caught.value.detail
+    quiet = prose + "\x0c\x01"  # a form feed is layout, one stray control is tolerated
+    assert decode_bytes(b"\xef\xbb\xbf" + quiet.encode("utf-8"), html=False).text == quiet

@@ -16,3 +16,27 @@ def test_other_languages_and_fallbacks():
 def test_known_languages_are_iso_639_1():
     codes = known_languages()
     assert "en" in codes and all(len(c) == 2 for c in codes)
+
+
+def test_quick_sample_agrees_with_the_full_sample_on_the_dev_set():
+    """The 1,000-character first look must not change any answer the 5,000-character sample gives."""
+    import json
+    from pathlib import Path
+
+    import pytest
+
+    from newsflow.text import language
+
+    gold_file = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "zyte-article-extraction" / \
+        "ground-truth.json"
+    if not gold_file.is_file():
+        pytest.skip(f"dev set absent: {gold_file} (it lives in ../shared next to the repo)")
+    identifier = language._identifier()
+    long_path = 0
+    for page in json.loads(gold_file.read_text(encoding="utf-8")).values():
+        text = page["articleBody"]
+        code, confidence = identifier.classify(text[:language.FULL_CHARS])
+        full = code if confidence >= 0.5 and code in known_languages() else None
+        assert detect_language(text) == full, text[:80]
+        long_path += identifier.classify(text[:language.QUICK_CHARS])[1] < language.SURE
+    assert long_path < 20  # the quick look settles nearly every page, or it buys nothing

@@ -5,22 +5,26 @@ when that date reruns: the rerun replaces it."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsflow.dedup.minhash import KnownDoc
+from newsflow.dedup.minhash import SIGNATURE_SCHEME, KnownDoc
 from newsflow.lake.layout import Lake
 from newsflow.storage import arrow_source
+
+LOGGER = logging.getLogger(__name__)
 
 LEDGER = pa.schema(
     [
         ("source_file", pa.string()), ("file_sha256", pa.string()), ("source_path", pa.string()),
         ("outcome", pa.string()), ("doc_id", pa.string()), ("content_sha256", pa.string()),
         ("minhash", pa.list_(pa.uint64())),
-    ]
+    ],
+    metadata={"newsflow.minhash_scheme": SIGNATURE_SCHEME},
 )
 
 
@@ -49,11 +53,25 @@ def processed_elsewhere(lake: Lake, day: date) -> set[tuple[str, str]]:
     return seen
 
 
+def signature_scheme(path: Path) -> str | None:
+    where, filesystem = arrow_source(path)
+    metadata = pq.read_schema(where, filesystem=filesystem).metadata or {}
+    value = metadata.get(b"newsflow.minhash_scheme")
+    return value.decode() if value else None
+
+
 def published_elsewhere(lake: Lake, day: date) -> list[KnownDoc]:
+    """Published documents of other dates. Signatures made by another scheme (an older release) cannot
+    be compared with this run's: those documents are kept for exact-duplicate checks only."""
     docs: list[KnownDoc] = []
     for label, path in _other_ledgers(lake, day):
+        comparable = signature_scheme(path) == SIGNATURE_SCHEME
+        if not comparable:
+            LOGGER.warning("ledger %s holds MinHash signatures of another scheme (%s): near-duplicate checks "
+                           "against it are skipped, exact ones still run", path.name, signature_scheme(path))
         table = _read(path, ["outcome", "doc_id", "content_sha256", "minhash", "source_path"])
         for row in table.to_pylist():
-            if row["outcome"] == "published" and row["minhash"]:
-                docs.append(KnownDoc(row["doc_id"], row["content_sha256"], row["minhash"], f"{row['source_path']} ({label})"))
+            if row["outcome"] == "published" and row["content_sha256"]:
+                docs.append(KnownDoc(row["doc_id"], row["content_sha256"], row["minhash"] if comparable else None,
+                                     f"{row['source_path']} ({label})"))
     return docs

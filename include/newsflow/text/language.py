@@ -18,12 +18,20 @@ def known_languages() -> frozenset[str]:
     return frozenset(code for code in _identifier().nb_classes if len(code) == 2)
 
 
+# The detector walks the sample byte by byte in Python, so its cost follows the sample's length.
+# Most texts are settled by their first 1,000 characters; the unsure rest gets 5,000. On the 181
+# dev-set bodies this gives the 5,000-character answer on every page, with 3 pages taking the long path.
+QUICK_CHARS, FULL_CHARS, SURE = 1000, 5000, 0.98
+
+
 def detect_language(text: str, declared: str | None = None, min_confidence: float = 0.5) -> str | None:
-    """Best guess from the first 5,000 characters; the page's own declaration breaks a weak tie."""
-    sample = text[:5000]
+    """Best guess from the text's start; the page's own declaration breaks a weak tie."""
+    sample = text[:FULL_CHARS]
     if len(sample.strip()) < 20:
         return declared if declared in known_languages() else None
-    code, confidence = _identifier().classify(sample)
+    code, confidence = _identifier().classify(sample[:QUICK_CHARS])
+    if confidence < SURE and len(sample) > QUICK_CHARS:
+        code, confidence = _identifier().classify(sample)
     if confidence >= min_confidence and code in known_languages():
         return code
     return declared if declared in known_languages() else None
