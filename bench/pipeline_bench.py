@@ -125,6 +125,12 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
 
     gx_seconds = _time_gx()
     steps: dict[str, float] = {}
+    profile_to = os.environ.get("NEWSFLOW_BENCH_PROFILE") if workers == 1 else None
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     ctx = pipeline.RunContext.create(landing, lake, "2024-05-01", f"bench_{workers}", {"batch_size": batch_size})
 
@@ -157,11 +163,19 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     for name in ("dedup", "stage_output", "gate_output", "publish"):
         timed(name, getattr(pipeline, name), ctx)
     wall = time.perf_counter() - started
+    if profile_to:
+        import io
+        import pstats
+
+        profiler.disable()
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(30)
+        Path(profile_to).write_text(text.getvalue())
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out_bytes = sum(p.stat().st_size for p in Path(lake).glob("*/date=*/*.parquet"))
     summary = json.loads(next(Path(lake).glob("_quality/date=*/*/summary.json")).read_text())
-    return {"wall_s": wall, "steps_s": steps, "gx_s": gx_seconds[0], "peak_rss_mb": max(own, children) / 1024,
+    return {"wall_s": wall, "steps_s": steps, "stages_s": step_groups(steps), "gx_s": gx_seconds[0], "peak_rss_mb": max(own, children) / 1024,
             "output_bytes": out_bytes, "articles": summary["articles"], "quarantined": summary["quarantined"],
             "ingested": summary["ingested"], "batches": len(batches)}
 
@@ -179,11 +193,12 @@ def _batch_worker(job):
     return steps, gx[0]
 
 
-def pipeline_run(landing: Path, workers: int, batch_size: int) -> dict:
+def pipeline_run(landing: Path, workers: int, batch_size: int, env: dict | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="newsflow-bench-lake-") as lake:
         out = subprocess.run(
             [sys.executable, __file__, "_run", str(landing), lake, str(workers), str(batch_size)],
-            capture_output=True, text=True, check=True, env={**os.environ, "GX_ANALYTICS_ENABLED": "False"},
+            capture_output=True, text=True, check=True,
+            env={**os.environ, "GX_ANALYTICS_ENABLED": "False", **(env or {})},
         )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -218,6 +233,15 @@ def dag_import_times(repeat: int = 5) -> dict:
     return times
 
 
+STEP_GROUPS = {"ingest": ("plan", "ingest"), "normalise": ("normalise", "dedup"),
+               "validate": ("gate_raw", "gate_normalised", "gate_output"), "write": ("stage_output", "publish")}
+
+
+def step_groups(steps: dict[str, float]) -> dict[str, float]:
+    """The issue's four stages from the pipeline's steps (seconds)."""
+    return {group: sum(steps.get(name, 0.0) for name in names) for group, names in STEP_GROUPS.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -225,6 +249,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--airflow", action="store_true", help="also time newsflow run (smallest size)")
     parser.add_argument("--json", type=Path, default=REPO / "artifacts" / "bench.json")
+    parser.add_argument("--profile", action="store_true",
+                        help="also cProfile the one-worker run of each size (slower; top entries to artifacts/)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     report = {"cores": os.cpu_count(), "batch_size": args.batch_size, "sizes": {}}
@@ -234,6 +260,11 @@ def main() -> None:
         entry = {"corpus": counts, "baselines": baselines(landing), "runs": {}}
         for workers in args.workers:
             entry["runs"][str(workers)] = pipeline_run(landing, workers, args.batch_size)
+        if args.profile:
+            profile = args.json.parent / f"bench-profile-{n}.txt"
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            pipeline_run(landing, 1, args.batch_size, {"NEWSFLOW_BENCH_PROFILE": str(profile)})
+            print(f"profile of the one-worker run (top entries by own time): {profile}")
         if args.airflow and n == min(args.sizes):
             entry["airflow"] = airflow_run(landing, args.batch_size)
         report["sizes"][str(n)] = entry
@@ -267,6 +298,10 @@ def _print(n: int, entry: dict) -> None:
         steps = run["steps_s"]
         print("    per step (pages/s): " + ", ".join(
             f"{k} {n / v:.0f}" for k, v in steps.items() if v > 0 and k != "batches_wall"))
+        groups = step_groups(steps)
+        print("    per stage (pages/s, MB/s): " + ", ".join(
+            f"{k} {n / v:.0f} / {entry['corpus']['bytes'] / 1e6 / v:.1f}" for k, v in groups.items() if v > 0)
+              + ("   (worker seconds summed over workers)" if workers != "1" else ""))
     if "1" in runs and "2" in runs:
         print(f"two workers / one: {runs['1']['wall_s'] / runs['2']['wall_s']:.2f}× (goal ≥ 1.7×)")
     if "airflow" in entry and "1" in runs:

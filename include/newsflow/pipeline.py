@@ -297,33 +297,48 @@ def run_batch(ctx: RunContext, batch: int) -> None:
 
 # -- once per run -------------------------------------------------------------------------------------------
 
-def _candidates(ctx: RunContext, stage):
-    """Dedup's view of every batch, read column-wise: no record objects, signatures as uint32 arrays,
-    so the step's memory is a few hundred bytes per record however large the run."""
+def _run_view(ctx: RunContext):
+    """Dedup's view of every batch, read column-wise (see ``RunView``): signatures land in one
+    preallocated uint32 matrix, strings stay in Arrow buffers; no record objects."""
     import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
-    from newsflow.dedup.minhash import Candidate, as_signature
+    from newsflow.dedup.minhash import RunView
 
-    columns = ["record_id", "doc_id", "source_path", "content_sha256", "minhash", "rejects", "boilerplate_phrases"]
     num_perm = ctx.settings.minhash_permutations
-    for batch in ctx.batches():
-        table = _read_table(ctx.file("gate_normalised", batch), columns)
+    paths = [ctx.file("gate_normalised", b) for b in ctx.batches()]
+    total = 0
+    for path in paths:
+        where, filesystem = storage.arrow_source(path)
+        total += pq.ParquetFile(where, filesystem=filesystem).metadata.num_rows
+    signatures = np.zeros((total, num_perm), dtype=np.uint32)
+    parts, filled = [], 0
+    for path in paths:
+        table = _read_table(path, ["record_id", "source_path", "content_sha256", "minhash", "rejects",
+                                   "boilerplate_phrases"])
+        table = table.filter(pc.is_valid(table.column("content_sha256")))  # never normalised: nothing to compare
         lengths = pc.fill_null(pc.list_value_length(table.column("minhash")), 0).to_numpy()
         values = table.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False)
-        offsets = np.concatenate([[0], np.cumsum(lengths)])
-        rejected = pc.fill_null(pc.list_value_length(table.column("rejects")), 0).to_numpy() > 0
-        leaky = pc.fill_null(pc.list_value_length(table.column("boilerplate_phrases")), 0).to_numpy() > 0
-        ids, docs, paths, hashes = (table.column(c).to_pylist() for c in ("record_id", "doc_id", "source_path",
-                                                                            "content_sha256"))
-        for row, content_sha256 in enumerate(hashes):
-            if content_sha256 is None:
-                continue  # never reached normalisation: nothing to compare
-            signature = as_signature(values[offsets[row]:offsets[row + 1]], num_perm) if lengths[row] else None
-            yield Candidate(ids[row], docs[row] or ids[row], paths[row], content_sha256, signature,
-                            bool(rejected[row]), bool(leaky[row]))
-        stage.stats.records_in += table.num_rows
-        stage.stats.records_out += table.num_rows
+        signed = lengths == num_perm
+        if len(values) and int(values.max()) > 0xFFFFFFFF:  # not ours (see as_signature): exact checks only
+            signed[:] = False
+        rows = np.flatnonzero(signed)
+        starts = np.cumsum(lengths) - lengths
+        signatures[filled + rows] = values[starts[rows, None] + np.arange(num_perm)]
+        parts.append(pa.table({
+            "record_id": table.column("record_id"), "source_path": table.column("source_path"),
+            "content_sha256": table.column("content_sha256"),
+            "rejected": pc.greater(pc.fill_null(pc.list_value_length(table.column("rejects")), 0), 0),
+            "leaky": pc.greater(pc.fill_null(pc.list_value_length(table.column("boilerplate_phrases")), 0), 0),
+            "signed": pa.array(signed, pa.bool_()),
+        }))
+        filled += table.num_rows
+    schema = pa.schema([("record_id", pa.string()), ("source_path", pa.string()), ("content_sha256", pa.string()),
+                        ("rejected", pa.bool_()), ("leaky", pa.bool_()), ("signed", pa.bool_())])
+    table = pa.concat_tables([t.cast(schema) for t in parts]) if parts else schema.empty_table()
+    return RunView(table, signatures[:filled])
 
 
 def dedup(ctx: RunContext) -> dict:
@@ -334,18 +349,17 @@ def dedup(ctx: RunContext) -> dict:
     from newsflow.lake.state import published_elsewhere
 
     stage = DedupStage(ctx.settings, published_elsewhere(ctx.lake, ctx.day))
-    candidates = list(_candidates(ctx, stage))
-    verdicts = []
-    newly_rejected = 0
-    for candidate, code, detail in stage.verdicts(candidates):
-        stage.count(code)
-        newly_rejected += not candidate.rejected
-        verdicts.append({"record_id": candidate.record_id, "code": code, "detail": detail})
+    view = _run_view(ctx)
+    found = stage.duplicates(view)
+    record_ids = view.table.column("record_id")
+    rejected = view.table.column("rejected")
+    verdicts = [{"record_id": record_ids[row].as_py(), "code": code, "detail": detail} for row, code, detail in found]
+    newly_rejected = sum(1 for row, _, _ in found if not rejected[row].as_py())
     table = pa.Table.from_pylist(verdicts, schema=pa.schema([("record_id", pa.string()), ("code", pa.string()),
                                                              ("detail", pa.string())]))
     with _writer(ctx.staging / "dedup.parquet", table.schema) as writer:
         writer.write_table(table)
-    return ctx.save_stats("dedup", {"step": "dedup", "records": stage.stats.records_in, "verdicts": len(verdicts),
+    return ctx.save_stats("dedup", {"step": "dedup", "records": view.table.num_rows, "verdicts": len(verdicts),
                                     "newly_quarantined": newly_rejected, "stage": stage.stats.as_dict()})
 
 

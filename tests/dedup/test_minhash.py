@@ -76,3 +76,32 @@ def test_lake_signatures_of_another_scheme_are_used_for_exact_checks_only():
     out = list(stage.run([near, same]))
     assert [[x.code for x in r.rejects] for r in out] == [[], ["exact_duplicate"]]
     assert stage.stats.as_dict()["counters"]["known_from_lake_exact_only"] == 1
+
+
+def test_run_level_step_reads_batches_column_wise(tmp_path):
+    """pipeline.dedup over staged batches: records never normalised are skipped, a record without a
+    signature still gets exact checks, duplicates across batches are found and named."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from newsflow import pipeline
+    from newsflow.lake.staging import write_records
+
+    ctx = pipeline.RunContext.create(tmp_path / "landing", tmp_path / "lake", "2024-05-01", "t1")
+    ctx.staging.mkdir(parents=True)
+    (ctx.staging / "plan.json").write_text(json.dumps({"batch_size": 2, "files": 5, "batches": [[], []]}))
+    story = "\n\n".join(story_paragraphs(3))
+    first, unsigned = _doc("a/first.txt", story), _doc("b/unsigned.txt", "\n\n".join(story_paragraphs(4)))
+    unsigned.minhash = []
+    broken = Article(record_id="c/broken.bin", source_path="c/broken.bin", landing_name="l", kind="txt",
+                     size_bytes=3, sha256="x")
+    broken.reject("ingest", "binary_content", "not text")
+    again, unsigned_again = _doc("d/again.txt", story), _doc("e/unsigned_again.txt", unsigned.text)
+    write_records(ctx.file("gate_normalised", 0), [first, unsigned, broken])
+    write_records(ctx.file("gate_normalised", 1), [again, unsigned_again])
+    stats = pipeline.dedup(ctx)
+    verdicts = {r["record_id"]: (r["code"], r["detail"]) for r in pq.read_table(ctx.staging / "dedup.parquet").to_pylist()}
+    assert verdicts == {"d/again.txt": ("exact_duplicate", "same text as a/first.txt"),
+                        "e/unsigned_again.txt": ("exact_duplicate", "same text as b/unsigned.txt")}
+    assert stats["records"] == 4 and stats["newly_quarantined"] == 2

@@ -103,159 +103,185 @@ class SignStage(Stage):
             record.minhash = [int(v) for v in signature.hashvalues]
 
 
+@dataclass
+class RunView:
+    """What dedup reads of a run, column-wise: Arrow string columns and one signature matrix, no record
+    objects, so a 100k-record run costs tens of MB (row ``i`` of ``signatures`` belongs to row ``i``).
+
+    Columns: record_id, source_path, content_sha256 (strings), rejected, leaky (booleans: already
+    quarantined; carries page furniture), signed (the signature row is real).
+    """
+
+    table: object  # pyarrow.Table
+    signatures: np.ndarray  # (rows, num_perm) uint32
+
+
+def band_split(num_perm: int, threshold: float) -> tuple[int, int]:
+    """(bands, rows per band) for the threshold: datasketch's own optimisation of LSH's S-curve."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(n, bands) uint64: each band's values folded into one key with odd multipliers (wrapping)."""
+    fold = np.random.RandomState(_SEED).randint(0, 1 << 62, rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    keys = np.empty((len(signatures), bands), dtype=np.uint64)
+    for band in range(bands):  # one band at a time: a 64-bit copy of the whole matrix would double its memory
+        keys[:, band] = (signatures[:, band * rows:(band + 1) * rows].astype(np.uint64) * fold).sum(axis=1,
+                                                                                                   dtype=np.uint64)
+    return keys
+
+
+def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) -> list[tuple[int, str, str]]:
+    """(row, code, detail) for each duplicate row of ``view``, in processing order.
+
+    Lake documents come first and are all references. Then the run's records, clean ones first (then
+    leaky, then already-quarantined; by source path within each), so a clean copy is the one kept. A
+    record is compared with the references kept before it: same content hash, or a MinHash sharing an
+    LSH band at or above the threshold. Quarantined records are compared (every reason is recorded)
+    but never kept as a reference. Ties go to the earliest reference, so answers never depend on
+    set or hash order.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    num_perm = settings.minhash_permutations
+    table = view.table
+    n_run, n_known = table.num_rows, len(known)
+    total = n_known + n_run
+    order = pc.sort_indices(table, sort_keys=[("rejected", "ascending"), ("leaky", "ascending"),
+                                              ("source_path", "ascending")]).to_numpy()
+    # Matrix rows: the lake's documents, then the run's rows as stored (no reordered copy of the run's
+    # signatures); ``row_of[position]`` maps processing order to matrix rows.
+    known_signed = np.zeros(n_known, dtype=bool)
+    if n_known:
+        known_matrix = np.zeros((n_known, num_perm), dtype=np.uint32)
+        for i, doc in enumerate(known):
+            sig = as_signature(doc.minhash, num_perm) if doc.minhash else None
+            if sig is not None:
+                known_matrix[i], known_signed[i] = sig, True
+        signatures = np.concatenate([known_matrix, view.signatures])
+        del known_matrix
+    else:
+        signatures = view.signatures
+    row_of = np.concatenate([np.arange(n_known), n_known + order]).astype(np.intp)
+    signed = np.concatenate([known_signed, table.column("signed").to_numpy(zero_copy_only=False)])[row_of]
+    rejected = np.concatenate([np.zeros(n_known, dtype=bool),
+                               table.column("rejected").to_numpy(zero_copy_only=False)])[row_of]
+    hashes = pa.concat_arrays([pa.array([d.content_sha256 for d in known], pa.string()),
+                               table.column("content_sha256").combine_chunks()])
+    hash_group = pc.dictionary_encode(hashes).indices.to_numpy(zero_copy_only=False)[row_of]
+    del hashes
+    hash_shared = (np.bincount(hash_group)[hash_group] > 1) if total else np.zeros(0, dtype=bool)
+    bands, rows = band_split(num_perm, settings.near_duplicate_threshold)
+    keys = band_keys(signatures, bands, rows)[row_of]
+    band_group = np.empty((total, bands), dtype=np.int32)
+    band_shared = np.empty((total, bands), dtype=bool)
+    for band in range(bands):
+        _, inverse, counts = np.unique(keys[:, band], return_inverse=True, return_counts=True)
+        band_group[:, band] = inverse
+        band_shared[:, band] = (counts[inverse] > 1) & signed
+    del keys
+    paths = table.column("source_path")
+
+    def where(position: int) -> str:
+        return known[position].where if position < n_known else paths[int(order[position - n_known])].as_py()
+
+    first_with_hash: dict[int, int] = {}  # only hashes that occur more than once
+    kept_in_band: dict[tuple[int, int], list[int]] = {}  # only band groups with more than one member
+    found: list[tuple[int, str, str]] = []
+    threshold = settings.near_duplicate_threshold
+    for position in range(total):
+        shared = band_shared[position]
+        if position >= n_known:
+            if hash_shared[position] and int(hash_group[position]) in first_with_hash:
+                reference = first_with_hash[int(hash_group[position])]
+                found.append((int(order[position - n_known]), "exact_duplicate", f"same text as {where(reference)}"))
+                continue
+            if shared.any():
+                candidates = sorted({ref for band in np.flatnonzero(shared)
+                                     for ref in kept_in_band.get((int(band), int(band_group[position, band])), ())})
+                if candidates:
+                    matches = np.count_nonzero(signatures[row_of[candidates]] == signatures[row_of[position]], axis=1)
+                    best = int(np.argmax(matches))
+                    similarity = float(matches[best]) / num_perm
+                    if similarity >= threshold:
+                        found.append((int(order[position - n_known]), "near_duplicate",
+                                      f"{similarity:.2f} similar (MinHash Jaccard) to {where(candidates[best])}"))
+                        continue
+            if rejected[position]:
+                continue  # compared, never the copy others are measured against
+        if hash_shared[position]:
+            first_with_hash.setdefault(int(hash_group[position]), position)
+        for band in np.flatnonzero(shared):
+            kept_in_band.setdefault((int(band), int(band_group[position, band])), []).append(position)
+    return found
+
+
 def as_signature(values, num_perm: int) -> np.ndarray | None:
-    """A stored signature (uint64 list from Parquet) as the compact uint32 array the index keeps; None
-    when it is not one of ours (wrong length, or values beyond the affine32 scheme's 32 bits)."""
+    """A stored signature (uint64 list from Parquet) as a uint32 array; None when it is not one of ours
+    (wrong length, or values beyond the affine32 scheme's 32 bits)."""
     array = np.asarray(values, dtype=np.uint64)
     if array.shape != (num_perm,) or (array.size and int(array.max()) > 0xFFFFFFFF):
         return None
     return array.astype(np.uint32)
 
 
-class SignatureIndex:
-    """Every kept signature in one uint32 matrix, banded for LSH lookups.
+def view_of_records(records: list[Article], settings: Settings) -> RunView:
+    """The column view of in-memory records (tests, small runs); signs records that lack a signature."""
+    import pyarrow as pa
 
-    datasketch's MinHashLSH picks the bands × rows split for the threshold; the index itself is ours
-    because datasketch keeps a MinHash object plus a bytes key per band for every document (several KB
-    each), which made the run-level step's memory grow with the run. Here a document costs its 4-byte
-    values, one int per band and its location string: 100k documents fit in about 100 MB.
-    """
-
-    def __init__(self, num_perm: int, threshold: float) -> None:
-        from datasketch import MinHashLSH
-
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self.num_perm, self.bands, self.rows = num_perm, lsh.b, lsh.r
-        self.matrix = np.empty((256, num_perm), dtype=np.uint32)
-        self.size = 0
-        self.where: list[str] = []
-        self.keys: set[str] = set()
-        self.tables: list[dict[int, int | list[int]]] = [{} for _ in range(self.bands)]
-        # odd multipliers fold a band's values into one 64-bit key (wrapping arithmetic)
-        self._fold = np.random.RandomState(_SEED).randint(0, 1 << 62, self.rows, dtype=np.uint64) * 2 + 1
-
-    def _band_keys(self, signature: np.ndarray) -> list[int]:
-        bands = signature[: self.bands * self.rows].reshape(self.bands, self.rows).astype(np.uint64)
-        return (bands * self._fold).sum(axis=1, dtype=np.uint64).tolist()
-
-    def add(self, key: str, signature: np.ndarray, where: str) -> None:
-        if key in self.keys:
-            return
-        if self.size == len(self.matrix):
-            self.matrix = np.concatenate([self.matrix, np.empty_like(self.matrix)])
-        row = self.size
-        self.matrix[row] = signature
-        self.size += 1
-        self.where.append(where)
-        self.keys.add(key)
-        for table, band_key in zip(self.tables, self._band_keys(signature)):
-            held = table.get(band_key)
-            if held is None:
-                table[band_key] = row
-            elif isinstance(held, int):
-                table[band_key] = [held, row]
-            else:
-                held.append(row)
-
-    def most_similar(self, signature: np.ndarray) -> tuple[float, str | None]:
-        """(estimated Jaccard, location) of the closest indexed signature sharing a band; ties go to the
-        earliest indexed, so the answer never depends on set order."""
-        candidates: set[int] = set()
-        for table, band_key in zip(self.tables, self._band_keys(signature)):
-            held = table.get(band_key)
-            if held is None:
-                continue
-            if isinstance(held, int):
-                candidates.add(held)
-            else:
-                candidates.update(held)
-        if not candidates:
-            return 0.0, None
-        rows = np.fromiter(sorted(candidates), dtype=np.intp, count=len(candidates))
-        matches = np.count_nonzero(self.matrix[rows] == signature, axis=1)
-        best = int(np.argmax(matches))
-        return float(matches[best]) / self.num_perm, self.where[rows[best]]
-
-
-@dataclass
-class Candidate:
-    """What dedup needs of one record: enough to order, compare and explain, nothing bulky."""
-
-    record_id: str
-    key: str  # doc_id, or the record id
-    source_path: str
-    content_sha256: str
-    signature: np.ndarray | None
-    rejected: bool
-    leaky: bool  # carries page furniture: offered after clean records
-
-    @property
-    def order(self) -> tuple:
-        return (self.rejected, self.leaky, self.source_path)
+    num_perm = settings.minhash_permutations
+    signatures = np.zeros((len(records), num_perm), dtype=np.uint32)
+    signed = []
+    for i, record in enumerate(records):
+        if not record.minhash:
+            record.minhash = [int(v) for v in minhash_of((record.normalized_text or "").split(), settings).hashvalues]
+        sig = as_signature(record.minhash, num_perm)
+        if sig is not None:
+            signatures[i] = sig
+        signed.append(sig is not None)
+    table = pa.table({
+        "record_id": pa.array([r.record_id for r in records], pa.string()),
+        "source_path": pa.array([r.source_path for r in records], pa.string()),
+        "content_sha256": pa.array([r.content_sha256 for r in records], pa.string()),
+        "rejected": pa.array([r.rejected for r in records], pa.bool_()),
+        "leaky": pa.array([bool(r.boilerplate_phrases) for r in records], pa.bool_()),
+        "signed": pa.array(signed, pa.bool_()),
+    })
+    return RunView(table, signatures)
 
 
 class DedupStage(Stage):
+    """The stage contract over ``find_duplicates``: records in, the same records out, duplicates marked."""
+
     name = "dedup"
 
     def __init__(self, settings: Settings, known: Iterable[KnownDoc] = ()) -> None:
         super().__init__()
         self.settings = settings
-        self.index = SignatureIndex(settings.minhash_permutations, settings.near_duplicate_threshold)
-        self.by_hash: dict[str, str] = {}
-        for doc in known:
-            signature = as_signature(doc.minhash, settings.minhash_permutations) if doc.minhash else None
-            self.by_hash.setdefault(doc.content_sha256, doc.where)
-            if signature is not None:
-                self.index.add(doc.doc_id, signature, doc.where)
-            else:
-                self.stats.counters["known_from_lake_exact_only"] += 1
-            self.stats.counters["known_from_lake"] += 1
+        self.known = list(known)
+        self.stats.counters["known_from_lake"] = len(self.known)
+        exact_only = sum(1 for d in self.known if not d.minhash or as_signature(d.minhash, settings.minhash_permutations) is None)
+        if exact_only:
+            self.stats.counters["known_from_lake_exact_only"] = exact_only
 
-    def candidate(self, record: Article) -> Candidate:
-        values = record.minhash
-        if not values:
-            values = minhash_of((record.normalized_text or "").split(), self.settings).hashvalues
-            record.minhash = [int(v) for v in values]
-        return Candidate(record.record_id, record.doc_id or record.record_id, record.source_path,
-                         record.content_sha256 or "", as_signature(values, self.settings.minhash_permutations),
-                         record.rejected, bool(record.boilerplate_phrases))
-
-    def verdicts(self, candidates: Iterable[Candidate]) -> Iterator[tuple[Candidate, str, str]]:
-        """(candidate, code, detail) for each duplicate. Clean records are offered first, so a clean copy
-        is the one kept; records rejected for other reasons are compared but never kept as reference."""
-        for item in sorted(candidates, key=lambda c: c.order):
-            first = self.by_hash.get(item.content_sha256)
-            if first is not None:
-                yield item, "exact_duplicate", f"same text as {first}"
-                continue
-            if item.signature is not None:
-                best, best_where = self.index.most_similar(item.signature)
-                if best >= self.settings.near_duplicate_threshold:
-                    yield item, "near_duplicate", f"{best:.2f} similar (MinHash Jaccard) to {best_where}"
-                    continue
-            if item.rejected:
-                continue
-            self.by_hash.setdefault(item.content_sha256, item.source_path)
-            if item.signature is not None:
-                self.index.add(item.key, item.signature, item.source_path)
-
-    def count(self, code: str) -> None:
-        self.stats.rejected += 1
-        self.stats.reasons[code] += 1
+    def duplicates(self, view: RunView) -> list[tuple[int, str, str]]:
+        found = find_duplicates(view, self.known, self.settings)
+        self.stats.records_in += view.table.num_rows
+        self.stats.records_out += view.table.num_rows
+        self.stats.rejected += len(found)
+        for _, code, _ in found:
+            self.stats.reasons[code] += 1
+        return found
 
     def run(self, records: Iterable[Article]) -> Iterator[Article]:
         batch = list(records)
-        by_id = {id(r): r for r in batch}
-        candidates = {}
-        for record in batch:
-            if record.content_sha256 is not None:
-                candidates[id(record)] = self.candidate(record)
-        found = {id(c): (code, detail) for c, code, detail in self.verdicts(candidates.values())}
-        for key, candidate in candidates.items():
-            if id(candidate) in found:
-                code, detail = found[id(candidate)]
-                by_id[key].reject(self.name, code, detail)
-                self.count(code)
-        self.stats.records_in += len(batch)
-        self.stats.records_out += len(batch)
+        compared = [r for r in batch if r.content_sha256 is not None]
+        for row, code, detail in self.duplicates(view_of_records(compared, self.settings)):
+            compared[row].reject(self.name, code, detail)
+        self.stats.records_in += len(batch) - len(compared)
+        self.stats.records_out += len(batch) - len(compared)
         yield from batch
