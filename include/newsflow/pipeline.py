@@ -241,10 +241,17 @@ def _apply_row_gate(ctx: RunContext, gate: str, records: list[Article], report, 
 
 
 def gate_raw(ctx: RunContext, batch: int = 0) -> dict:
-    from newsflow.gates.suites import RAW, raw_checks, raw_frame
+    import pyarrow.compute as pc
 
-    records = list(read_records(ctx.file("ingest", batch)))
-    report = _run_gate(ctx, _gate_name(RAW, batch), raw_frame(records), raw_checks(ctx.settings))
+    from newsflow.gates.suites import RAW, raw_checks, raw_frame
+    from newsflow.lake.staging import STAGING
+
+    # The pages themselves are not needed here, only their lengths (counted in Arrow, never turned
+    # into Python strings); normalise reads them from ingest's file.
+    source = ctx.file("ingest", batch)
+    records = list(read_records(source, columns=tuple(n for n in STAGING.names if n != "decoded")))
+    lengths = pc.fill_null(pc.utf8_length(_read_table(source, ["decoded"]).column("decoded")), 0).to_pylist()
+    report = _run_gate(ctx, _gate_name(RAW, batch), raw_frame(records, lengths), raw_checks(ctx.settings))
     result = _apply_row_gate(ctx, RAW, records, report, batch)
     # The decoded pages stay in ingest's file (normalise reads them there): the bulk of a batch is
     # written once, not once per step.

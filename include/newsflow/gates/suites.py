@@ -17,15 +17,19 @@ from newsflow.settings import Settings
 RAW, NORMALISED, OUTPUT = "gate_raw", "gate_normalised", "gate_output"
 
 
-def raw_frame(records: list[Article]):
+def raw_frame(records: list[Article], decoded_chars: list[int] | None = None):
+    """``decoded_chars``: the decoded lengths when the records were read without their pages."""
     import pandas as pd
+
+    if decoded_chars is None:
+        decoded_chars = [len(r.decoded) if r.decoded is not None else 0 for r in records]
 
     return pd.DataFrame(
         {
             "record_id": [r.record_id for r in records],
             "kind": [r.kind for r in records],
             "size_bytes": [r.size_bytes for r in records],
-            "decoded_chars": [len(r.decoded) if r.decoded is not None else 0 for r in records],
+            "decoded_chars": decoded_chars,
             "ingest_error": [next((x.code for x in r.rejects if x.stage == "ingest"), None) for r in records],
             "readable": [not any(x.stage == "ingest" for x in r.rejects) for r in records],
         }
