@@ -19,7 +19,7 @@ def test_known_languages_are_iso_639_1():
 
 
 def test_quick_sample_agrees_with_the_full_sample_on_the_dev_set():
-    """The 1,000-character first look must not change any answer the 5,000-character sample gives."""
+    """The quick first look must not change any answer the 5,000-character sample gives."""
     import json
     from pathlib import Path
 
