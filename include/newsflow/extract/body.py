@@ -107,43 +107,68 @@ def _attr_words(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
+_KEEP, _DROP, _SUSPECT = 0, 1, 2
+# The class/id regexes below were most of prune's time, and class/id strings repeat within a page and
+# across a site's pages: their verdict is kept (bounded: emptied when full, a few MB at most).
+_FURNITURE_WORDS: dict = {}
+_FURNITURE_WORDS_MAX = 50_000
+
+
+def _furniture_words(words: str) -> bool:
+    found = _FURNITURE_WORDS.get(words)
+    if found is None:
+        if len(_FURNITURE_WORDS) > _FURNITURE_WORDS_MAX:
+            _FURNITURE_WORDS.clear()
+        found = _FURNITURE_WORDS[words] = bool(_FURNITURE_RE.search(words)) and not _CONTENT_RE.search(words)
+    return found
+
+
+def _verdict(tag: str, items: tuple) -> int:
+    """What ``prune`` does with an element, from its tag and attributes alone: 0 keep, 1 drop, 2 suspect."""
+    tag = tag.lower()
+    if tag in _DROP_TAGS:
+        return _SUSPECT if tag in _WRAPPER_TAGS else _DROP
+    if not items:
+        return _KEEP
+    attrs = dict(items)
+    if "hidden" in attrs or ("style" in attrs and _HIDDEN_STYLE_RE.search(attrs["style"])):
+        return _DROP
+    role = attrs.get("role")
+    if role and role.lower() in _DROP_ROLES:
+        return _DROP
+    if attrs.get("aria-hidden") == "true" and tag not in ("p", "div", "section"):
+        return _DROP
+    itemprop = (attrs.get("itemprop") or "").lower()
+    if itemprop in _META_ITEMPROPS:  # schema.org dates and bylines
+        return _SUSPECT
+    if tag in _TABLE_ROW_TAGS:  # row classes describe the data ("player-2020-580"), not the page
+        return _KEEP
+    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    if len(words) > 1 and tag not in ("html", "body", "main", "article") and itemprop != "articlebody" \
+            and _furniture_words(words):
+        return _SUSPECT
+    return _KEEP
+
+
 def prune(root) -> None:
     """Remove furniture in place: tags, hidden nodes, class/id patterns, ARIA roles, comments."""
     # tags that never hold prose go first, in C (their tail text stays), so the walk below is short
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
     doomed, suspects = [], []
-    for el in root.iter():
-        tag = el.tag
-        if not isinstance(tag, str):  # entities
-            continue
-        tag = tag.lower()
-        if tag in _DROP_TAGS:
-            (suspects if tag in _WRAPPER_TAGS else doomed).append(el)
-            continue
-        items = el.items()
-        if not items:
-            continue
-        attrs = dict(items)
-        if "hidden" in attrs or ("style" in attrs and _HIDDEN_STYLE_RE.search(attrs["style"])):
-            doomed.append(el)
-            continue
-        role = attrs.get("role")
-        if role and role.lower() in _DROP_ROLES:
-            doomed.append(el)
-            continue
-        if attrs.get("aria-hidden") == "true" and tag not in ("p", "div", "section"):
-            doomed.append(el)
-            continue
-        itemprop = (attrs.get("itemprop") or "").lower()
-        if itemprop in _META_ITEMPROPS:  # schema.org dates and bylines
-            suspects.append(el)
-            continue
-        if tag in _TABLE_ROW_TAGS:  # row classes describe the data ("player-2020-580"), not the page
-            continue
-        words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-        if len(words) > 1 and _FURNITURE_RE.search(words) and not _CONTENT_RE.search(words) \
-                and tag not in ("html", "body", "main", "article") and itemprop != "articlebody":
-            suspects.append(el)
+    # Within a page most elements repeat an earlier one's tag and attributes exactly (list items, grid
+    # cells): one verdict per distinct pair. Per page only: href/src make most pairs page-specific.
+    verdicts: dict = {}
+    get_verdict = verdicts.get
+    for el in root.iter(etree.Element):  # elements only: no entities
+        key = (el.tag, *el.items())
+        verdict = get_verdict(key)
+        if verdict is None:
+            verdict = verdicts[key] = _verdict(key[0], key[1:])
+        if verdict:
+            if verdict == _DROP:
+                doomed.append(el)
+            else:
+                suspects.append(el)
     for el in doomed:
         _remove_keep_tail(el)
     doomed = _link_cards(root)
@@ -152,13 +177,32 @@ def prune(root) -> None:
         # element holding most of the page's paragraph text.
         p_len = {p: len(_norm(_text(p))) for p in root.iter("p")}
         total_p = sum(p_len.values()) or 1
-        total_text = len(_norm(_text(root))) or 1
+        # <p> text beneath each element, pushed up from the few <p>s once: a page has over a hundred
+        # suspects, and walking each one's subtree for its <p>s cost more than the rest of the check
+        p_under: dict = {}
+        nested = False
+        for p, length in p_len.items():
+            p_under[p] = p_under.get(p, 0) + length
+            for ancestor in p.iterancestors():
+                p_under[ancestor] = p_under.get(ancestor, 0) + length
+                if ancestor.tag == "p":
+                    nested = True
+        # Normalising the whole page's text is costly and rarely needed: a suspect's raw text length
+        # bounds its normalised length from above, and the <p> total (when no <p> nests in another)
+        # bounds the page's from below, so most suspects are decided on the bounds alone.
+        total_lower = 0 if nested else sum(p_len.values())
+        total_text = None
         embed_holders = _embed_holders(root)
         for el in suspects:
-            p_share = sum(p_len.get(p, 0) for p in el.iter("p")) / total_p
-            if p_share >= 0.4:
+            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders:
                 continue
-            if len(_norm(_text(el))) / total_text < 0.4 and el not in embed_holders:
+            text = _text(el)
+            if total_lower and len(text) / total_lower < 0.4:
+                doomed.append(el)
+                continue
+            if total_text is None:
+                total_text = len(_norm(_text(root))) or 1
+            if len(text) / total_text < 0.4 or len(_norm(text)) / total_text < 0.4:
                 doomed.append(el)
     for el in doomed:
         _remove_keep_tail(el)
@@ -240,11 +284,32 @@ _TAG_WEIGHT = {"div": 5, "article": 10, "main": 5, "section": 3, "pre": 3, "td":
                "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5}
 
 
-def _link_density(el, text_len: int) -> float:
+def _link_chars(el, link_lens: dict) -> int:
+    """Normalised text length of the links under ``el``; ``link_lens`` memoises each link's while the
+    tree stays unchanged: candidates nest, so the same links are measured again for every ancestor."""
+    links = 0
+    for a in el.iter("a"):
+        length = link_lens.get(a)
+        if length is None:
+            length = link_lens[a] = len(_norm(_text(a)))
+        links += length
+    return links
+
+
+def _link_density(el, text_len: int, link_lens: dict | None = None) -> float:
     if not text_len:
         return 1.0
-    links = sum(len(_norm(_text(a))) for a in el.iter("a"))
+    if link_lens is None:
+        links = sum(len(_norm(_text(a))) for a in el.iter("a"))
+    else:
+        links = _link_chars(el, link_lens)
     return min(1.0, links / text_len)
+
+
+def _nested(elements, tag: str) -> bool:
+    """Whether any of ``elements`` lies inside another ``tag``: sums of their text lengths are lower
+    bounds of an ancestor's text length only when they do not overlap."""
+    return any(next(el.iterancestors(tag), None) is not None for el in elements)
 
 
 def _own_text(el) -> tuple[str, bool]:
@@ -266,9 +331,11 @@ def best_container(body):
     """The element most likely to hold the article, by readability-style paragraph voting."""
     scores: dict = {}
     good: dict = {}  # element -> characters of prose-like <p> text beneath it
+    p_texts: dict = {}  # the tree does not change in here: each <p> is read once, not once per loop
+    link_lens: dict = {}
     for p in body.iter("p"):
-        text = _norm(_text(p))
-        if len(text) >= 80 and _link_density(p, len(text)) < 0.3:
+        text = p_texts[p] = _norm(_text(p))
+        if len(text) >= 80 and _link_density(p, len(text), link_lens) < 0.3:
             ancestor = p.getparent()
             while ancestor is not None:
                 good[ancestor] = good.get(ancestor, 0) + len(text)
@@ -276,7 +343,9 @@ def best_container(body):
     for el in body.iter(*_PARAGRAPH_TAGS):
         tag = el.tag
         ancestor = el.getparent()
-        if tag in ("p", "pre"):
+        if tag == "p":
+            text = p_texts[el]
+        elif tag == "pre":
             text = _norm(_text(el))
         else:
             own, has_blocks = _own_text(el)
@@ -303,10 +372,22 @@ def best_container(body):
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:8]
     best, best_score = None, float("-inf")
     final: dict = {}
+    # Candidates are big (wrappers of the whole page): normalising their text was most of this function.
+    # The <p>s beneath a candidate (not nested in one another) hold no more normalised text than the
+    # candidate; when even that lower bound keeps link density at or under 15%, the density cannot
+    # matter and the candidate's own text need not be read.
+    p_bound = not _nested(p_texts, "p")
     for el, score in ranked:
-        text_len = len(_norm(_text(el)))
+        links = _link_chars(el, link_lens)
+        # (a candidate can be <html>, above <body>: its <p>s outside <body> are left out of the bound)
+        lower = sum(len(p_texts.get(p, "")) for p in el.iter("p")) if p_bound else 0
+        if lower and links / lower <= 0.15:
+            density = 0.15  # stands for any density up to 0.15: the factor below is exactly 1.0 for all
+        else:
+            text_len = len(_norm(_text(el)))
+            density = min(1.0, links / text_len) if text_len else 1.0
         # inline links are normal in news prose: only density beyond 15% counts against a candidate
-        adjusted = score * max(0.0, 1 - max(0.0, _link_density(el, text_len) - 0.15) * 1.5)
+        adjusted = score * max(0.0, 1 - max(0.0, density - 0.15) * 1.5)
         final[el] = adjusted
         if adjusted > best_score:
             best, best_score = el, adjusted
@@ -361,9 +442,8 @@ def _siblings(best, scores: dict) -> list:
 def _drop_nested_articles(roots) -> None:
     """Inside an article, two or more nested <article>s are teasers or comments (HTML's meaning of
     nested articles: related content), not the story: drop them, unless the story would go with them."""
-    doomed, total, dropped = [], 0, 0
+    doomed, dropped = [], 0
     for root in roots:
-        total += len(_norm(_text(root)))
         if root.tag != "article" and next(root.iterancestors("article"), None) is None:
             continue
         inner = [el for el in root.iter("article") if el is not root]
@@ -372,7 +452,10 @@ def _drop_nested_articles(roots) -> None:
         if len(nested) >= 2:
             doomed.extend(nested)
             dropped += sum(len(_norm(_text(el))) for el in nested)
-    if doomed and total - dropped >= max(200, total * 0.2):
+    if not doomed:
+        return
+    total = sum(len(_norm(_text(root))) for root in roots)  # long texts: only read when needed
+    if total - dropped >= max(200, total * 0.2):
         for el in doomed:
             _remove_keep_tail(el)
 
@@ -394,28 +477,36 @@ def _blocks(roots) -> list[tuple[str, float, str]]:
         link_chars = 0
 
     for root in roots:
+        # .text/.tail/.tag build a new Python object on every access: read each once
         for event, el in etree.iterwalk(root, events=("start", "end")):
-            tag = el.tag if isinstance(el.tag, str) else ""
+            tag = el.tag
+            if not isinstance(tag, str):
+                tag = ""
             if event == "start":
                 if tag in _BLOCK_TAGS:
-                    flush(block_tags[-1] if block_tags else tag)
+                    if parts:  # nothing gathered, nothing to flush (link_chars only grows with parts)
+                        flush(block_tags[-1] if block_tags else tag)
                     block_tags.append(tag)
                 elif tag == "a":
                     in_link += 1
-                if el.text:
-                    parts.append(el.text)
+                text = el.text
+                if text:
+                    parts.append(text)
                     if in_link:
-                        link_chars += len(el.text.strip())
+                        link_chars += len(text.strip())
             else:
                 if tag in _BLOCK_TAGS:
-                    flush(tag)
+                    if parts:
+                        flush(tag)
                     block_tags.pop()
                 elif tag == "a":
                     in_link -= 1
-                if el.tail and el is not root:
-                    parts.append(el.tail)
-                    if in_link:
-                        link_chars += len(el.tail.strip())
+                if el is not root:
+                    tail = el.tail
+                    if tail:
+                        parts.append(tail)
+                        if in_link:
+                            link_chars += len(tail.strip())
         flush("div")
     return blocks
 
