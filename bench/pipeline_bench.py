@@ -13,6 +13,9 @@ For each corpus size N (built by ``bench/corpus.py`` from real page shapes):
   smallest N, giving the per-task overhead Airflow adds;
 - the time to import each DAG file.
 Figures are reported as ratios against the baselines measured in this run: the machine is shared.
+Each rate is given per wall second and per CPU second (the process and its workers): wall time moves
+with whatever else the machine runs between the baseline and the pipeline; CPU time barely does, so
+the per-CPU-second ratio is the one the goals are judged on (for 2 workers it is per core).
 """
 
 from __future__ import annotations
@@ -88,11 +91,12 @@ def baselines(landing: Path) -> dict:
     results = {}
     for name, fn in (("newsflow_extract", ours), ("trafilatura", traf), ("bs4_get_text", naive)):
         fn(pages[0])  # warm imports and caches
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for html in pages:
             fn(html)
-        seconds = time.perf_counter() - started
-        results[name] = {"pages": len(pages), "seconds": round(seconds, 3), "pages_per_s": round(len(pages) / seconds, 2)}
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        results[name] = {"pages": len(pages), "seconds": round(seconds, 3), "pages_per_s": round(len(pages) / seconds, 2),
+                         "cpu_s": round(cpu, 3), "pages_per_cpu_s": round(len(pages) / cpu, 2)}
     return results
 
 
@@ -116,21 +120,23 @@ def _time_gx() -> list[float]:
     return total
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its waited-for children (the batch workers): unlike wall time,
+    what other tenants of a shared machine do barely moves it."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     """Child-process body: the pipeline's steps called directly; prints a JSON result."""
     import multiprocessing as mp
 
     from newsflow import pipeline
-    from newsflow.gates import gx_runner
 
     # A worker process pays the heavy imports once when it starts (newsflow.celery_preload), not per
     # run; the baselines are warmed the same way. Timed apart, reported as warm_up_s.
     warm_started = time.perf_counter()
-    gx_runner.preload()
-    import newsflow.normalise  # noqa: F401
-    from newsflow.text.language import known_languages
-
-    known_languages()
+    pipeline.preload()
     warm_up = time.perf_counter() - warm_started
     gx_seconds = _time_gx()
     steps: dict[str, float] = {}
@@ -140,7 +146,7 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     ctx = pipeline.RunContext.create(landing, lake, "2024-05-01", f"bench_{workers}", {"batch_size": batch_size})
 
     def timed(name, fn, *args):
@@ -165,6 +171,7 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     for name in ("dedup", "stage_output", "gate_output", "publish"):
         timed(name, getattr(pipeline, name), ctx)
     wall = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_started
     if profile_to:
         import io
         import pstats
@@ -177,7 +184,7 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out_bytes = sum(p.stat().st_size for p in Path(lake).glob("*/date=*/*.parquet"))
     summary = json.loads(next(Path(lake).glob("_quality/date=*/*/summary.json")).read_text())
-    return {"wall_s": wall, "warm_up_s": warm_up, "steps_s": steps, "stages_s": step_groups(steps), "gx_s": gx_seconds[0], "peak_rss_mb": max(own, children) / 1024,
+    return {"wall_s": wall, "cpu_s": cpu, "warm_up_s": warm_up, "steps_s": steps, "stages_s": step_groups(steps), "gx_s": gx_seconds[0], "peak_rss_mb": max(own, children) / 1024,
             "output_bytes": out_bytes, "articles": summary["articles"], "quarantined": summary["quarantined"],
             "ingested": summary["ingested"], "batches": len(batches)}
 
@@ -235,6 +242,14 @@ def dag_import_times(repeat: int = 5) -> dict:
     return times
 
 
+def _mean_rates(first: dict, second: dict) -> dict:
+    pages, seconds, cpu = first["pages"] + second["pages"], first["seconds"] + second["seconds"], \
+        first["cpu_s"] + second["cpu_s"]
+    return {"pages": pages, "seconds": round(seconds, 3), "pages_per_s": round(pages / seconds, 2),
+            "cpu_s": round(cpu, 3), "pages_per_cpu_s": round(pages / cpu, 2),
+            "spread_pages_per_cpu_s": sorted((first["pages_per_cpu_s"], second["pages_per_cpu_s"]))}
+
+
 STEP_GROUPS = {"ingest": ("plan", "ingest"), "normalise": ("normalise", "dedup"),
                "validate": ("gate_raw", "gate_normalised", "gate_output"), "write": ("stage_output", "publish")}
 
@@ -259,9 +274,14 @@ def main() -> None:
     report["dag_import_s"] = dag_import_times()
     for n in args.sizes:
         landing, counts = corpus(n)
-        entry = {"corpus": counts, "baselines": baselines(landing), "runs": {}}
+        # Baselines before and after the pipeline runs, averaged: the machine's speed drifts over minutes.
+        before = baselines(landing)
+        entry = {"corpus": counts, "runs": {}}
         for workers in args.workers:
             entry["runs"][str(workers)] = pipeline_run(landing, workers, args.batch_size)
+        after = baselines(landing)
+        entry["baselines"] = {name: _mean_rates(before[name], after[name]) for name in before}
+        entry["baselines_before_after"] = {"before": before, "after": after}
         if args.profile:
             profile = args.json.parent / f"bench-profile-{n}.txt"
             args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -285,15 +305,19 @@ def main() -> None:
 
 def _print(n: int, entry: dict) -> None:
     base = entry["baselines"]
-    traf = base["trafilatura"]["pages_per_s"]
+    traf, traf_cpu = base["trafilatura"]["pages_per_s"], base["trafilatura"]["pages_per_cpu_s"]
     print(f"\n== N = {n} pages ({entry['corpus']['bytes'] / 1e6:.0f} MB; {entry['corpus']['bad']} bad files) ==")
-    print(f"{'what':34} {'pages/s':>9} {'× trafilatura':>14}")
+    print(f"{'what':34} {'pages/s':>9} {'× traf.':>8} {'pages/CPU-s':>12} {'× traf.':>8}")
     for name, row in base.items():
-        print(f"{name + ' (1 core)':34} {row['pages_per_s']:9.1f} {row['pages_per_s'] / traf:14.2f}")
+        low, high = row["spread_pages_per_cpu_s"]
+        print(f"{name + ' (1 core)':34} {row['pages_per_s']:9.1f} {row['pages_per_s'] / traf:8.2f}"
+              f" {row['pages_per_cpu_s']:12.1f} {row['pages_per_cpu_s'] / traf_cpu:8.2f}"
+              f"   (before/after the pipeline runs: {low:.1f}-{high:.1f} pages/CPU-s)")
     runs = entry["runs"]
     for workers, run in runs.items():
-        rate = n / run["wall_s"]
-        print(f"{'pipeline end to end, ' + workers + ' worker(s)':34} {rate:9.1f} {rate / traf:14.2f}"
+        rate, cpu_rate = n / run["wall_s"], n / run["cpu_s"]
+        print(f"{'pipeline end to end, ' + workers + ' worker(s)':34} {rate:9.1f} {rate / traf:8.2f}"
+              f" {cpu_rate:12.1f} {cpu_rate / traf_cpu:8.2f}"
               f"   {entry['corpus']['bytes'] / 1e6 / run['wall_s']:.1f} MB/s, GX {run['gx_s'] / run['wall_s']:.0%},"
               f" peak RSS {run['peak_rss_mb']:.0f} MB, {run['output_bytes'] / n:.0f} B/page out,"
               f" {run['articles']} published / {run['quarantined']} quarantined")

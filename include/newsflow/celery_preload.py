@@ -11,14 +11,8 @@ from __future__ import annotations
 
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 
-from newsflow.gates.gx_runner import preload as _preload_gates
+from newsflow.pipeline import preload
 
-_preload_gates()
-
-import newsflow.normalise  # noqa: E402,F401  (extractor, decoders, language model import)
-import newsflow.pipeline  # noqa: E402,F401
-from newsflow.text.language import known_languages  # noqa: E402
-
-known_languages()  # loads the language model (0.5 s of lzma) once, not in every normalise task
+preload()
 
 CELERY_CONFIG = DEFAULT_CELERY_CONFIG

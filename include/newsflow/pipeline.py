@@ -147,6 +147,20 @@ def _writer(path, schema):
     return pq.ParquetWriter(where, schema, filesystem=filesystem, **parquet_options())
 
 
+def preload() -> None:
+    """Everything a batch task would otherwise load on first use, once per worker process (Celery's
+    parent before it forks tasks, a benchmark before its clock starts): GX warmed by a tiny
+    validation, the extractor, the language model, the MinHash permutations."""
+    from newsflow.dedup.minhash import signature
+    from newsflow.gates.gx_runner import preload as preload_gates
+    from newsflow.normalise import NormaliseStage  # noqa: F401  (extractor, decoders)
+    from newsflow.text.language import known_languages
+
+    preload_gates()
+    known_languages()
+    signature("warm up", Settings())
+
+
 # -- plan ---------------------------------------------------------------------------------------------------
 
 def plan(ctx: RunContext) -> list[int]:

@@ -105,3 +105,21 @@ def test_run_level_step_reads_batches_column_wise(tmp_path):
     assert verdicts == {"d/again.txt": ("exact_duplicate", "same text as a/first.txt"),
                         "e/unsigned_again.txt": ("exact_duplicate", "same text as b/unsigned.txt")}
     assert stats["records"] == 4 and stats["newly_quarantined"] == 2
+
+
+def test_array_signature_equals_datasketch_on_the_same_shingles():
+    """Our numpy signing is datasketch's affine32 MinHash, computed on one array: same values."""
+    from datasketch import MinHash
+
+    from newsflow.dedup.minhash import _SCHEME, _SEED, shingle_hashes, signature, token_hashes
+
+    settings = Settings()
+    text = " ".join(seed_text("002").lower().split())
+    text = " ".join(t for t in text.replace(".", " ").replace(",", " ").split() if t.isalpha() and t.isascii())
+    reference = MinHash(num_perm=settings.minhash_permutations, seed=_SEED, scheme=_SCHEME, hashfunc=lambda v: v)
+    reference.update_batch(shingle_hashes(text, settings.shingle_size).tolist())
+    assert signature(text, settings).tolist() == reference.hashvalues.tolist()
+    # token hashes: one per token, equal tokens equal, independent of position
+    hashes = token_hashes("trade war trade talks war").tolist()
+    assert len(hashes) == 5 and hashes[0] == hashes[2] and hashes[1] == hashes[4] and len(set(hashes)) == 3
+    assert token_hashes("").size == 0 and signature("", settings).tolist() == [0xFFFFFFFF] * settings.minhash_permutations

@@ -94,11 +94,14 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _check_text(text: str, encoding: str) -> None:
+def _check_text(text: str, encoding: str, utf8: bytes | None = None) -> None:
+    """``utf8``: the text's exact UTF-8 bytes when the caller has them (it decoded them): no re-encoding."""
     if "\x00" in text:
         raise DecodeError("control_characters", f"NUL characters in text decoded as {encoding}")
     sample = text[:200_000]
-    controls = len(sample.encode("utf-8", "surrogatepass").translate(None, _NOT_CONTROL))
+    if utf8 is None or len(sample) != len(text):
+        utf8 = sample.encode("utf-8", "surrogatepass")
+    controls = len(utf8.translate(None, _NOT_CONTROL))
     if controls > max(8, len(sample) // 1000):
         raise DecodeError("control_characters", f"{controls} control characters in text decoded as {encoding}")
 
@@ -145,14 +148,14 @@ def decode_bytes(data: bytes, *, html: bool) -> Decoded:
         except UnicodeDecodeError:
             pass  # mislabelled (often cp1252 labelled utf-8): detection decides, and says so
         else:
-            _check_text(text, declared)
+            _check_text(text, declared, data if declared == "utf-8" else None)
             return Decoded(text, declared, "declared")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     else:
-        _check_text(text, "utf-8")
+        _check_text(text, "utf-8", data)
         return Decoded(text, "utf-8", "utf-8")
     return _detect(data, declared)
 
