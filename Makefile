@@ -45,8 +45,9 @@ stack: setup
 # Throughput and memory: corpora of N real-shaped pages, the pipeline vs trafilatura and bs4, 1 vs 2 workers,
 # GX share, peak RSS, Airflow's per-task overhead, DAG import time (bench/pipeline_bench.py; JSON in artifacts/).
 BENCH_SIZES ?= 1000 10000
+BENCH_ROUNDS ?= 2
 bench: setup
-	$(BIN)/python -u bench/pipeline_bench.py --sizes $(BENCH_SIZES) --airflow
+	$(BIN)/python -u bench/pipeline_bench.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) --airflow
 
 # pip-audit over uv.lock; prints SKIPPED (not a pass) when the advisory service is unreachable.
 audit: setup

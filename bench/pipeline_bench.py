@@ -263,25 +263,38 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the pipeline's own (Settings)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat baseline/pipeline rounds per size; the median round is reported")
     parser.add_argument("--airflow", action="store_true", help="also time newsflow run (smallest size)")
     parser.add_argument("--json", type=Path, default=REPO / "artifacts" / "bench.json")
     parser.add_argument("--profile", action="store_true",
                         help="also cProfile the one-worker run of each size (slower; top entries to artifacts/)")
     args = parser.parse_args()
+    if args.batch_size is None:
+        from newsflow.settings import Settings
+
+        args.batch_size = Settings().batch_size
     WORK.mkdir(parents=True, exist_ok=True)
     report = {"cores": os.cpu_count(), "batch_size": args.batch_size, "sizes": {}}
     report["dag_import_s"] = dag_import_times()
     for n in args.sizes:
         landing, counts = corpus(n)
-        # Baselines before and after the pipeline runs, averaged: the machine's speed drifts over minutes.
+        # Rounds of: baselines, pipeline runs, baselines (shared with the next round). Each round's ratio
+        # uses the baselines measured just before and after it: the machine's speed drifts over minutes.
         before = baselines(landing)
-        entry = {"corpus": counts, "runs": {}}
-        for workers in args.workers:
-            entry["runs"][str(workers)] = pipeline_run(landing, workers, args.batch_size)
-        after = baselines(landing)
-        entry["baselines"] = {name: _mean_rates(before[name], after[name]) for name in before}
-        entry["baselines_before_after"] = {"before": before, "after": after}
+        rounds = []
+        for _ in range(args.rounds):
+            runs = {str(w): pipeline_run(landing, w, args.batch_size) for w in args.workers}
+            after = baselines(landing)
+            base = {name: _mean_rates(before[name], after[name]) for name in before}
+            ratio = (n / runs[str(args.workers[0])]["cpu_s"]) / base["trafilatura"]["pages_per_cpu_s"]
+            rounds.append({"runs": runs, "baselines": base, "ratio_vs_trafilatura_per_cpu_s": round(ratio, 3),
+                           "baselines_before_after": {"before": before, "after": after}})
+            before = after
+        middle = sorted(rounds, key=lambda r: r["ratio_vs_trafilatura_per_cpu_s"])[len(rounds) // 2]
+        entry = {"corpus": counts, "runs": middle["runs"], "baselines": middle["baselines"],
+                 "ratios_by_round": [r["ratio_vs_trafilatura_per_cpu_s"] for r in rounds], "rounds": rounds}
         if args.profile:
             profile = args.json.parent / f"bench-profile-{n}.txt"
             args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -328,6 +341,8 @@ def _print(n: int, entry: dict) -> None:
         print("    per stage (pages/s, MB/s): " + ", ".join(
             f"{k} {n / v:.0f} / {entry['corpus']['bytes'] / 1e6 / v:.1f}" for k, v in groups.items() if v > 0)
               + ("   (worker seconds summed over workers)" if workers != "1" else ""))
+    if len(entry.get("ratios_by_round", [])) > 1:
+        print(f"pipeline / trafilatura per CPU-s, by round: {entry['ratios_by_round']} (median round shown above)")
     if "1" in runs and "2" in runs:
         print(f"two workers / one: {runs['1']['wall_s'] / runs['2']['wall_s']:.2f}× (goal ≥ 1.7×)")
     if "airflow" in entry and "1" in runs:

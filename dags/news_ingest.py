@@ -81,7 +81,7 @@ def _step(name: str, *args):
         "landing": Param(DEFAULT_LANDING, type="string", description="Landing folder to ingest (path or URI)"),
         "lake": Param(DEFAULT_LAKE, type="string", description="Lake root to publish into (path or URI)"),
         "conn_id": Param("", type="string", description="Airflow connection for object-store URIs"),
-        "batch_size": Param(500, type="integer", minimum=1,
+        "batch_size": Param(1000, type="integer", minimum=1,  # = Settings.batch_size (tested)
                             description="Landing files per mapped batch (batches spread over workers)"),
         "max_quarantine_ratio": Param(0.8, type="number", minimum=0, maximum=1,
                                       description="Fail the run when a larger share is quarantined"),

@@ -50,6 +50,10 @@ def test_news_ingest_shape(dagbag):
     dag = dagbag.dags["news_ingest"]
     assert dag.catchup is False and dag.max_active_runs == 1
     assert set(dag.params) >= {"landing", "lake", "batch_size", "max_quarantine_ratio"}
+    from newsflow.settings import Settings  # the DAG file cannot import it (parse-time rule): same value
+
+    assert dag.params["batch_size"] == Settings().batch_size
+    assert dag.params["max_quarantine_ratio"] == Settings().max_quarantine_ratio
     expected = [
         "plan", "batch.ingest", "batch.gate_raw", "batch.normalise", "batch.gate_normalised", "dedup",
         "write.stage_output", "write.gate_output", "write.publish",
