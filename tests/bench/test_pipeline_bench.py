@@ -1,0 +1,41 @@
+"""The benchmark itself runs (make bench is not a test, but a broken harness must not wait for the next
+person who needs numbers): a tiny corpus through every part of it, and its JSON says what it measured."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DEV_SET = REPO.parent / "shared" / "benchmarks" / "zyte-article-extraction"
+
+
+@pytest.mark.slow
+def test_bench_smoke(tmp_path):
+    if not (DEV_SET / "ground-truth.json").is_file():
+        pytest.skip(f"dev set absent: {DEV_SET} (the corpus is built from its page shapes)")
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "NEWSFLOW_BENCH_DIR": str(tmp_path / "work")}
+    run = subprocess.run([sys.executable, str(REPO / "bench" / "pipeline_bench.py"), "--sizes", "24", "40",
+                          "--workers", "1", "2", "--batch-size", "10", "--json", str(out)],
+                         env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert set(report["sizes"]) == {"24", "40"} and "rss_growth" in report
+    for size, entry in report["sizes"].items():
+        n = int(size)
+        assert set(entry["baselines"]) == {"newsflow_extract", "trafilatura", "bs4_get_text"}
+        assert all(row["pages_per_cpu_s"] > 0 for row in entry["baselines"].values())
+        for workers in ("1", "2"):
+            result = entry["runs"][workers]
+            assert result["ingested"] == n  # every file read, bad ones included (they end in quarantine)
+            assert result["articles"] + result["quarantined"] == result["ingested"]
+            assert result["articles"] > 0 and result["batches"] == -(-n // 10)
+            assert set(result["stages_s"]) == {"ingest", "normalise", "validate", "write"}
+            assert 0 < result["gx_s"] < result["wall_s"] and result["peak_rss_mb"] > 0
+        assert entry["runs"]["1"]["interleaved_trafilatura"]["pages"] > 0  # the baseline sampled amid the run
+    assert report["dag_import_s"]["news_ingest.py"]["parse_s"] > 0
+    assert "pipeline end to end, 2 worker(s)" in run.stdout
