@@ -186,10 +186,20 @@ def test_ledgers_carry_their_signature_scheme_and_foreign_ones_are_not_compared(
     ledger = Lake(lake).ledger(date(2024, 5, 1))
     assert signature_scheme(ledger) == SIGNATURE_SCHEME
     known = published_elsewhere(Lake(lake), date(2024, 5, 2))
-    assert len(known) == 2 and all(doc.minhash for doc in known)
+    assert len(known) == 2 and all(doc.minhash is not None and len(doc.minhash) == 128 for doc in known)
     # a ledger written by an older release (no scheme recorded): exact-duplicate checks only
     table = pq.read_table(ledger)
     pq.write_table(table.replace_schema_metadata(None).cast(pa.schema(list(table.schema))), ledger)
     assert signature_scheme(ledger) is None
     known = published_elsewhere(Lake(lake), date(2024, 5, 2))
     assert len(known) == 2 and all(doc.minhash is None for doc in known)
+
+
+def test_near_copy_of_a_story_published_on_another_date_is_quarantined(landing, tmp_path):
+    lake = tmp_path / "lake"
+    _run(landing, lake, day="2024-05-01")
+    (landing / "rewire_of_002.txt").write_text(seed_text("002") + "\n\nThe wire service added this closing line.")
+    later = _run(landing, lake, day="2024-05-02")
+    assert later["articles"] == 0 and later["quarantine_reasons"] == {"dedup.near_duplicate": 1}
+    (reason,) = later["quarantined_files"][0]["reasons"]
+    assert "similar (MinHash Jaccard)" in reason and "(date=2024-05-01)" in reason

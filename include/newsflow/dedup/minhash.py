@@ -34,7 +34,7 @@ _FOLD = np.uint64(0x9E3779B97F4A7C15)
 class KnownDoc:
     doc_id: str
     content_sha256: str
-    minhash: list[int] | None  # None: exact-duplicate checks only (a signature made another way)
+    minhash: list[int] | np.ndarray | None  # None: exact-duplicate checks only (a signature made another way)
     where: str  # "date=2024-05-01" or a landing path
 
 
@@ -197,7 +197,7 @@ def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) ->
     if n_known:
         known_matrix = np.zeros((n_known, num_perm), dtype=np.uint32)
         for i, doc in enumerate(known):
-            sig = as_signature(doc.minhash, num_perm) if doc.minhash else None
+            sig = _known_signature(doc, num_perm)
             if sig is not None:
                 known_matrix[i], known_signed[i] = sig, True
         signatures = np.concatenate([known_matrix, view.signatures])
@@ -258,6 +258,10 @@ def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) ->
     return found
 
 
+def _known_signature(doc: KnownDoc, num_perm: int) -> np.ndarray | None:
+    return None if doc.minhash is None or len(doc.minhash) == 0 else as_signature(doc.minhash, num_perm)
+
+
 def as_signature(values, num_perm: int) -> np.ndarray | None:
     """A stored signature (uint64 list from Parquet) as a uint32 array; None when it is not one of ours
     (wrong length, or values beyond the affine32 scheme's 32 bits)."""
@@ -302,7 +306,7 @@ class DedupStage(Stage):
         self.settings = settings
         self.known = list(known)
         self.stats.counters["known_from_lake"] = len(self.known)
-        exact_only = sum(1 for d in self.known if not d.minhash or as_signature(d.minhash, settings.minhash_permutations) is None)
+        exact_only = sum(1 for d in self.known if _known_signature(d, settings.minhash_permutations) is None)
         if exact_only:
             self.stats.counters["known_from_lake_exact_only"] = exact_only
 
