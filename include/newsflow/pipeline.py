@@ -326,7 +326,7 @@ def _run_view(ctx: RunContext):
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from newsflow.dedup.minhash import RunView
+    from newsflow.dedup.minhash import RunView, signature_column
 
     num_perm = ctx.settings.minhash_permutations
     paths = [ctx.file("gate_normalised", b) for b in ctx.batches()]
@@ -340,14 +340,8 @@ def _run_view(ctx: RunContext):
         table = _read_table(path, ["record_id", "source_path", "content_sha256", "minhash", "rejects",
                                    "boilerplate_phrases"])
         table = table.filter(pc.is_valid(table.column("content_sha256")))  # never normalised: nothing to compare
-        lengths = pc.fill_null(pc.list_value_length(table.column("minhash")), 0).to_numpy()
-        values = table.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False)
-        signed = lengths == num_perm
-        if len(values) and int(values.max()) > 0xFFFFFFFF:  # not ours (see as_signature): exact checks only
-            signed[:] = False
-        rows = np.flatnonzero(signed)
-        starts = np.cumsum(lengths) - lengths
-        signatures[filled + rows] = values[starts[rows, None] + np.arange(num_perm)]
+        matrix, signed = signature_column(table.column("minhash"), num_perm)
+        signatures[filled:filled + table.num_rows] = matrix
         parts.append(pa.table({
             "record_id": table.column("record_id"), "source_path": table.column("source_path"),
             "content_sha256": table.column("content_sha256"),
@@ -369,7 +363,7 @@ def dedup(ctx: RunContext) -> dict:
     from newsflow.dedup.minhash import DedupStage
     from newsflow.lake.state import published_elsewhere
 
-    stage = DedupStage(ctx.settings, published_elsewhere(ctx.lake, ctx.day))
+    stage = DedupStage(ctx.settings, published_elsewhere(ctx.lake, ctx.day, ctx.settings.minhash_permutations))
     view = _run_view(ctx)
     found = stage.duplicates(view)
     record_ids = view.table.column("record_id")

@@ -271,6 +271,23 @@ def as_signature(values, num_perm: int) -> np.ndarray | None:
     return array.astype(np.uint32)
 
 
+def signature_column(column, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """A stored list<uint64> signature column (staging file or ledger) as a (rows, num_perm) uint32
+    matrix and a mask of the rows holding one of ours (``as_signature``'s rule, on whole arrays)."""
+    import pyarrow.compute as pc
+
+    lengths = pc.fill_null(pc.list_value_length(column), 0).to_numpy()
+    values = column.combine_chunks().flatten().to_numpy(zero_copy_only=False) if len(column) else np.empty(0)
+    signed = lengths == num_perm
+    if values.size and int(values.max()) > 0xFFFFFFFF:  # not 32-bit values: another scheme's
+        signed[:] = False
+    matrix = np.zeros((len(lengths), num_perm), dtype=np.uint32)
+    rows = np.flatnonzero(signed)
+    starts = np.cumsum(lengths) - lengths
+    matrix[rows] = values[starts[rows, None] + np.arange(num_perm)]
+    return matrix, signed
+
+
 def view_of_records(records: list[Article], settings: Settings) -> RunView:
     """The column view of in-memory records (tests, small runs); signs records that lack a signature."""
     import pyarrow as pa

@@ -9,12 +9,11 @@ import logging
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from newsflow.dedup.minhash import SIGNATURE_SCHEME, KnownDoc
+from newsflow.dedup.minhash import SIGNATURE_SCHEME, KnownDoc, signature_column
 from newsflow.lake.layout import Lake
 from newsflow.storage import arrow_source
 
@@ -62,9 +61,13 @@ def signature_scheme(path: Path) -> str | None:
     return value.decode() if value else None
 
 
-def published_elsewhere(lake: Lake, day: date) -> list[KnownDoc]:
+def published_elsewhere(lake: Lake, day: date, num_perm: int | None = None) -> list[KnownDoc]:
     """Published documents of other dates. Signatures made by another scheme (an older release) cannot
     be compared with this run's: those documents are kept for exact-duplicate checks only."""
+    if num_perm is None:
+        from newsflow.settings import Settings
+
+        num_perm = Settings().minhash_permutations
     docs: list[KnownDoc] = []
     for label, path in _other_ledgers(lake, day):
         comparable = signature_scheme(path) == SIGNATURE_SCHEME
@@ -74,7 +77,10 @@ def published_elsewhere(lake: Lake, day: date) -> list[KnownDoc]:
         table = _read(path, ["outcome", "doc_id", "content_sha256", "minhash", "source_path"])
         table = table.filter(pc.and_(pc.equal(table.column("outcome"), "published"),
                                      pc.is_valid(table.column("content_sha256"))))
-        signatures = _signature_rows(table.column("minhash")) if comparable else [None] * table.num_rows
+        # one uint32 matrix per ledger, a row view per document: ~600 bytes each, where a list of Python
+        # ints took ~5 kB (other dates' documents add up: every run compares against them)
+        matrix, signed = signature_column(table.column("minhash"), num_perm)
+        signatures = [row if ok and comparable else None for row, ok in zip(matrix, signed.tolist())]
         for doc_id, content_sha256, source_path, signature in zip(
                 table.column("doc_id").to_pylist(), table.column("content_sha256").to_pylist(),
                 table.column("source_path").to_pylist(), signatures):
@@ -82,14 +88,3 @@ def published_elsewhere(lake: Lake, day: date) -> list[KnownDoc]:
                 docs.append(KnownDoc(doc_id, content_sha256, signature, f"{source_path} ({label})"))
     return docs
 
-
-def _signature_rows(column: pa.ChunkedArray) -> list[np.ndarray | None]:
-    """Each row's signature as a uint32 view into one array per ledger: ~600 bytes a document, where a
-    list of Python ints took ~5 kB (other dates' documents add up: every run compares against them)."""
-    lengths = pc.fill_null(pc.list_value_length(column), 0).to_numpy()
-    values = column.combine_chunks().flatten().to_numpy(zero_copy_only=False)
-    if values.size and int(values.max()) > 0xFFFFFFFF:  # not 32-bit values: not our scheme's
-        return [None] * len(lengths)
-    values = values.astype(np.uint32)
-    starts = np.cumsum(lengths) - lengths
-    return [values[start:start + length] if length else None for start, length in zip(starts.tolist(), lengths.tolist())]
