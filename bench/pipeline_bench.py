@@ -108,7 +108,7 @@ def baselines(landing: Path) -> dict:
 
 def _time_gx() -> list[float]:
     """Count the seconds spent in GX gates from now on, in this process (a one-item running total)."""
-    from newsflow.gates import gx_runner
+    from newsflow.gates import runner as gx_runner
 
     total = [0.0]
     original = gx_runner.run_gate
@@ -136,11 +136,12 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     import multiprocessing as mp
 
     from newsflow import pipeline
+    from newsflow.runtime.preload import preload
 
-    # A worker process pays the heavy imports once when it starts (newsflow.celery_preload), not per
+    # A worker process pays the heavy imports once when it starts (newsflow.runtime.celery_preload), not per
     # run; the baselines are warmed the same way. Timed apart, reported as warm_up_s.
     warm_started = time.perf_counter()
-    pipeline.preload()
+    preload()
     warm_up = time.perf_counter() - warm_started
     gx_seconds = _time_gx()
     steps: dict[str, float] = {}
@@ -160,7 +161,7 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
 
         import trafilatura
 
-        from newsflow.normalise import NormaliseStage
+        from newsflow.normalise.stage import NormaliseStage
 
         sample = _html_pages(Path(landing), BASELINE_PAGES)
         trafilatura.extract(sample[0], include_comments=False)
@@ -192,7 +193,7 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     if workers == 1:
         for batch in batches:
             for name in pipeline.BATCH_STEPS:
-                timed(name, getattr(pipeline, name), ctx, batch)
+                timed(name, pipeline.STEPS[name], ctx, batch)
     else:
         t0 = time.perf_counter()
         with mp.get_context("fork").Pool(workers) as pool:
@@ -202,7 +203,7 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
                 gx_seconds[0] += child_gx
         steps["batches_wall"] = time.perf_counter() - t0
     for name in ("dedup", "stage_output", "gate_output", "publish"):
-        timed(name, getattr(pipeline, name), ctx)
+        timed(name, pipeline.STEPS[name], ctx)
     wall = time.perf_counter() - started - baseline["wall_s"]
     cpu = _cpu_seconds() - cpu_started - baseline["cpu_s"]
     if profile_to:
@@ -233,7 +234,7 @@ def _batch_worker(job):
     steps = {}
     for name in pipeline.BATCH_STEPS:
         t0 = time.perf_counter()
-        getattr(pipeline, name)(ctx, batch)
+        pipeline.STEPS[name](ctx, batch)
         steps[name] = time.perf_counter() - t0
     return steps, gx[0]
 

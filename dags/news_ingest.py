@@ -39,8 +39,8 @@ DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
 
 def _run_context():
     """The pipeline's run context from Airflow's: params, run id, partition date."""
-    from newsflow.airflow_local import location
     from newsflow.pipeline import RunContext
+    from newsflow.runtime.airflow_local import location
 
     context = get_current_context()
     params = context["params"]
@@ -53,15 +53,15 @@ def _run_context():
 
 
 def _step(name: str, *args):
-    """Run one pipeline step; a broken batch fails at once (retrying cannot fix data)."""
+    """Run the pipeline step named like the task; a broken batch fails at once (retrying cannot fix data)."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from newsflow import pipeline
     from newsflow.gates import GateFailed
+    from newsflow.pipeline import run_step
 
     ctx = _run_context()
     try:
-        return getattr(pipeline, name)(ctx, *args)
+        return run_step(name, ctx, *args)
     except GateFailed as exc:
         raise AirflowFailException(f"{exc.gate}: " + " | ".join(exc.failures)) from exc
     except FileNotFoundError as exc:

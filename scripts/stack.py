@@ -352,7 +352,7 @@ class Stack:
                                  "--concurrency", str(self.concurrency)],
                           {"NEWSFLOW_STACK_HOSTNAME": name,
                            # heavy imports once per worker, inherited by every forked task
-                           "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "newsflow.celery_preload.CELERY_CONFIG",
+                           "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "newsflow.runtime.celery_preload.CELERY_CONFIG",
                            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "newsflow_stack_hooks.hostname",
                            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self._ports[name])}))
         for name, argv, extra in specs:

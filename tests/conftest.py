@@ -9,10 +9,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from paths import REPO, SEEDS
 
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
-SHARED = REPO.parent / "shared"
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="newsflow-airflow-home-"))
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)

@@ -7,9 +7,8 @@ import json
 import random
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
-SHARED = REPO.parent / "shared"
+from paths import SEEDS
+
 
 
 def seed_text(prefix: str) -> str:

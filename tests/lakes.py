@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
+from paths import SEEDS
+
 DAY = "2024-05-01"
 RUN_ID = "manual__2024-05-01T00:00:00+00:00"
 

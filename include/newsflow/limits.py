@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
 from contextlib import contextmanager
-from typing import TypeVar
-
-T = TypeVar("T")
 
 
 class BudgetExceeded(TimeoutError):
@@ -32,8 +28,3 @@ def time_budget(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def call_with_budget(seconds: float, fn: Callable[..., T], *args, **kwargs) -> T:
-    with time_budget(seconds):
-        return fn(*args, **kwargs)

@@ -1,8 +1,10 @@
-"""The one data unit every stage passes along: a small article record."""
+"""The one data unit every stage passes along (a small article record), and the facts read off it.
+
+The types of its fields, as staged between tasks, are in ``columns.py``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -14,8 +16,13 @@ class Reject:
     code: str
     detail: str = ""
 
+    @property
+    def key(self) -> str:
+        """``stage.code``: what reports and the quarantine's ``reason_codes`` group by."""
+        return f"{self.stage}.{self.code}"
+
     def __str__(self) -> str:
-        return f"{self.stage}.{self.code}: {self.detail}" if self.detail else f"{self.stage}.{self.code}"
+        return f"{self.key}: {self.detail}" if self.detail else self.key
 
 
 @dataclass
@@ -65,4 +72,13 @@ class Article:
             self.rejects.append(reason)
 
 
-ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+def is_html(record: Article) -> bool:
+    """Whether the record's body is HTML (an .html file, or a JSONL record carrying html)."""
+    return record.kind == "html" or (record.kind == "jsonl" and record.hint_format == "html")
+
+
+def source_file(record: Article) -> str:
+    """The landing file a record came from (JSONL records carry a line suffix)."""
+    if record.kind == "jsonl" and "#L" in record.source_path:
+        return record.source_path.rsplit("#L", 1)[0]
+    return record.source_path

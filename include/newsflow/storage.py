@@ -1,20 +1,26 @@
-"""Local folders and object stores behind one path type.
+"""Local folders and object stores behind one path type: the only module that knows which is which.
 
-Local paths (and ``file://`` URIs) stay ``pathlib.Path``: renames are atomic
-and symlinks can be checked. Other URIs (``s3://…``) become ``upath.UPath``
-over fsspec; Airflow passes its ``ObjectStoragePath`` (a UPath bound to a
-connection), so the package needs no Airflow to read or write a lake.
+Local paths (and ``file://`` URIs) stay ``pathlib.Path``: renames are atomic and symlinks can be
+checked. Other URIs (``s3://…``) become ``upath.UPath`` over fsspec; Airflow passes its
+``ObjectStoragePath`` (a UPath bound to a connection), so the package needs no Airflow to read or
+write a lake. Every caller goes through the functions here (walks, atomic writes, Parquet reads and
+writes, folder replacement); none branches on the kind of store itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 
-def is_local(path) -> bool:
+def _is_local(path) -> bool:
     return isinstance(path, Path)
 
 
@@ -33,47 +39,203 @@ def to_path(location, storage_options: dict | None = None):
 
 
 def display(path) -> str:
-    return str(path) if is_local(path) else path.as_uri() if hasattr(path, "as_uri") else str(path)
+    return str(path) if _is_local(path) else path.as_uri() if hasattr(path, "as_uri") else str(path)
 
+
+def known_missing(folder) -> bool:
+    """True when ``folder`` is a local path that is not a folder. Object stores are not asked here (that
+    needs credentials and a round trip); the run's first step checks them."""
+    return _is_local(folder) and not folder.is_dir()
+
+
+# -- walking and reading landing files ------------------------------------------------------------------------
+
+def walk_files(root) -> list[tuple[str, object]]:
+    """(relative path, path) of every file below ``root``, sorted, hidden files and folders excepted.
+
+    Local: an iterative walk that lists symlinks without following them (``resolve_inside`` judges
+    them on read) and keeps undecodable name bytes visible as ``\\xNN``.
+    """
+    if not _is_local(root):
+        base = root.path.rstrip("/")
+        found = [(rel, root / rel) for rel in (key[len(base):].lstrip("/") for key in root.fs.find(base))
+                 if rel and not any(part.startswith(".") for part in rel.split("/"))]
+        return sorted(found, key=lambda item: item[0])
+    root = root.resolve()
+    found = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.is_symlink() or _is_file(entry):
+                    found.append((shown_name(os.path.relpath(entry.path, root)), Path(entry.path)))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:  # vanished or unreadable entry: not a file we can list
+        return False
+
+
+def shown_name(rel: str) -> str:
+    """File names are bytes on POSIX: keep undecodable ones visible, not lost."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def file_key(root, path, rel: str) -> str:
+    """A lossless, JSON-safe key for a file below ``root`` (its name bytes in hex)."""
+    if not _is_local(root):
+        return rel.encode("utf-8").hex()  # object keys are UTF-8 already
+    return os.fsencode(os.path.relpath(path, root)).hex()
+
+
+def from_file_key(root, key: str) -> tuple[str, object]:
+    rel = os.fsdecode(bytes.fromhex(key))
+    return shown_name(rel), root / rel
+
+
+def resolve_inside(root, path) -> tuple[object | None, str, str]:
+    """(readable path, reject code, detail): refuse what resolves outside ``root`` or is not a regular
+    file (a FIFO or device behind a symlink would block or never end). Object keys are always inside."""
+    if not _is_local(root):
+        return path, "", ""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        return None, "unreadable", f"cannot resolve path: {exc}"
+    if not real.is_relative_to(root.resolve()):
+        return None, "outside_landing_root", "symlink points outside the landing folder; not read"
+    try:
+        regular = stat.S_ISREG(real.stat().st_mode)
+    except OSError as exc:
+        return None, "unreadable", f"cannot stat: {exc}"
+    if not regular:
+        return None, "unreadable", "not a regular file"
+    return real, "", ""
+
+
+def size_and_hash(path, max_bytes: int) -> tuple[int, str, bytes | None]:
+    """(size, sha256, bytes read or None). Local files are hashed streaming and read later only when
+    needed; object-store files are fetched once (one GET) when not over ``max_bytes`` and hashed as read
+    (over the cap: not fetched, hash empty)."""
+    size = path.stat().st_size
+    if _is_local(path):
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return size, digest.hexdigest(), None
+    data = path.read_bytes() if size <= max_bytes else b""
+    return size, hashlib.sha256(data).hexdigest() if data or size == 0 else "", data
+
+
+# -- writing ----------------------------------------------------------------------------------------------------
 
 def rmtree(path) -> None:
-    if is_local(path):
+    if _is_local(path):
         shutil.rmtree(path, ignore_errors=True)
     elif path.exists():
         path.fs.rm(path.path, recursive=True)
 
 
-def arrow_source(path):
-    """(path, filesystem) arguments for pyarrow readers and writers."""
-    if is_local(path):
-        return str(path), None
-    from pyarrow.fs import FSSpecHandler, PyFileSystem
-
-    return path.path, PyFileSystem(FSSpecHandler(path.fs))
+def remove_if_empty(folder) -> None:
+    """Remove a local folder when nothing is left in it (object stores have no empty folders)."""
+    if _is_local(folder):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def copy_file(source, target) -> None:
-    if is_local(source) and is_local(target):
+    if _is_local(source) and _is_local(target):
         shutil.copyfile(source, target)
         return
     with source.open("rb") as reader, target.open("wb") as writer:
         shutil.copyfileobj(reader, writer, 1 << 20)
 
 
-def write_text_atomic(path, text: str) -> None:
-    """Local: temp file + rename. Object stores: one PUT, which is atomic per object."""
+@contextmanager
+def _atomic_target(path) -> Iterator[object]:
+    """Yield where to write ``path``'s new content. Local: a hidden temp name renamed over ``path`` once
+    the block succeeds. Object stores: ``path`` itself, since one PUT is atomic per object."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if is_local(path):
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
+    if not _is_local(path):
+        yield path
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        yield tmp
         os.replace(tmp, path)
-    else:
-        path.write_text(text, encoding="utf-8")
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text_atomic(path, text: str) -> None:
+    with _atomic_target(path) as target:
+        target.write_text(text, encoding="utf-8")
+
+
+def copy_atomic(source, target) -> None:
+    with _atomic_target(target) as tmp:
+        copy_file(source, tmp)
+
+
+def replace_folder(source: object, target, run_key: str) -> list:
+    """Replace the files of folder ``target`` with those of ``source`` (one staged partition), as
+    atomically as the store allows; returns the target's files afterwards.
+
+    Local: copy next to the target, then swap the folders by rename, so a globbing reader never sees a
+    mix. Object stores have no rename: files are written under run-named keys
+    (``part-00000-<run>.parquet``), then the folder's other files are deleted; between the two a plain
+    glob can see old and new files (readers go through the manifest, README "The lake").
+    """
+    if _is_local(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        incoming = target.parent / f".{target.name}.incoming"
+        outgoing = target.parent / f".{target.name}.outgoing"
+        for leftover in (incoming, outgoing):
+            if leftover.exists():
+                shutil.rmtree(leftover)
+        shutil.copytree(source, incoming)
+        if target.exists():
+            os.replace(target, outgoing)
+        os.replace(incoming, target)
+        _fsync_dir(target.parent)
+        if outgoing.exists():
+            shutil.rmtree(outgoing)
+        return sorted(target.glob("*.parquet"))
+    written = []
+    for file in sorted(source.glob("*.parquet")):
+        destination = target / f"{file.stem}-{run_key}{file.suffix}"
+        copy_file(file, destination)
+        written.append(destination)
+    names = {w.name for w in written}
+    for old in list(target.glob("*.parquet")):
+        if old.name not in names:
+            old.unlink()
+    return written
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def upload_tree(local: Path, target) -> None:
     """Copy a local folder's files under ``target`` (a no-op when target is that folder)."""
-    if is_local(target) and Path(target).resolve() == local.resolve():
+    if _is_local(target) and Path(target).resolve() == local.resolve():
         return
     for file in sorted(p for p in local.rglob("*") if p.is_file()):
         destination = target / file.relative_to(local).as_posix()
@@ -81,38 +243,67 @@ def upload_tree(local: Path, target) -> None:
         copy_file(file, destination)
 
 
-class local_copy:
-    """``with local_copy(folder) as path``: work on a local folder, synced back to ``folder`` afterwards.
-
-    For tools that only write local files (GX Data Docs, report renderers); a local
-    folder is used in place.
-    """
-
-    def __init__(self, folder) -> None:
-        self.folder = folder
-        self._scratch = None
-
-    def __enter__(self) -> Path:
-        if is_local(self.folder):
-            self.folder.mkdir(parents=True, exist_ok=True)
-            return self.folder
-        import tempfile
-
-        self._scratch = tempfile.TemporaryDirectory(prefix="newsflow-local-")
-        scratch = Path(self._scratch.name)
-        if self.folder.exists():
-            base = self.folder.path.rstrip("/")
-            for key in self.folder.fs.find(base):
+@contextmanager
+def local_folder(folder, *, download: bool = False) -> Iterator[Path]:
+    """``with local_folder(folder) as path``: a local folder standing for ``folder``, for tools that only
+    write local files (GX Data Docs, report renderers). Local folders are used in place; for object
+    stores a scratch folder (filled with ``folder``'s files when ``download``) is uploaded afterwards."""
+    if _is_local(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="newsflow-local-") as name:
+        scratch = Path(name)
+        if download and folder.exists():
+            base = folder.path.rstrip("/")
+            for key in folder.fs.find(base):
                 target = scratch / key[len(base):].lstrip("/")
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(self.folder.fs.cat_file(key))
-        return scratch
+                target.write_bytes(folder.fs.cat_file(key))
+        yield scratch
+        upload_tree(scratch, folder)
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self._scratch is None:
-            return
-        try:
-            if exc_type is None:
-                upload_tree(Path(self._scratch.name), self.folder)
-        finally:
-            self._scratch.cleanup()
+
+# -- Parquet ------------------------------------------------------------------------------------------------------
+
+def _arrow_source(path):
+    """(path, filesystem) arguments for pyarrow readers and writers."""
+    if _is_local(path):
+        return str(path), None
+    from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+    return path.path, PyFileSystem(FSSpecHandler(path.fs))
+
+
+def read_table(path, columns: list[str] | None = None):
+    """A Parquet file as an Arrow table (``columns`` that the file lacks are an error)."""
+    import pyarrow.parquet as pq
+
+    where, filesystem = _arrow_source(path)
+    return pq.read_table(where, columns=columns, filesystem=filesystem)
+
+
+def read_schema(path):
+    import pyarrow.parquet as pq
+
+    where, filesystem = _arrow_source(path)
+    return pq.read_schema(where, filesystem=filesystem)
+
+
+def parquet_file(path):
+    """A ``pyarrow.parquet.ParquetFile`` (row groups, metadata) for streaming reads."""
+    import pyarrow.parquet as pq
+
+    where, filesystem = _arrow_source(path)
+    return pq.ParquetFile(where, filesystem=filesystem)
+
+
+@contextmanager
+def parquet_writer(path, schema, **options):
+    """A ``pyarrow.parquet.ParquetWriter`` whose file appears only when the block succeeds."""
+    import pyarrow.parquet as pq
+
+    with _atomic_target(path) as target:
+        where, filesystem = _arrow_source(target)
+        with pq.ParquetWriter(where, schema, filesystem=filesystem, **options) as writer:
+            yield writer

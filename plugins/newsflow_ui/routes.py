@@ -54,11 +54,18 @@ def _lake(run) -> Path:
     return Path(conf.get("lake") or os.environ.get("NEWSFLOW_LAKE") or _REPO / "lake").expanduser()
 
 
-def _report(run) -> dict | None:
-    from newsflow.report import build_report, find_quality_dir
+def _paths(run):
+    """The run's lake paths (``RunPaths``), or None when it left no quality folder."""
+    from newsflow.lake.layout import Lake
 
-    quality = find_quality_dir(_lake(run), run.run_id)
-    return build_report(quality, run_id=run.run_id) if quality else None
+    return Lake(_lake(run)).find_run(run.run_id)
+
+
+def _report(run) -> dict | None:
+    from newsflow.report import build_report
+
+    paths = _paths(run)
+    return build_report(paths) if paths else None
 
 
 def _links(dag_id: str, run_id: str):
@@ -66,8 +73,8 @@ def _links(dag_id: str, run_id: str):
 
     base = _run_url(dag_id, run_id)
     return Links(docs=lambda p: f"{base}/docs/{p.removeprefix('data_docs/')}",
-                 partition=lambda dataset, _p: f"{base}/partitions/{dataset}",
-                 manifest=lambda _p: f"{base}/partitions/_manifest",
+                 partition=lambda dataset, _index: f"{base}/partitions/{dataset}",
+                 manifest=f"{base}/partitions/_manifest",
                  report_json=f"{base}/quality.json",
                  back=("all runs of " + dag_id, f"{PREFIX}/dags/{quote(dag_id, safe='')}/runs"))
 
@@ -90,19 +97,18 @@ def runs_page(dag_id: str, session: SessionDep, limit: int = 50) -> HTMLResponse
     from sqlalchemy import select
 
     from airflow.models.dagrun import DagRun
-    from newsflow.report import find_quality_dir, load_gates
-    from newsflow.report.model import build_report
+    from newsflow.report import build_report
     from newsflow.report.render import render_runs
 
     rows = []
     query = select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.run_after.desc()).limit(min(limit, 500))
     for run in session.scalars(query):
-        quality = find_quality_dir(_lake(run), run.run_id)
+        paths = _paths(run)
         row = {"run_id": run.run_id, "state": str(run.state), "date": None, "status": None, "ingested": None,
                "articles": None, "quarantined": None, "gates": []}
-        if quality:
-            report = build_report(quality, run_id=run.run_id)
-            row.update(date=report["date"], status=report["status"], gates=load_gates(quality), **report["counts"])
+        if paths:
+            report = build_report(paths)
+            row.update(date=report["date"], status=report["status"], gates=report["gates"], **report["counts"])
         rows.append(row)
     return HTMLResponse(render_runs(dag_id, rows, lambda run_id: f"{_run_url(dag_id, run_id)}/quality"))
 
@@ -128,23 +134,22 @@ def quality_json(dag_id: str, run_id: str, session: SessionDep) -> JSONResponse:
 
 @app.get("/dags/{dag_id}/runs/{run_id}/tasks/{task_id}", response_class=HTMLResponse, dependencies=_can_read_runs)
 def task_page(dag_id: str, run_id: str, task_id: str, session: SessionDep, map_index: str = "-1") -> HTMLResponse:
+    from newsflow.report import build_report
     from newsflow.report.render import render_task
 
-    report = _report(_dag_run(session, dag_id, run_id))
+    paths = _paths(_dag_run(session, dag_id, run_id))
+    report = build_report(paths) if paths else None
     index = int(map_index) if map_index.lstrip("-").isdigit() else -1  # the UI leaves {MAP_INDEX} for unmapped tasks
-    return HTMLResponse(render_task(report, task_id, index, f"{_run_url(dag_id, run_id)}/quality",
+    return HTMLResponse(render_task(paths, report, task_id, index, f"{_run_url(dag_id, run_id)}/quality",
                                     _links(dag_id, run_id)))
 
 
 @app.get("/dags/{dag_id}/runs/{run_id}/docs/{path:path}", dependencies=_can_read_runs)
 def data_docs(dag_id: str, run_id: str, path: str, session: SessionDep) -> FileResponse:
-    from newsflow.report import find_quality_dir
-
-    run = _dag_run(session, dag_id, run_id)
-    quality = find_quality_dir(_lake(run), run.run_id)
-    if quality is None:
+    paths = _paths(_dag_run(session, dag_id, run_id))
+    if paths is None:
         raise HTTPException(404, "this run left no Data Docs")
-    root = (quality / "data_docs").resolve()
+    root = paths.data_docs_root().resolve()
     target = (root / path).resolve()
     if target.is_dir():
         target = target / "index.html"

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import lakes
+from paths import REPO
 
-DOC = lakes.REPO / "docs" / "analysts.md"
+DOC = REPO / "docs" / "analysts.md"
 _BLOCK_RE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 _SECTION_RE = re.compile(r"^## (.+)$", re.M)
 
@@ -75,7 +76,7 @@ def _type_name(arrow_type) -> str:
 
 @pytest.mark.parametrize("dataset", ["articles", "quarantine"])
 def test_the_data_dictionary_matches_the_published_schema(dataset):
-    from newsflow.lake.schema import SCHEMAS
+    from newsflow.columns import SCHEMAS
 
     documented = _dictionary(dataset)
     documented.pop("date", None)  # the partition column comes from the folder name

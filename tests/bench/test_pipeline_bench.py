@@ -5,11 +5,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 DEV_SET = REPO.parent / "shared" / "benchmarks" / "zyte-article-extraction"
 
 
@@ -35,7 +34,8 @@ def test_bench_smoke(tmp_path):
             assert result["articles"] + result["quarantined"] == result["ingested"]
             assert result["articles"] > 0 and result["batches"] == -(-n // 10)
             assert set(result["stages_s"]) == {"ingest", "normalise", "validate", "write"}
-            assert 0 < result["gx_s"] < result["wall_s"] and result["peak_rss_mb"] > 0
+            # gx_s sums the workers' GX seconds: with two workers it may exceed the run's wall time
+            assert 0 < result["gx_s"] < result["wall_s"] * int(workers) and result["peak_rss_mb"] > 0
         assert entry["runs"]["1"]["interleaved_trafilatura"]["pages"] > 0  # the baseline sampled amid the run
     assert report["dag_import_s"]["news_ingest.py"]["parse_s"] > 0
     assert "pipeline end to end, 2 worker(s)" in run.stdout

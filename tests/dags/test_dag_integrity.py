@@ -3,11 +3,10 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 DAG_FILES = sorted((REPO / "dags").glob("*.py"))
 HEAVY = ("great_expectations", "pyarrow", "pandas", "bs4", "lxml", "trafilatura", "datasketch", "newsflow")
 
@@ -63,6 +62,9 @@ def test_news_ingest_shape(dagbag):
         assert downstream in dag.get_task(upstream).downstream_task_ids
     for task_id in expected[1:5]:
         assert dag.get_task(task_id).get_closest_mapped_task_group() is not None, f"{task_id} is not mapped"
+    from newsflow.pipeline import STEPS  # each task runs the step of its own name
+
+    assert sorted(t.rsplit(".", 1)[-1] for t in dag.task_ids) == sorted(STEPS)
     outlets = dag.get_task("write.publish").outlets
     assert [a.name for a in outlets] == ["newsflow_articles"]
     assert type(dag.timetable).__name__ == "CronTriggerTimetable" and dag.timetable.expression == "0 0 * * *"

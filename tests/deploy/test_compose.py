@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import yaml
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yaml"
 
 

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import REPO, SHARED
 
-REPO = Path(__file__).resolve().parents[2]
-DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "zyte-article-extraction"
+DEV_SET = SHARED / "benchmarks" / "zyte-article-extraction"
 FLOORS = json.loads((Path(__file__).parent / "quality_floors.json").read_text(encoding="utf-8"))
 
 pytestmark = pytest.mark.benchmark_data

@@ -98,11 +98,9 @@ def _patch_io(events: _Events) -> None:
         events.hit(half)
         return real_atomic(path, text)
 
-    import newsflow.lake.output as output
-
     os.replace, shutil.copytree, shutil.copyfile, shutil.rmtree = replace, copytree, copyfile, rmtree
     Path.unlink, pq.ParquetWriter.write_table = unlink, write_table
-    storage.write_text_atomic = output.write_text_atomic = atomic
+    storage.write_text_atomic = atomic
 
 
 def _child(ctx: RunContext, kind: str, n: int) -> None:
@@ -121,7 +119,7 @@ def _child(ctx: RunContext, kind: str, n: int) -> None:
         if name == "batches":
             for batch in ctx.batches():
                 for step in pipeline.BATCH_STEPS:
-                    getattr(pipeline, step)(ctx, batch)
+                    pipeline.run_step(step, ctx, batch)
                     boundary()
             continue
         if name == "stage_output":

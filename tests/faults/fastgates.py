@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from newsflow.gates.gx_runner import Check, GateReport
+from newsflow.gates.runner import Check, GateReport
 
 
 def _failing(frame: pd.DataFrame, check: Check) -> tuple[pd.Series | None, bool]:
@@ -50,8 +50,9 @@ def _failing(frame: pd.DataFrame, check: Check) -> tuple[pd.Series | None, bool]
     return bad, not bad.any()
 
 
-def run_gate(gate: str, frame, checks: list[Check], out_dir: Path, id_column: str = "record_id") -> GateReport:
-    out_dir.mkdir(parents=True, exist_ok=True)
+def run_gate(gate: str, frame, checks: list[Check], results_file: Path, docs_dir: Path,
+             id_column: str = "record_id") -> GateReport:
+    results_file.parent.mkdir(parents=True, exist_ok=True)
     report = GateReport(gate=gate, rows=len(frame))
     for check in checks:
         scope = frame
@@ -68,15 +69,14 @@ def run_gate(gate: str, frame, checks: list[Check], out_dir: Path, id_column: st
             for record_id in ids:
                 report.row_reasons.setdefault(record_id, []).append((check.code, check.detail or check.expectation))
     report.success = not report.batch_failures
-    path = out_dir / f"{gate}.gx.json"
-    path.write_text(json.dumps(report.as_dict(), default=str))
-    report.results_path = str(path)
+    results_file.write_text(json.dumps(report.as_dict(), default=str))
+    report.results_path = str(results_file)
     return report
 
 
 def install(monkeypatch=None) -> None:
     """Route every gate through the stand-in (``monkeypatch`` in tests, plain setattr in forked children)."""
-    import newsflow.gates.gx_runner as runner
+    import newsflow.gates.runner as runner
 
     if monkeypatch is not None:
         monkeypatch.setattr(runner, "run_gate", run_gate)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import json
 
 import pyarrow.parquet as pq
 import pytest

@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import resource
 import time
 import traceback
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -142,7 +140,7 @@ def test_size_limits_are_configurable(tmp_path):
 
 
 def test_extraction_time_budget_quarantines_a_slow_page(monkeypatch):
-    import newsflow.normalise as normalise
+    import newsflow.normalise.stage as normalise
     from newsflow.record import Article
     from newsflow.settings import Settings
 

@@ -1,7 +1,8 @@
 from datetime import datetime, timezone
 
 from helpers import article_html, seed_text, story_paragraphs
-from newsflow.normalise import DecodeStage, NormaliseStage
+from newsflow.ingest.stage import DecodeStage
+from newsflow.normalise.stage import NormaliseStage
 from newsflow.record import Article
 from newsflow.settings import Settings
 from newsflow.text.tokens import normalize_text

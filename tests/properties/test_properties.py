@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from newsflow.extract import ExtractionError, extract
 from newsflow.ingest.decode import DecodeError, decode_bytes
 from newsflow.ingest.landing import read_landing
-from newsflow.normalise import DecodeStage, NormaliseStage
+from newsflow.ingest.stage import DecodeStage
+from newsflow.normalise.stage import NormaliseStage
 from newsflow.record import Article
 from newsflow.settings import Settings
 from newsflow.text.paragraphs import clean_paragraphs

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import lakes
-from newsflow.report import build_report, find_quality_dir, load_gates, render_html
+from newsflow.lake.layout import Lake
+from newsflow.report import build_report, lake_links, load_gates, render_html
 from newsflow.report.charts import columns, hbar
 from newsflow.report.model import histogram
 from newsflow.report.render import render_task
@@ -30,10 +31,15 @@ def failed(tmp_path_factory) -> Path:
     return lake
 
 
+def _run(published):
+    lake, _ = published
+    return Lake(lake).find_run(lakes.RUN_ID)
+
+
 def test_publish_writes_report_html_and_json(published):
     lake, summary = published
     quality = Path(summary["quality_dir"])
-    assert quality == find_quality_dir(lake, lakes.RUN_ID)
+    assert quality == Lake(lake).find_run(lakes.RUN_ID).quality
     report = json.loads((quality / "report.json").read_text())
     assert report["status"] == "published" and report["run_id"] == lakes.RUN_ID and report["date"] == lakes.DAY
     assert report["counts"] == {"ingested": 3, "articles": 2, "quarantined": 1, "skipped_already_processed": 0}
@@ -43,7 +49,7 @@ def test_publish_writes_report_html_and_json(published):
 
 def test_steps_account_for_every_record(published):
     _, summary = published
-    report = build_report(Path(summary["quality_dir"]))
+    report = build_report(_run(published))
     steps = report["steps"]
     assert steps[0]["in"] == 3 and steps[-1]["step"] == "publish" and steps[-1]["out"] == 2
     for before, after in zip(steps, steps[1:]):
@@ -53,7 +59,7 @@ def test_steps_account_for_every_record(published):
 
 def test_reasons_have_counts_and_examples(published):
     _, summary = published
-    reasons = {r["code"]: r for r in build_report(Path(summary["quality_dir"]))["quarantine_reasons"]}
+    reasons = {r["code"]: r for r in build_report(_run(published))["quarantine_reasons"]}
     assert reasons.keys() == summary["quarantine_reasons"].keys()
     near = reasons["dedup.near_duplicate"]
     assert near["count"] == 1
@@ -62,7 +68,7 @@ def test_reasons_have_counts_and_examples(published):
 
 def test_expectations_per_gate_with_pass_and_fail(published):
     _, summary = published
-    gates = {g["gate"]: g for g in build_report(Path(summary["quality_dir"]))["gates"]}
+    gates = {g["gate"]: g for g in build_report(_run(published))["gates"]}
     assert list(gates) == ["gate_raw", "gate_normalised", "gate_output"]
     assert all(g["success"] for g in gates.values())
     failed = gates["gate_normalised"]["failed_expectations"]
@@ -72,7 +78,7 @@ def test_expectations_per_gate_with_pass_and_fail(published):
 
 def test_charts_data(published):
     _, summary = published
-    report = build_report(Path(summary["quality_dir"]))
+    report = build_report(_run(published))
     assert report["word_count"]["articles"] == 2
     assert sum(b["count"] for b in report["word_count"]["histogram"]) == 2
     assert report["published_per_day"] == [{"day": "undated", "articles": 2}]  # plain-text seeds state no date
@@ -90,32 +96,36 @@ def test_html_is_self_contained(published):
 
 
 def test_failed_gate_says_which_expectation_and_how_many_rows(failed):
-    quality = find_quality_dir(failed, lakes.RUN_ID)
-    assert not (quality / "summary.json").exists()
-    report = build_report(quality, run_id=lakes.RUN_ID)
+    run = Lake(failed).find_run(lakes.RUN_ID)
+    assert not run.summary.exists()
+    report = build_report(run)
     assert report["status"] == "failed" and report["failed_gates"] == ["gate_normalised"]
     assert report["counts"]["articles"] is None and report["partitions"] == {}
     headline = next(h for h in report["headlines"] if h.startswith("gate_normalised"))
     assert "boilerplate_phrase" in headline and "1 row," in headline and "quarantine_ratio" in headline
     assert report["steps"][-1]["step"] == "gate_normalised"  # nothing ran after the failed gate
-    html = render_html(report)
+    html = render_html(report, lake_links(run, report))
     assert "failed: nothing published" in html and "Failed gate: gate_normalised" in html
-    task = render_task(report, "batch.gate_normalised", 0, "quality")
+    task = render_task(run, report, "batch.gate_normalised", 0, "quality")
     assert "FAILED" in task and "boilerplate_phrase" in task and "quarantine_ratio" in task
 
 
 def test_batches_of_a_gate_are_merged(tmp_path):
+    from datetime import date
+
+    run = Lake(tmp_path).run(date(2024, 5, 1), "manual__1")
+    run.quality.mkdir(parents=True)
     for batch, (ok, n) in enumerate([(True, 0), (False, 4)]):
-        (tmp_path / f"gate_raw.b{batch:05d}.report.json").write_text(json.dumps({
+        run.gate_report(run.gate_name("gate_raw", batch)).write_text(json.dumps({
             "gate": "gate_raw", "batch": batch, "success": ok, "records": 10, "rows_failed": n,
             "batch_failures": [] if ok else ["quarantine_ratio: 4/10 = 0.40 > max_quarantine_ratio 0.3"],
             "expectations": [{"code": "empty", "expectation": "expect_column_values_to_be_between",
                               "column": "decoded_chars", "level": "row", "success": ok, "unexpected_count": n}]}))
-    (gate,) = load_gates(tmp_path)
+    (gate,) = load_gates(run)
     assert gate["batches"] == 2 and gate["records"] == 20 and not gate["success"]
     assert gate["expectations"][0]["unexpected_count"] == 4 and not gate["expectations"][0]["success"]
     assert gate["batch_failures"] == ["gate_raw.b00001: quarantine_ratio: 4/10 = 0.40 > max_quarantine_ratio 0.3"]
-    (only,) = load_gates(tmp_path, only="gate_raw.b00000")
+    (only,) = load_gates(run, only="gate_raw.b00000")
     assert only["success"] and only["records"] == 10
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from helpers import article_html, story_paragraphs
 from newsflow.extract import ExtractionError, extract
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 # Patterns for credentials; values that are obviously placeholders or test doubles are allowed.
 _SECRET_PATTERNS = {
     "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
@@ -148,7 +148,7 @@ def test_parser_expands_no_entity_and_fetches_nothing(tmp_path, listener):
 
 def test_nothing_outside_the_landing_root_is_opened(tmp_path):
     from newsflow.ingest.landing import read_landing
-    from newsflow.normalise import DecodeStage
+    from newsflow.ingest.stage import DecodeStage
     from newsflow.settings import Settings
 
     outside = tmp_path / "outside"
@@ -175,7 +175,7 @@ def test_a_real_run_logs_no_secret_and_opens_no_socket(tmp_path, seeds, monkeypa
     logs, the lake or the quality reports, and nothing connects anywhere (GX analytics are off)."""
     import shutil
 
-    from newsflow.gates.gx_runner import _context
+    from newsflow.gates.runner import _context
     from newsflow.pipeline import RunContext, run_all
 
     server, _ = listener

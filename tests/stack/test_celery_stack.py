@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 GENERATED = 17  # + the 3 seeds = 20 files
 BATCH_SIZE = 5  # -> 4 batches
 

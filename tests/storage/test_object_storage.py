@@ -37,6 +37,25 @@ def test_seeds_on_s3_publish_with_a_manifest(s3):
     assert not fs.exists("lake-bucket/lake/_staging/manual__1"), "staging is removed after publish"
 
 
+def test_report_of_an_object_store_lake_names_its_lake_and_date_and_draws_its_charts(s3):
+    """Before: publish handed the report a temporary local copy of the quality folder, and the report
+    guessed lake and date from that copy's folder depth: wrong lake, wrong date, empty charts."""
+    _run(s3)
+    fs = s3["fs"]
+    fs.invalidate_cache()
+    quality = f"lake-bucket/lake/_quality/date={DAY}/manual__1"
+    report = json.loads(fs.cat_file(f"{quality}/report.json"))
+    assert report["lake"] == "s3://lake-bucket/lake" and report["date"] == DAY
+    assert report["status"] == "published" and report["counts"]["articles"] == 2
+    assert report["word_count"]["articles"] == 2 and sum(b["count"] for b in report["word_count"]["histogram"]) == 2
+    assert [(p["date"], p["articles"]) for p in report["lake_partitions"]] == [(DAY, 2)]
+    assert {r["code"] for r in report["quarantine_reasons"]} == {"dedup.near_duplicate",
+                                                                 "gate_normalised.boilerplate_phrase"}
+    html = fs.cat_file(f"{quality}/report.html").decode()
+    assert f'href="../../../articles/date={DAY}/part-00000-manual__1.parquet"' in html
+    assert "No articles published by this run." not in html
+
+
 def test_rerun_replaces_the_partition_and_later_dates_skip(s3):
     fs = s3["fs"]
     _run(s3, "manual__1")

@@ -1,4 +1,5 @@
 from helpers import seed_text
+from paths import SHARED
 from newsflow.text.language import detect_language, known_languages
 
 
@@ -21,13 +22,12 @@ def test_known_languages_are_iso_639_1():
 def test_quick_sample_agrees_with_the_full_sample_on_the_dev_set():
     """The quick first look must not change any answer the 5,000-character sample gives."""
     import json
-    from pathlib import Path
 
     import pytest
 
     from newsflow.text import language
 
-    gold_file = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "zyte-article-extraction" / \
+    gold_file = SHARED / "benchmarks" / "zyte-article-extraction" / \
         "ground-truth.json"
     if not gold_file.is_file():
         pytest.skip(f"dev set absent: {gold_file} (it lives in ../shared next to the repo)")

@@ -24,10 +24,10 @@ from urllib.parse import quote
 import pytest
 
 import lakes
+from paths import REPO
 
 pytestmark = pytest.mark.slow
 
-REPO = lakes.REPO
 BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "artifacts" / "ui"

@@ -1,8 +1,6 @@
-"""Expectation gates. ``GateFailed`` means the batch is broken: publish nothing."""
+"""Expectation gates: the GX suites (``suites``), running them (``runner``) and what their verdicts mean
+(``policy``). ``GateFailed`` means the batch is broken: publish nothing."""
 
+from newsflow.gates.policy import GateFailed
 
-class GateFailed(RuntimeError):
-    def __init__(self, gate: str, failures: list[str]) -> None:
-        super().__init__(f"{gate} failed: " + "; ".join(failures))
-        self.gate = gate
-        self.failures = failures
+__all__ = ["GateFailed"]

@@ -6,20 +6,17 @@ read carries a ``Reject`` with the reason instead of content.
 
 from __future__ import annotations
 
-
 import hashlib
 import json
 import os
 import re
-import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
+from newsflow import storage
 from newsflow.record import Article
 from newsflow.settings import Settings
-from newsflow.storage import is_local
 
 STAGE = "ingest"
 _KINDS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
@@ -30,80 +27,20 @@ _JSONL_TEXT_FIELDS = ("url", "title", "html", "text", "published", "published_at
 @dataclass(frozen=True)
 class LandingFile:
     rel_path: str  # for people and the lake: undecodable name bytes shown as \xNN
-    path: Path
+    path: object
 
-    def to_json(self, root: Path) -> str:
-        """A lossless, JSON-safe key for the file (name bytes in hex)."""
-        if not is_local(root):
-            return self.rel_path.encode("utf-8").hex()  # object keys are UTF-8 already
-        return os.fsencode(os.path.relpath(self.path, root)).hex()
+    def to_json(self, root) -> str:
+        """A lossless, JSON-safe key for the file (what ``plan`` hands each batch)."""
+        return storage.file_key(root, self.path, self.rel_path)
 
     @classmethod
-    def from_json(cls, root: Path, key: str) -> "LandingFile":
-        rel = os.fsdecode(bytes.fromhex(key))
-        return cls(safe_rel_path(rel), root / rel)
+    def from_json(cls, root, key: str) -> "LandingFile":
+        return cls(*storage.from_file_key(root, key))
 
 
-def safe_rel_path(rel: str) -> str:
-    """File names are bytes on POSIX: keep undecodable ones visible, not lost."""
-    return os.fsencode(rel).decode("utf-8", "backslashreplace")
-
-
-def discover(root: Path) -> list[LandingFile]:
-    """Every file below ``root``, sorted, hidden files and folders excepted (iterative walk)."""
-    if not is_local(root):
-        return _discover_remote(root)
-    root = root.resolve()
-    found: list[LandingFile] = []
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
-                elif entry.is_symlink() or _is_file(entry):  # symlinks are judged (and refused) on read
-                    rel = os.path.relpath(entry.path, root)
-                    found.append(LandingFile(safe_rel_path(rel), Path(entry.path)))
-    found.sort(key=lambda f: f.rel_path)
-    return found
-
-
-def _is_file(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_file(follow_symlinks=False)
-    except OSError:  # vanished or unreadable entry: not a file we can list
-        return False
-
-
-def _discover_remote(root) -> list[LandingFile]:
-    base = root.path.rstrip("/")
-    found = []
-    for key in root.fs.find(base):
-        rel = key[len(base):].lstrip("/")
-        if rel and not any(part.startswith(".") for part in rel.split("/")):
-            found.append(LandingFile(rel, root / rel))
-    found.sort(key=lambda f: f.rel_path)
-    return found
-
-
-def _open_local(item: LandingFile, root: Path) -> tuple[Path | None, str, str]:
-    """(real path, reject code, detail): refuse what resolves outside the landing root."""
-    try:
-        real = item.path.resolve(strict=True)
-    except (OSError, RuntimeError) as exc:
-        return None, "unreadable", f"cannot resolve path: {exc}"
-    if not real.is_relative_to(root):
-        return None, "outside_landing_root", "symlink points outside the landing folder; not read"
-    try:
-        regular = stat.S_ISREG(real.stat().st_mode)
-    except OSError as exc:
-        return None, "unreadable", f"cannot stat: {exc}"
-    if not regular:  # a FIFO or device behind a symlink would block or never end: never open it
-        return None, "unreadable", "not a regular file"
-    return real, "", ""
+def discover(root) -> list[LandingFile]:
+    """Every file below ``root``, sorted, hidden files and folders excepted."""
+    return [LandingFile(rel, path) for rel, path in storage.walk_files(root)]
 
 
 def record_id(rel_path: str, line: int | None = None) -> str:
@@ -119,14 +56,6 @@ def kind_of(rel_path: str) -> tuple[str | None, bool]:
     return _KINDS.get(os.path.splitext(name)[1]), gz
 
 
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _gunzip(data: bytes, limit: int) -> bytes:
     out = zlib.decompressobj(16 + zlib.MAX_WBITS)
     result = out.decompress(data, limit + 1)
@@ -138,7 +67,7 @@ def _gunzip(data: bytes, limit: int) -> bytes:
 
 
 def read_landing(
-    root: Path,
+    root,
     landing_name: str,
     settings: Settings,
     skip: set[tuple[str, str]] | None = None,
@@ -146,28 +75,19 @@ def read_landing(
     files: list[LandingFile] | None = None,
 ) -> Iterator[Article]:
     """Records for the landing files (all, or ``files``), except (path, sha256) pairs already processed."""
-    local = is_local(root)
-    if local:
-        root = root.resolve()
     skip = skip or set()
     for item in discover(root) if files is None else files:
         rel = item.rel_path
         kind, gz = kind_of(rel)
         base = dict(record_id=record_id(rel), source_path=rel, landing_name=landing_name, kind=kind or "unknown")
-        real, code, detail = _open_local(item, root) if local else (item.path, "", "")
+        real, code, detail = storage.resolve_inside(root, item.path)
         if real is None:
             rec = Article(size_bytes=0, sha256="", **base)
             rec.reject(STAGE, code, detail)
             yield rec
             continue
-        data: bytes | None = None
         try:
-            size = real.stat().st_size
-            if local:
-                sha = _hash_file(real)
-            else:  # one GET: hash what we read
-                data = real.read_bytes() if size <= settings.max_file_bytes else b""
-                sha = hashlib.sha256(data).hexdigest() if data or size == 0 else ""
+            size, sha, data = storage.size_and_hash(real, settings.max_file_bytes)
         except OSError as exc:
             rec = Article(size_bytes=0, sha256="", **base)
             rec.reject(STAGE, "unreadable", str(exc))
@@ -256,16 +176,4 @@ def _jsonl_records(data: bytes, rel: str, landing_name: str, settings: Settings,
     if produced == 0:
         whole.reject(STAGE, "empty", "JSONL file has no records")
         yield whole
-
-
-def source_file(rec: Article) -> str:
-    """The landing file a record came from (JSONL records carry a line suffix)."""
-    if rec.kind == "jsonl" and "#L" in rec.source_path:
-        return rec.source_path.rsplit("#L", 1)[0]
-    return rec.source_path
-
-
-def is_html(rec: Article) -> bool:
-    return rec.kind == "html" or (rec.kind == "jsonl" and rec.hint_format == "html")
-
 

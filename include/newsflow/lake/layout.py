@@ -1,15 +1,30 @@
-"""Where everything lives in the lake. Names starting with ``_`` or ``.`` are
-invisible to hive-partitioned readers (pyarrow, DuckDB globs over ``date=*``)."""
+"""Where everything lives in the lake: the one module that builds lake paths.
+
+```
+<lake>/articles/date=D/part-*.parquet         published (hive-partitioned)
+<lake>/quarantine/date=D/part-*.parquet
+<lake>/_state/published/date=D.json           the publish marker (manifest), written last
+<lake>/_state/ledger/date=D.parquet           landing files the date processed
+<lake>/_quality/date=D/<run>/                 gate results, Data Docs, summary, report
+<lake>/_staging/<run>/                        work in progress between tasks
+```
+
+Names starting with ``_`` or ``.`` are invisible to hive-partitioned readers (pyarrow, DuckDB globs
+over ``date=*``, Spark). A run's own paths (staging, quality) hang off ``RunPaths``.
+"""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+
+from newsflow.columns import PUBLISHED
 
 _UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]+")
-DATASETS = ("articles", "quarantine")
+_DAY_RE = re.compile(r"^date=(\d{4}-\d{2}-\d{2})")
+PART_NAME = "part-00000.parquet"
 
 
 def run_key(run_id: str) -> str:
@@ -17,25 +32,180 @@ def run_key(run_id: str) -> str:
     return _UNSAFE_RE.sub("_", run_id).strip("._") or "run"
 
 
+def day_folder(day: date) -> str:
+    return f"date={day.isoformat()}"
+
+
+def day_of(name: str) -> date | None:
+    """The date of a ``date=YYYY-MM-DD[...]`` file or folder name; None for any other name."""
+    match = _DAY_RE.match(name)
+    try:
+        return date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Lake:
-    root: Path
+    root: object  # a Path, or a UPath / ObjectStoragePath for object stores
 
-    def partition(self, dataset: str, day: date) -> Path:
-        return self.root / dataset / f"date={day.isoformat()}"
-
-    def manifest(self, day: date) -> Path:
-        return self.root / "_state" / "published" / f"date={day.isoformat()}.json"
-
-    def ledger(self, day: date) -> Path:
-        return self.root / "_state" / "ledger" / f"date={day.isoformat()}.parquet"
+    def partition(self, dataset: str, day: date):
+        return self.root / dataset / day_folder(day)
 
     @property
-    def ledger_dir(self) -> Path:
+    def manifests(self):
+        return self.root / "_state" / "published"
+
+    def manifest(self, day: date):
+        return self.manifests / f"{day_folder(day)}.json"
+
+    def published_days(self) -> list[date]:
+        """Dates with a publish marker, oldest first."""
+        if not self.manifests.exists():
+            return []
+        return sorted(d for d in (day_of(p.name) for p in self.manifests.glob("date=*.json")) if d)
+
+    @property
+    def ledgers(self):
         return self.root / "_state" / "ledger"
 
-    def staging(self, key: str) -> Path:
-        return self.root / "_staging" / key
+    def ledger(self, day: date):
+        return self.ledgers / f"{day_folder(day)}.parquet"
 
-    def quality(self, day: date, key: str) -> Path:
-        return self.root / "_quality" / f"date={day.isoformat()}" / key
+    def ledger_days(self) -> list[tuple[date, object]]:
+        """(date, ledger file) of every ledger, oldest first."""
+        if not self.ledgers.exists():
+            return []
+        found = ((day_of(p.name), p) for p in self.ledgers.glob("date=*.parquet"))
+        return sorted(((d, p) for d, p in found if d), key=lambda item: item[0])
+
+    @property
+    def staging_root(self):
+        return self.root / "_staging"
+
+    def run(self, day: date, run_id: str) -> "RunPaths":
+        return RunPaths(self, day, run_id)
+
+    def find_run(self, run_id: str) -> "RunPaths | None":
+        """The run's paths, from its ``_quality/date=D/<run>`` folder; None when the run left none."""
+        key = run_key(run_id)
+        found = sorted((self.root / "_quality").glob(f"date=*/{key}"), key=lambda p: p.parent.name)
+        day = day_of(found[-1].parent.name) if found else None
+        return RunPaths(self, day, run_id) if day else None
+
+    def relative(self, path) -> str:
+        """``path`` relative to the lake root (posix), as manifests list files."""
+        root, full = str(self.root).rstrip("/"), str(path)
+        if not full.startswith(root + "/"):
+            raise ValueError(f"{full} is not inside the lake {root}")
+        return full[len(root) + 1:]
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """One run's files: its staging area between tasks and its quality folder."""
+
+    lake: Lake
+    day: date
+    run_id: str
+
+    @property
+    def key(self) -> str:
+        return run_key(self.run_id)
+
+    @property
+    def staging(self):
+        return self.lake.staging_root / self.key
+
+    @property
+    def quality(self):
+        return self.lake.root / "_quality" / day_folder(self.day) / self.key
+
+    @property
+    def manifest(self):
+        return self.lake.manifest(self.day)
+
+    # -- staging: one folder per batch, a Parquet file and a stats file per step
+    @property
+    def plan(self):
+        return self.staging / "plan.json"
+
+    def batch_dir(self, batch: int):
+        return self.staging / f"batch-{batch:05d}"
+
+    def staged_batches(self) -> list[int]:
+        """The batches that have a staging folder (a run that stopped part way)."""
+        if not self.staging.exists():
+            return []
+        return sorted(int(p.name.removeprefix("batch-")) for p in self.staging.iterdir()
+                      if p.name.startswith("batch-") and p.name.removeprefix("batch-").isdigit())
+
+    def step_file(self, step: str, batch: int):
+        return self.batch_dir(batch) / f"{step}.parquet"
+
+    def stats_file(self, step: str, batch: int | None = None):
+        return (self.staging if batch is None else self.batch_dir(batch)) / f"{step}.stats.json"
+
+    @property
+    def dedup_verdicts(self):
+        return self.staging / "dedup.parquet"
+
+    @property
+    def staged_out(self):
+        return self.staging / "out"
+
+    def staged_partition(self, dataset: str):
+        return self.staged_out / dataset / day_folder(self.day)
+
+    def staged_file(self, dataset: str):
+        return self.staged_partition(dataset) / PART_NAME
+
+    @property
+    def staged_ledger(self):
+        return self.staged_out / "ledger.parquet"
+
+    def staged_files(self) -> dict[str, object]:
+        return {dataset: self.staged_file(dataset) for dataset in PUBLISHED}
+
+    # -- quality: gate evidence and the run report
+    @staticmethod
+    def gate_name(gate: str, batch: int | None = None) -> str:
+        return gate if batch is None else f"{gate}.b{batch:05d}"
+
+    # ``base``: a local folder standing for the quality folder (GX writes local files only)
+    def gate_results(self, name: str, base=None):
+        return (base or self.quality) / f"{name}.gx.json"
+
+    def data_docs(self, name: str, base=None):
+        """The gate's GX Data Docs site (``index.html`` inside)."""
+        return self.data_docs_root(base) / name
+
+    def data_docs_root(self, base=None):
+        return (base or self.quality) / "data_docs"
+
+    def gate_report(self, name: str):
+        return self.quality / f"{name}.report.json"
+
+    def gate_reports(self, only: str | None = None) -> list:
+        """Every gate's report file, or the one named ``only`` (``gate_raw.b00003``)."""
+        return sorted(self.quality.glob(f"{only or '*'}.report.json"), key=lambda p: p.name)
+
+    @staticmethod
+    def report_name(path) -> str:
+        return path.name.removesuffix(".report.json")
+
+    @property
+    def summary(self):
+        return self.quality / "summary.json"
+
+    def from_quality(self, path) -> str:
+        """A link from the quality folder to ``path`` in the lake (relative, posix: the lake can move)."""
+        return posixpath.relpath(self.lake.relative(path), self.lake.relative(self.quality))
+
+    @property
+    def report_json(self):
+        return self.quality / "report.json"
+
+    @property
+    def report_html(self):
+        return self.quality / "report.html"

@@ -17,10 +17,10 @@ import json
 import logging
 import statistics
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Any
 
-from newsflow.lake.layout import run_key
+from newsflow import storage
+from newsflow.lake.layout import RunPaths
 
 LOGGER = logging.getLogger(__name__)
 
@@ -41,14 +41,7 @@ HISTOGRAM_BINS = 12
 LAKE_DAYS = 30
 
 
-def find_quality_dir(lake: Path, run_id: str) -> Path | None:
-    """The run's ``_quality/date=D/<run_key>`` folder, whatever its date; None when the run left none."""
-    key = run_key(run_id)
-    found = sorted((Path(lake) / "_quality").glob(f"date=*/{key}"))
-    return found[-1] if found else None
-
-
-def _read_json(path: Path) -> Any:
+def _read_json(path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -56,32 +49,20 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def _lake_of(quality_dir: Path) -> Path:
-    return quality_dir.parent.parent.parent  # <lake>/_quality/date=D/<run>
-
-
-def _day_of(quality_dir: Path) -> str:
-    return quality_dir.parent.name.removeprefix("date=")
-
-
 # -- gates ----------------------------------------------------------------------------------------------------
 
-def _gate_of(path: Path, data: dict) -> str:
-    return data.get("gate") or path.name.split(".")[0]
-
-
-def load_gates(quality_dir: Path, only: str | None = None) -> list[dict]:
+def load_gates(run: RunPaths, only: str | None = None) -> list[dict]:
     """One entry per gate, batches merged: expectations summed, failures listed, Data Docs per batch.
 
     ``only`` keeps one report file (``gate_raw.b00003``): a mapped task's own batch.
     """
     merged: dict[str, dict] = {}
-    for path in sorted(Path(quality_dir).glob(f"{only or '*'}.report.json")):
+    for path in run.gate_reports(only):
         data = _read_json(path)
         if not isinstance(data, dict):
             continue
-        gate = _gate_of(path, data)
-        batch_name = path.name.removesuffix(".report.json")
+        batch_name = run.report_name(path)
+        gate = data.get("gate") or batch_name.split(".")[0]
         entry = merged.setdefault(gate, {"gate": gate, "success": True, "records": 0, "rows_failed": 0,
                                          "quarantined_so_far": 0, "batch_failures": [], "expectations": [],
                                          "batches": 0, "data_docs": [], "quarantine_ratio": None})
@@ -94,9 +75,9 @@ def load_gates(quality_dir: Path, only: str | None = None) -> list[dict]:
         entry["batch_failures"] += [prefix + str(f) for f in data.get("batch_failures") or []]
         if data.get("quarantine_ratio") is not None:
             entry["quarantine_ratio"] = max(entry["quarantine_ratio"] or 0.0, float(data["quarantine_ratio"]))
-        docs = quality_dir / "data_docs" / batch_name / "index.html"
+        docs = run.data_docs(batch_name) / "index.html"
         if docs.exists():
-            entry["data_docs"].append({"name": batch_name, "path": docs.relative_to(quality_dir).as_posix()})
+            entry["data_docs"].append({"name": batch_name, "path": run.from_quality(docs)})
         by_key = {(e["code"], e["expectation"], e.get("column")): e for e in entry["expectations"]}
         for item in data.get("expectations") or []:
             key = (item.get("code"), item.get("expectation"), item.get("column"))
@@ -142,39 +123,31 @@ def gate_headline(gate: dict) -> str:
 
 # -- records: the published partitions, or the staging files of a run that stopped -----------------------------
 
-def _read_parquet(path: Path, columns: list[str]) -> list[dict]:
-    import pyarrow.parquet as pq
-
+def _read_parquet(path, columns: list[str]) -> list[dict]:
     try:
-        names = set(pq.read_schema(path).names)
-        return pq.read_table(path, columns=[c for c in columns if c in names]).to_pylist()
+        names = set(storage.read_schema(path).names)
+        return storage.read_table(path, columns=[c for c in columns if c in names]).to_pylist()
     except Exception as exc:  # a half-written or foreign file must not break the page
         LOGGER.warning("cannot read %s: %s", path, exc)
         return []
 
 
-def _quarantine_rows(summary: dict | None, lake: Path, run_id: str | None) -> list[dict] | None:
+def _quarantine_rows(files: list, run_id: str | None) -> list[dict]:
     """Rows of this run's quarantine partition: (source_path, stage, reasons, reason_codes)."""
-    files = ((summary or {}).get("partitions") or {}).get("quarantine") or []
     rows: list[dict] = []
-    for name in files:
-        path = Path(name) if Path(name).is_absolute() else lake / name
+    for path in files:
         if path.exists():
             rows += [r for r in _read_parquet(path, ["source_path", "stage", "reasons", "reason_codes", "run_id"])
                      if run_id is None or r.get("run_id") in (None, run_id)]
-    return rows if files else None
+    return rows
 
 
-def _staged_rejects(lake: Path, key: str) -> list[dict]:
+def _staged_rejects(run: RunPaths) -> list[dict]:
     """For a run that did not publish: every rejected record in its latest staging file of each batch."""
-    staging = lake / "_staging" / key
-    if not staging.is_dir():
-        return []
     rows: list[dict] = []
-    folders = sorted(p for p in staging.iterdir() if p.is_dir() and p.name.startswith("batch-")) or [staging]
-    for folder in folders:
+    for batch in run.staged_batches():
         for step in ("gate_normalised", "normalise", "gate_raw", "ingest"):
-            path = folder / f"{step}.parquet"
+            path = run.step_file(step, batch)
             if path.exists():
                 for row in _read_parquet(path, ["source_path", "rejects"]):
                     rejects = row.get("rejects") or []
@@ -232,12 +205,10 @@ def _steps(ingested: int, rows: list[dict], articles: int | None) -> list[dict]:
     return steps
 
 
-def _article_stats(summary: dict | None, lake: Path, run_id: str | None) -> tuple[list[int], Counter]:
-    files = ((summary or {}).get("partitions") or {}).get("articles") or []
+def _article_stats(files: list, run_id: str | None) -> tuple[list[int], Counter]:
     word_counts: list[int] = []
     days: Counter = Counter()
-    for name in files:
-        path = Path(name) if Path(name).is_absolute() else lake / name
+    for path in files:
         if not path.exists():
             continue
         for row in _read_parquet(path, ["word_count", "published_at", "run_id"]):
@@ -273,12 +244,12 @@ def histogram(values: list[int], bins: int = HISTOGRAM_BINS) -> list[dict]:
     return [{"lo": start + i * width, "hi": start + (i + 1) * width - 1, "count": c} for i, c in enumerate(counts)]
 
 
-def _lake_partitions(lake: Path, limit: int = LAKE_DAYS) -> list[dict]:
+def _lake_partitions(run: RunPaths, limit: int = LAKE_DAYS) -> list[dict]:
     """Articles per published partition date, from the publish markers (the last ``limit`` dates)."""
     out = []
-    for path in sorted((lake / "_state" / "published").glob("date=*.json"))[-limit:]:
-        data = _read_json(path) or {}
-        out.append({"date": data.get("date") or path.stem.removeprefix("date="),
+    for day in run.lake.published_days()[-limit:]:
+        data = _read_json(run.lake.manifest(day)) or {}
+        out.append({"date": data.get("date") or day.isoformat(),
                     "articles": int(data.get("articles") or 0), "quarantined": int(data.get("quarantined") or 0),
                     "run_id": data.get("run_id")})
     return out
@@ -286,24 +257,24 @@ def _lake_partitions(lake: Path, limit: int = LAKE_DAYS) -> list[dict]:
 
 # -- the model ------------------------------------------------------------------------------------------------
 
-def build_report(quality_dir: Path, summary: dict | None = None, *, run_id: str | None = None) -> dict:
-    """The run's report model (JSON-ready) from its quality folder and the lake around it."""
-    quality_dir = Path(quality_dir)
-    lake = _lake_of(quality_dir)
-    if summary is None and (quality_dir / "summary.json").exists():
-        summary = _read_json(quality_dir / "summary.json")
+def build_report(run: RunPaths, summary: dict | None = None) -> dict:
+    """The run's report model (JSON-ready) from its quality folder and the lake around it (``run``: the
+    run's paths, from ``Lake.run`` or ``Lake.find_run``; local or object store)."""
+    if summary is None and run.summary.exists():
+        summary = _read_json(run.summary)
     summary = summary or None
-    run_id = run_id or (summary or {}).get("run_id")
-    gates = load_gates(quality_dir)
-    manifest_path = lake / "_state" / "published" / f"date={_day_of(quality_dir)}.json"
-    manifest = _read_json(manifest_path) if manifest_path.exists() else None
+    run_id = run.run_id
+    gates = load_gates(run)
+    manifest = _read_json(run.manifest) if run.manifest.exists() else None
 
     if summary and summary.get("status") == "published":
-        # Superseded only when the date's marker names another run. No marker here: either a rerun is
-        # replacing the date right now, or the lake is remote and this is a local copy of the quality folder.
-        current = not (manifest and run_id is not None and manifest.get("run_id") != run_id)
+        # Superseded only when the date's marker names another run. No marker: a rerun is replacing the
+        # date right now (its files are changing; the summary's own counts stand).
+        current = not (manifest and manifest.get("run_id") != run_id)
         status = "published" if current else "superseded"
-        rows = _quarantine_rows(summary, lake, run_id) if current else None
+        relative = ((manifest or {}).get("files") or {}) if current else {}
+        files = {name: [run.lake.root / f for f in names] for name, names in relative.items()}
+        rows = _quarantine_rows(files["quarantine"], run_id) if "quarantine" in files else None
         if rows is None:  # superseded: the partition now holds another run's rows; fall back to the summary
             rows = [{"source_path": f.get("source_path"), "reasons": f.get("reasons") or [],
                      "reason_codes": [r.split(": ", 1)[0] for r in f.get("reasons") or []],
@@ -311,11 +282,12 @@ def build_report(quality_dir: Path, summary: dict | None = None, *, run_id: str 
                     for f in summary.get("quarantined_files") or []]
         ingested = int(summary.get("ingested") or 0)
         articles = int(summary.get("articles") or 0)
-        word_counts, days = _article_stats(summary, lake, run_id) if current else ([], Counter())
+        word_counts, days = _article_stats(files.get("articles") or [], run_id)
     else:
         failed = [g["gate"] for g in gates if not g["success"]]
         status = "failed" if failed else "incomplete"
-        rows = _staged_rejects(lake, quality_dir.name) + _gate_rejects(gates)
+        relative, files = {}, {}
+        rows = _staged_rejects(run) + _gate_rejects(gates)
         ingested = max([g["records"] for g in gates if g["gate"] == "gate_raw"] or [0])
         articles = None
         word_counts, days = [], Counter()
@@ -330,13 +302,13 @@ def build_report(quality_dir: Path, summary: dict | None = None, *, run_id: str 
     report = {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
-        "run_key": quality_dir.name,
-        "date": _day_of(quality_dir),
+        "run_key": run.key,
+        "date": run.day.isoformat(),
         "status": status,
         "failed_gates": failed_gates,
         "headlines": [gate_headline(g) for g in gates],
-        "lake": str(lake),
-        "quality_dir": str(quality_dir),
+        "lake": storage.display(run.lake.root),
+        "quality_dir": storage.display(run.quality),
         "counts": {
             "ingested": ingested,
             "articles": articles,
@@ -346,9 +318,11 @@ def build_report(quality_dir: Path, summary: dict | None = None, *, run_id: str 
         "steps": steps,
         "quarantine_reasons": reasons,
         "gates": gates,
-        "partitions": {name: [str(Path(p)) for p in files]
-                       for name, files in ((summary or {}).get("partitions") or {}).items()} if status == "published" else {},
-        "manifest": str(manifest_path) if status == "published" else None,
+        "partitions": {name: [storage.display(p) for p in paths] for name, paths in files.items()}
+        if status == "published" else {},
+        # lake-relative, for links that survive moving the lake
+        "partition_files": relative if status == "published" else {},
+        "manifest": storage.display(run.manifest) if status == "published" else None,
         "word_count": {
             "articles": len(word_counts),
             "min": min(word_counts) if word_counts else None,
@@ -357,7 +331,7 @@ def build_report(quality_dir: Path, summary: dict | None = None, *, run_id: str 
             "histogram": histogram(word_counts),
         },
         "published_per_day": [{"day": d, "articles": n} for d, n in sorted(days.items(), key=_day_key)],
-        "lake_partitions": _lake_partitions(lake),
+        "lake_partitions": _lake_partitions(run),
     }
     return report
 

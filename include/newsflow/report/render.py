@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from newsflow.lake.layout import RunPaths
 from newsflow.report import charts
 
 _TEMPLATES = Path(__file__).with_name("templates")
@@ -17,20 +17,18 @@ class Links:
     """Where the page's links point: relative files in the lake, or the API server's plugin routes."""
 
     docs: Callable[[str], str]  # a Data Docs path relative to the quality folder -> href
-    partition: Callable[[str, str], str]  # (dataset, absolute file path) -> href
-    manifest: Callable[[str], str]
+    partition: Callable[[str, int], str]  # (dataset, index in the report's partition list) -> href
+    manifest: str
     report_json: str = "report.json"
     back: tuple[str, str] | None = None  # (label, href) shown at the top
 
 
-def lake_links(quality_dir: Path) -> Links:
-    """Links for ``report.html`` inside the quality folder: relative, so the lake can move."""
-    base = Path(quality_dir)
-
-    def rel(path: str) -> str:
-        return os.path.relpath(path, base).replace(os.sep, "/")
-
-    return Links(docs=lambda p: p, partition=lambda _d, p: rel(p), manifest=rel)
+def lake_links(run: RunPaths, report: dict) -> Links:
+    """Links for ``report.html`` inside the run's quality folder: relative, so the lake can move."""
+    files = report.get("partition_files") or {}
+    return Links(docs=lambda p: p,
+                 partition=lambda dataset, index: run.from_quality(run.lake.root / files[dataset][index]),
+                 manifest=run.from_quality(run.manifest))
 
 
 def _env():
@@ -60,8 +58,7 @@ def chart_svgs(report: dict) -> dict[str, str]:
     }
 
 
-def render_html(report: dict, links: Links | None = None) -> str:
-    links = links or lake_links(Path(report["quality_dir"]))
+def render_html(report: dict, links: Links) -> str:
     template = _env().get_template("report.html.j2")
     return template.render(r=report, charts=chart_svgs(report), links=links)
 
@@ -71,7 +68,7 @@ def render_runs(dag_id: str, runs: list[dict], quality_href: Callable[[str], str
     return _env().get_template("runs.html.j2").render(dag_id=dag_id, runs=runs, href=quality_href)
 
 
-def render_task(report: dict | None, task_id: str, map_index: int | None, quality_href: str,
+def render_task(run: RunPaths | None, report: dict | None, task_id: str, map_index: int | None, quality_href: str,
                 links: Links | None = None) -> str:
     """The task-level summary: for a gate, which expectations failed and on how many rows; else the step's counts."""
     from newsflow.report.model import GATES, gate_headline, load_gates
@@ -79,11 +76,11 @@ def render_task(report: dict | None, task_id: str, map_index: int | None, qualit
     gate_name = task_id.rsplit(".", 1)[-1]
     step_name = gate_name
     gate = None
-    if report is not None and gate_name in GATES:
+    if run is not None and report is not None and gate_name in GATES:
         gates = report["gates"]
         if map_index is not None and map_index >= 0:
             batch = f"{gate_name}.b{map_index:05d}"
-            batch_reports = load_gates(Path(report["quality_dir"]), only=batch)
+            batch_reports = load_gates(run, only=batch)
             gates = batch_reports or gates
         gate = next((g for g in gates if g["gate"] == gate_name), None)
     step = None

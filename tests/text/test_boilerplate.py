@@ -1,5 +1,5 @@
 from helpers import seed_text
-from newsflow.quality.boilerplate import find_boilerplate
+from newsflow.text.boilerplate import find_boilerplate
 from newsflow.text.tokens import tokenize
 
 

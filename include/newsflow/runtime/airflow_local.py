@@ -9,7 +9,7 @@ import warnings
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DAG_ID = "news_ingest"
 
 

@@ -1,4 +1,6 @@
-"""Stages from landing bytes to a clean, tokenised, described article."""
+"""The normalise task's stages: decoded page to clean text, metadata and tokens (``NormaliseStage``), then
+the MinHash signature dedup compares (``SignStage``). Both are named after the task that runs them, so
+a crash in either is a ``normalise.stage_error``."""
 
 from __future__ import annotations
 
@@ -7,39 +9,19 @@ import logging
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from newsflow.dedup.signature import signature
 from newsflow.extract import ExtractionError, extract
 from newsflow.extract.metadata import parse_datetime
-from newsflow.ingest.decode import DecodeError, decode_bytes
-from newsflow.ingest.landing import is_html
 from newsflow.limits import BudgetExceeded, time_budget
-from newsflow.quality.boilerplate import find_boilerplate
-from newsflow.record import Article
+from newsflow.record import Article, is_html
 from newsflow.settings import Settings
 from newsflow.stages.base import Stage
+from newsflow.text.boilerplate import find_boilerplate
 from newsflow.text.language import detect_language
 from newsflow.text.paragraphs import clean_paragraphs
 from newsflow.text.tokens import tokenize
 
 LOGGER = logging.getLogger(__name__)
-
-
-class DecodeStage(Stage):
-    """Landing bytes to text: BOM, declared charset, detection (see ``ingest.decode``)."""
-
-    name = "ingest"
-
-    def process(self, record: Article) -> None:
-        if record.raw is None:
-            record.reject(self.name, "empty", "no content read")
-            return
-        try:
-            decoded = decode_bytes(record.raw, html=is_html(record))
-        except DecodeError as exc:
-            record.reject(self.name, exc.code, exc.detail)
-            return
-        record.decoded = decoded.text
-        record.encoding = decoded.encoding if decoded.how in ("bom", "declared", "utf-8") else f"{decoded.encoding} ({decoded.how})"
-        self.stats.counters[f"decoded_{decoded.how.split(' ')[0]}"] += 1
 
 
 def domain_of(url: str | None) -> str | None:
@@ -52,10 +34,13 @@ def domain_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else (host or None)
 
 
+STAGE = "normalise"
+
+
 class NormaliseStage(Stage):
     """Text and metadata for every decoded record; token rule applied."""
 
-    name = "normalise"
+    name = STAGE
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -117,3 +102,19 @@ class NormaliseStage(Stage):
         record.decoded = None  # the clean text replaces it downstream
         if not text:
             record.reject(self.name, "empty_text", "no body text found")
+
+
+class SignStage(Stage):
+    """MinHash signature of each normalised record's tokens (``dedup.signature``), computed here, on the
+    workers, batch by batch; dedup compares them once per run."""
+
+    name = STAGE
+    sees_rejected = True  # rejected records are compared too, so every reason is recorded
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def process(self, record: Article) -> None:
+        if record.normalized_text is not None:
+            record.minhash = signature(record.normalized_text, self.settings).tolist()

@@ -110,7 +110,8 @@ def preload() -> None:
     with tempfile.TemporaryDirectory(prefix="newsflow-gx-warm-") as scratch:
         run_gate("warm_up", pd.DataFrame({"record_id": ["r0"], "kind": ["txt"]}),
                  [Check("ExpectColumnValuesToBeInSet", {"column": "kind", "value_set": ["txt"]}, "warm_up"),
-                  Check("ExpectColumnValuesToBeUnique", {"column": "record_id"}, "warm_up", "batch")], Path(scratch))
+                  Check("ExpectColumnValuesToBeUnique", {"column": "record_id"}, "warm_up", "batch")],
+                 Path(scratch) / "warm_up.gx.json", Path(scratch) / "data_docs")
 
 
 def _context(docs_dir: Path):
@@ -148,13 +149,27 @@ def _shorten(value: Any) -> Any:
     return value
 
 
-def run_gate(gate: str, frame, checks: list[Check], out_dir: Path, id_column: str = "record_id") -> GateReport:
-    """Validate ``frame`` (pandas) against ``checks``; write results JSON and Data Docs to ``out_dir``."""
+def validate(run, gate: str, frame, checks: list[Check], id_column: str = "record_id") -> GateReport:
+    """``run_gate`` with its evidence kept in the run's quality folder (``run``: the run's ``RunPaths``),
+    local or on an object store (GX writes local files: object-store lakes get an uploaded copy)."""
+    from newsflow import storage
+
+    with storage.local_folder(run.quality) as folder:
+        report = run_gate(gate, frame, checks, run.gate_results(gate, folder), run.data_docs(gate, folder),
+                          id_column=id_column)
+    report.results_path = storage.display(run.gate_results(gate))
+    report.docs_path = storage.display(run.data_docs(gate) / "index.html") if report.docs_path else None
+    return report
+
+
+def run_gate(gate: str, frame, checks: list[Check], results_file: Path, docs_dir: Path,
+             id_column: str = "record_id") -> GateReport:
+    """Validate ``frame`` (pandas) against ``checks``; write results JSON to ``results_file`` and Data Docs
+    into ``docs_dir`` (local paths)."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    docs_dir = out_dir / "data_docs" / gate
+    results_file.parent.mkdir(parents=True, exist_ok=True)
     context = _context(docs_dir)
     source = context.data_sources.add_pandas(f"{gate}_source")
     asset = source.add_dataframe_asset(f"{gate}_batch")
@@ -212,15 +227,17 @@ def run_gate(gate: str, frame, checks: list[Check], out_dir: Path, id_column: st
                 observed = item.result.get("observed_value")
                 count = item.result.get("unexpected_count")
                 what = f"observed {observed!r}" if observed is not None else f"{count} unexpected rows"
-                report.batch_failures.append(f"{code}: {item.expectation_config.type} failed ({what})")
+                if "value" in kwargs:
+                    what += f", expected {kwargs['value']!r}"
+                label = item.expectation_config.type + (f": {meta['detail']}" if meta.get("detail") else "")
+                report.batch_failures.append(f"{code}: {label} failed ({what})")
             else:
                 detail = meta.get("detail") or item.expectation_config.type
                 for record_id in failed_ids:
                     report.row_reasons.setdefault(record_id, []).append((code, detail))
     report.success = not report.batch_failures
-    results_path = out_dir / f"{gate}.gx.json"
-    results_path.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str), encoding="utf-8")
-    report.results_path = str(results_path)
+    results_file.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str), encoding="utf-8")
+    report.results_path = str(results_file)
     index = docs_dir / "index.html"
     report.docs_path = str(index) if index.exists() else None
     return report

@@ -10,7 +10,8 @@ import argparse
 import json
 import sys
 from datetime import date, datetime, timezone
-from pathlib import Path
+
+from newsflow.settings import Settings
 
 
 def _parse_date(value: str) -> date:
@@ -28,10 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="landing folder (.txt, .html/.htm[.gz], .jsonl): a path, file:// or object-store URI")
     run.add_argument("--lake", required=True, help="lake root to publish into: a path, file:// or object-store URI")
     run.add_argument("--conn-id", default=None, help="Airflow connection for s3:// (etc.) URIs")
-    run.add_argument("--batch-size", type=int, default=None, help="landing files per mapped batch (default 500)")
+    run.add_argument("--batch-size", type=int, default=None,
+                     help=f"landing files per mapped batch (default {Settings().batch_size})")
     run.add_argument("--date", type=_parse_date, default=None, help="partition date (default: today, UTC)")
     run.add_argument("--max-quarantine-ratio", type=float, default=None,
-                     help="fail the run above this quarantined share (default 0.8)")
+                     help=f"fail the run above this quarantined share (default {Settings().max_quarantine_ratio})")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     return parser
 
@@ -53,9 +55,9 @@ def _print_summary(summary: dict) -> None:
     print(f"  quality results (GX JSON + Data Docs): {summary['quality_dir']}")
 
 
-def _failure_report(quality_dir: Path) -> list[str]:
+def _failure_report(run) -> list[str]:
     lines = []
-    for report in sorted(quality_dir.glob("*.report.json")):
+    for report in run.gate_reports():
         data = json.loads(report.read_text())
         where = data.get("gate") if data.get("batch") is None else f"{data.get('gate')} (batch {data['batch']})"
         for failure in data.get("batch_failures") or []:
@@ -64,22 +66,21 @@ def _failure_report(quality_dir: Path) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from newsflow.airflow_local import configure, location, run_dag
-    from newsflow.lake.layout import Lake, run_key
-    from newsflow.storage import display, is_local
+    from newsflow.lake.layout import Lake
+    from newsflow.runtime.airflow_local import configure, location, run_dag
+    from newsflow.storage import display, known_missing
 
     configure()  # before Airflow is imported (object-store locations import it)
     landing, lake = location(args.landing, args.conn_id), location(args.lake, args.conn_id)
-    if is_local(landing) and not landing.is_dir():
+    if known_missing(landing):
         print(f"newsflow: landing folder {landing} does not exist", file=sys.stderr)
         return 2
     day = args.date or datetime.now(timezone.utc).date()
     run_id, state, unfinished = run_dag(display(landing), display(lake), day, args.max_quarantine_ratio,
                                         args.conn_id, args.batch_size)
-    quality = Lake(lake).quality(day, run_key(run_id))
-    summary_path = quality / "summary.json"
-    if state.endswith("success") and summary_path.exists():
-        summary = json.loads(summary_path.read_text())
+    run_paths = Lake(lake).run(day, run_id)
+    if state.endswith("success") and run_paths.summary.exists():
+        summary = json.loads(run_paths.summary.read_text())
         if args.json:
             print(json.dumps({k: v for k, v in summary.items() if k != "steps"}, indent=1))
         else:
@@ -87,9 +88,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"newsflow: run {run_id} for date={day.isoformat()} ended {state}; nothing was published", file=sys.stderr)
     print(f"  tasks not successful: {', '.join(unfinished) or 'none'}", file=sys.stderr)
-    for line in _failure_report(quality):
+    for line in _failure_report(run_paths):
         print(f"  gate failure: {line}", file=sys.stderr)
-    print(f"  quality results: {display(quality)}", file=sys.stderr)
+    print(f"  quality results: {display(run_paths.quality)}", file=sys.stderr)
     return 1
 
 

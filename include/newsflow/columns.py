@@ -1,0 +1,174 @@
+"""The column table: every column newsflow writes, once, with its type, meaning and how a record fills it.
+
+Derived from it, and written nowhere else:
+
+- ``STAGING``: the schema of the files tasks hand each other (one column per ``Article`` field, in the
+  record's order; a field without an entry here fails at import);
+- ``ARTICLES``, ``QUARANTINE`` (the published contract) and ``LEDGER`` (processed landing files), each a
+  layout of this table's columns with their nullability;
+- ``rows_table(dataset, records, ...)``: the row builders;
+- ``data_dictionary(dataset)``: the README's data dictionary (a test checks the README against it).
+
+To add a published column: add a ``Column`` (with ``value`` when a record does not hold it under that
+name) and its name to the dataset's layout; the README test then tells you what to paste.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from operator import attrgetter
+from typing import Any
+
+import pyarrow as pa
+
+from newsflow.record import Article, source_file
+
+TS = pa.timestamp("us", tz="UTC")
+_REJECT = pa.struct([("stage", pa.string()), ("code", pa.string()), ("detail", pa.string())])
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a row builder needs besides the record."""
+
+    run_id: str
+    ingested_at: datetime
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    description: str
+    # how a record fills it; default: the record's field of the same name
+    value: Callable[[Article, RunFacts], Any] | None = None
+    # the type in staging files when it differs (large strings: a batch of pages exceeds 2 GB offsets)
+    staging_type: pa.DataType | None = None
+
+    def get(self, record: Article, run: RunFacts) -> Any:
+        return self.value(record, run) if self.value else getattr(record, self.name)
+
+
+def _field(name: str) -> Callable[[Article, RunFacts], Any]:
+    getter = attrgetter(name)
+    return lambda record, _run: getter(record)
+
+
+_ENTRIES = [
+    # identity and provenance, set at ingest
+    Column("record_id", pa.string(), "Record id: sha256 of the landing path (and JSONL line), 24 hex chars"),
+    Column("source_path", pa.string(),
+           "Path of the landing file relative to the landing root (JSONL records: path#L<line>)"),
+    Column("landing_name", pa.string(), "Name of the landing folder (the source of plain-text files)"),
+    Column("kind", pa.string(), "Landing format: txt, html or jsonl (unknown when unsupported)"),
+    Column("size_bytes", pa.int64(), "Size of the record's landing bytes"),
+    Column("sha256", pa.string(), "sha256 of the record's landing bytes"),
+    Column("file_sha256", pa.string(), "sha256 of the whole landing file (differs from the record's for JSONL lines)",
+           value=lambda r, _run: r.file_sha256 or r.sha256),
+    Column("raw", pa.large_binary(), "Landing bytes (dropped from staging once decoded)"),
+    Column("hint_url", pa.string(), "URL given by the landing record (JSONL url)"),
+    Column("hint_title", pa.string(), "Title given by the landing record (JSONL title)"),
+    Column("hint_published", pa.string(), "Publication date given by the landing record (JSONL published)"),
+    Column("hint_format", pa.string(), "Body format of a JSONL record: html or text"),
+    Column("decoded", pa.large_string(), "The landing bytes decoded to text"),
+    Column("encoding", pa.string(), "Encoding used to decode, and how it was chosen when not declared"),
+    # normalised content and metadata
+    Column("doc_id", pa.string(),
+           "Stable article id: sha256 of (canonical url or source path) and content_sha256, 32 hex chars"),
+    Column("url", pa.string(), "URL the article was fetched from, when the landing record says"),
+    Column("canonical_url", pa.string(), "rel=canonical / og:url of the page, else url"),
+    Column("source", pa.string(), "Publisher domain (from the URL), or the landing folder's name for plain-text files"),
+    Column("title", pa.string(), "Headline (JSON-LD headline, og:title, `<title>`); null for plain text"),
+    Column("authors", pa.list_(pa.string()), "People credited as authors, in page order; empty when unknown",
+           value=lambda r, _run: list(r.authors)),
+    Column("published_at", TS, "Publication time, UTC; null when the page states none"),
+    Column("published_raw", pa.string(), "The publication date as the page or record wrote it"),
+    Column("language", pa.string(), "ISO 639-1 code detected from the body text"),
+    Column("text", pa.string(), "Clean body text; paragraphs separated by one blank line; no page furniture",
+           staging_type=pa.large_string()),
+    Column("normalized_text", pa.string(), "Tokens of text under the corpus rule, space separated",
+           staging_type=pa.large_string()),
+    Column("word_count", pa.int32(), "Number of whitespace-separated words in text"),
+    Column("content_sha256", pa.string(), "sha256 of text (UTF-8); exact-duplicate key"),
+    Column("boilerplate_phrases", pa.list_(pa.string()), "Page-furniture phrases found in the tokens"),
+    Column("minhash", pa.list_(pa.uint64()), "MinHash signature of normalized_text (empty when not published)",
+           value=lambda r, _run: r.minhash if not r.rejected else []),
+    Column("rejects", pa.list_(_REJECT), "Every reason the record cannot be published, in order",
+           value=lambda r, _run: [{"stage": x.stage, "code": x.code, "detail": x.detail} for x in r.rejects]),
+    # written by publish
+    Column("source_sha256", pa.string(), "sha256 of the landing bytes (the JSONL line for JSONL records)",
+           value=lambda r, _run: r.sha256 or None),
+    Column("source_bytes", pa.int64(), "Size of the landing bytes", value=_field("size_bytes")),
+    Column("run_id", pa.string(), "Airflow run that published the row", value=lambda _r, run: run.run_id),
+    Column("ingested_at", TS, "When that run processed the row, UTC", value=lambda _r, run: run.ingested_at),
+    Column("stage", pa.string(),
+           "First stage that rejected the record (ingest, gate_raw, normalise, gate_normalised, dedup)",
+           value=lambda r, _run: r.rejects[0].stage),
+    Column("reasons", pa.list_(pa.string()), "Every reason, as 'stage.code: detail'",
+           value=lambda r, _run: [str(x) for x in r.rejects]),
+    Column("reason_codes", pa.list_(pa.string()), "Every reason's 'stage.code', for grouping",
+           value=lambda r, _run: [x.key for x in r.rejects]),
+    Column("source_file", pa.string(), "The landing file the record came from (JSONL: without the line)",
+           value=lambda r, _run: source_file(r)),
+    Column("outcome", pa.string(), "published or quarantined",
+           value=lambda r, _run: "quarantined" if r.rejected else "published"),
+]
+COLUMNS: dict[str, Column] = {c.name: c for c in _ENTRIES}
+assert len(COLUMNS) == len(_ENTRIES), "a column is listed twice"
+
+# Published and state layouts: column names in file order; "?" marks a nullable column.
+LAYOUTS: dict[str, str] = {
+    "articles": "doc_id url? canonical_url? source title? authors published_at? language text normalized_text "
+                "word_count content_sha256 source_path source_sha256 source_bytes run_id ingested_at",
+    "quarantine": "source_path stage reasons reason_codes source_sha256? source_bytes doc_id? url? canonical_url? "
+                  "source? title? authors? published_at? language? text? normalized_text? word_count? "
+                  "content_sha256? run_id ingested_at",
+    "ledger": "source_file? file_sha256? source_path? outcome? doc_id? content_sha256? minhash?",
+}
+PUBLISHED = ("articles", "quarantine")
+
+
+def _layout(dataset: str) -> list[tuple[Column, bool]]:
+    return [(COLUMNS[item.rstrip("?")], item.endswith("?")) for item in LAYOUTS[dataset].split()]
+
+
+def schema(dataset: str, metadata: dict | None = None) -> pa.Schema:
+    return pa.schema([pa.field(c.name, c.type, nullable=nullable) for c, nullable in _layout(dataset)],
+                     metadata=metadata)
+
+
+ARTICLES = schema("articles")
+QUARANTINE = schema("quarantine")
+SCHEMAS = {"articles": ARTICLES, "quarantine": QUARANTINE}
+# The record as staged between tasks: every Article field, in the record's order.
+RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+STAGING = pa.schema([(name, COLUMNS[name].staging_type or COLUMNS[name].type) for name in RECORD_FIELDS])
+
+
+def rows_table(dataset: str, records: Sequence[Article], run: RunFacts, schema_: pa.Schema | None = None) -> pa.Table:
+    """The rows of ``dataset`` for ``records``, column-wise (one list per column)."""
+    schema_ = schema_ or schema(dataset)
+    columns = {c.name: [c.get(r, run) for r in records] for c, _ in _layout(dataset)}
+    return pa.Table.from_pydict(columns, schema=schema_)
+
+
+def _type_name(type_: pa.DataType) -> str:
+    if type_ == TS:
+        return "timestamp[us, UTC]"
+    if pa.types.is_list(type_):
+        return f"list<{_type_name(type_.value_type)}>"
+    return str(type_)
+
+
+def data_dictionary(dataset: str) -> list[tuple[str, str, str, str]]:
+    """(column, type, null, meaning) rows, as the README's data dictionary shows them."""
+    return [(c.name, _type_name(c.type), "yes" if nullable else "no", c.description)
+            for c, nullable in _layout(dataset)]
+
+
+def data_dictionary_markdown(dataset: str) -> str:
+    rows = ["| column | type | null | meaning |", "|---|---|---|---|"]
+    rows += [f"| `{name}` | {type_} | {null} | {meaning} |" for name, type_, null, meaning in data_dictionary(dataset)]
+    return "\n".join(rows)

@@ -1,0 +1,163 @@
+"""Exact (content hash) and near-duplicate (MinHash LSH) detection over a run, and against what the lake
+already published.
+
+The comparison runs once over the whole run (the ``dedup`` step), on its column view. Clean records are
+offered first, so when a leaky copy and a clean copy of the same story meet, the clean one is kept and
+the copy names it in its reason. Records already rejected for other reasons are compared (so every
+reason is recorded) but never kept as the reference copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from newsflow.dedup.signature import SEED, as_signature
+from newsflow.dedup.view import RunView
+from newsflow.settings import Settings
+from newsflow.stages.base import StageStats
+
+STAGE = "dedup"
+
+
+@dataclass(frozen=True)
+class KnownDoc:
+    doc_id: str
+    content_sha256: str
+    minhash: list[int] | np.ndarray | None  # None: exact-duplicate checks only (a signature made another way)
+    where: str  # "date=2024-05-01" or a landing path
+
+
+def band_split(num_perm: int, threshold: float) -> tuple[int, int]:
+    """(bands, rows per band) for the threshold: datasketch's own optimisation of LSH's S-curve."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(n, bands) uint64: each band's values folded into one key with odd multipliers (wrapping)."""
+    fold = np.random.RandomState(SEED).randint(0, 1 << 62, rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    keys = np.empty((len(signatures), bands), dtype=np.uint64)
+    for band in range(bands):  # one band at a time: a 64-bit copy of the whole matrix would double its memory
+        keys[:, band] = (signatures[:, band * rows:(band + 1) * rows].astype(np.uint64) * fold).sum(axis=1,
+                                                                                                   dtype=np.uint64)
+    return keys
+
+
+def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) -> list[tuple[int, str, str]]:
+    """(row, code, detail) for each duplicate row of ``view``, in processing order.
+
+    Lake documents come first and are all references. Then the run's records, clean ones first (then
+    leaky, then already-quarantined; by source path within each), so a clean copy is the one kept. A
+    record is compared with the references kept before it: same content hash, or a MinHash sharing an
+    LSH band at or above the threshold. Quarantined records are compared (every reason is recorded)
+    but never kept as a reference. Ties go to the earliest reference, so answers never depend on
+    set or hash order.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    num_perm = settings.minhash_permutations
+    table = view.table
+    n_run, n_known = table.num_rows, len(known)
+    total = n_known + n_run
+    order = pc.sort_indices(table, sort_keys=[("rejected", "ascending"), ("leaky", "ascending"),
+                                              ("source_path", "ascending")]).to_numpy()
+    # Matrix rows: the lake's documents, then the run's rows as stored (no reordered copy of the run's
+    # signatures); ``row_of[position]`` maps processing order to matrix rows.
+    known_signed = np.zeros(n_known, dtype=bool)
+    if n_known:
+        known_matrix = np.zeros((n_known, num_perm), dtype=np.uint32)
+        for i, doc in enumerate(known):
+            sig = _known_signature(doc, num_perm)
+            if sig is not None:
+                known_matrix[i], known_signed[i] = sig, True
+        signatures = np.concatenate([known_matrix, view.signatures])
+        del known_matrix
+    else:
+        signatures = view.signatures
+    row_of = np.concatenate([np.arange(n_known), n_known + order]).astype(np.intp)
+    signed = np.concatenate([known_signed, table.column("signed").to_numpy(zero_copy_only=False)])[row_of]
+    rejected = np.concatenate([np.zeros(n_known, dtype=bool),
+                               table.column("rejected").to_numpy(zero_copy_only=False)])[row_of]
+    hashes = pa.concat_arrays([pa.array([d.content_sha256 for d in known], pa.string()),
+                               table.column("content_sha256").combine_chunks()])
+    hash_group = pc.dictionary_encode(hashes).indices.to_numpy(zero_copy_only=False)[row_of]
+    del hashes
+    hash_shared = (np.bincount(hash_group)[hash_group] > 1) if total else np.zeros(0, dtype=bool)
+    bands, rows = band_split(num_perm, settings.near_duplicate_threshold)
+    keys = band_keys(signatures, bands, rows)[row_of]
+    band_group = np.empty((total, bands), dtype=np.int32)
+    band_shared = np.empty((total, bands), dtype=bool)
+    for band in range(bands):
+        _, inverse, counts = np.unique(keys[:, band], return_inverse=True, return_counts=True)
+        band_group[:, band] = inverse
+        band_shared[:, band] = (counts[inverse] > 1) & signed
+    del keys
+    paths = table.column("source_path")
+
+    def where(position: int) -> str:
+        return known[position].where if position < n_known else paths[int(order[position - n_known])].as_py()
+
+    first_with_hash: dict[int, int] = {}  # only hashes that occur more than once
+    kept_in_band: dict[tuple[int, int], list[int]] = {}  # only band groups with more than one member
+    found: list[tuple[int, str, str]] = []
+    threshold = settings.near_duplicate_threshold
+    for position in range(total):
+        shared = band_shared[position]
+        if position >= n_known:
+            if hash_shared[position] and int(hash_group[position]) in first_with_hash:
+                reference = first_with_hash[int(hash_group[position])]
+                found.append((int(order[position - n_known]), "exact_duplicate", f"same text as {where(reference)}"))
+                continue
+            if shared.any():
+                candidates = sorted({ref for band in np.flatnonzero(shared)
+                                     for ref in kept_in_band.get((int(band), int(band_group[position, band])), ())})
+                if candidates:
+                    matches = np.count_nonzero(signatures[row_of[candidates]] == signatures[row_of[position]], axis=1)
+                    best = int(np.argmax(matches))
+                    similarity = float(matches[best]) / num_perm
+                    if similarity >= threshold:
+                        found.append((int(order[position - n_known]), "near_duplicate",
+                                      f"{similarity:.2f} similar (MinHash Jaccard) to {where(candidates[best])}"))
+                        continue
+            if rejected[position]:
+                continue  # compared, never the copy others are measured against
+        if hash_shared[position]:
+            first_with_hash.setdefault(int(hash_group[position]), position)
+        for band in np.flatnonzero(shared):
+            kept_in_band.setdefault((int(band), int(band_group[position, band])), []).append(position)
+    return found
+
+
+def _known_signature(doc: KnownDoc, num_perm: int) -> np.ndarray | None:
+    return None if doc.minhash is None or len(doc.minhash) == 0 else as_signature(doc.minhash, num_perm)
+
+
+class Dedup:
+    """The run-level dedup step's logic and counts. Not a per-record ``Stage``: it must see the whole run
+    at once, so it reads the run's column view and returns verdicts, ``(row, code, detail)``, which the
+    write step turns into ``dedup.*`` rejects on those records (nothing is dropped here)."""
+
+    name = STAGE
+
+    def __init__(self, settings: Settings, known: list[KnownDoc] | None = None) -> None:
+        self.settings = settings
+        self.known = list(known or ())
+        self.stats = StageStats(self.name)
+        self.stats.counters["known_from_lake"] = len(self.known)
+        exact_only = sum(1 for d in self.known if _known_signature(d, settings.minhash_permutations) is None)
+        if exact_only:
+            self.stats.counters["known_from_lake_exact_only"] = exact_only
+
+    def duplicates(self, view: RunView) -> list[tuple[int, str, str]]:
+        found = find_duplicates(view, self.known, self.settings)
+        self.stats.records_in += view.table.num_rows
+        self.stats.records_out += view.table.num_rows
+        self.stats.rejected += len(found)
+        for _, code, _ in found:
+            self.stats.reasons[code] += 1
+        return found

@@ -1,0 +1,27 @@
+"""The ingest task's stage: landing bytes to text (``decode.decode_bytes``), one record at a time."""
+
+from __future__ import annotations
+
+from newsflow.ingest.decode import DecodeError, decode_bytes
+from newsflow.ingest.landing import STAGE
+from newsflow.record import Article, is_html
+from newsflow.stages.base import Stage
+
+
+class DecodeStage(Stage):
+    """BOM, declared charset, detection; undecodable bytes are rejected with the decoder's reason."""
+
+    name = STAGE
+
+    def process(self, record: Article) -> None:
+        if record.raw is None:
+            record.reject(self.name, "empty", "no content read")
+            return
+        try:
+            decoded = decode_bytes(record.raw, html=is_html(record))
+        except DecodeError as exc:
+            record.reject(self.name, exc.code, exc.detail)
+            return
+        record.decoded = decoded.text
+        record.encoding = decoded.encoding if decoded.how in ("bom", "declared", "utf-8") else f"{decoded.encoding} ({decoded.how})"
+        self.stats.counters[f"decoded_{decoded.how.split(' ')[0]}"] += 1

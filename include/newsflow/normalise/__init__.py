@@ -1,0 +1,1 @@
+"""The normalise task: decoded pages to clean text, metadata, tokens and signatures."""

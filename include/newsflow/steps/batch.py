@@ -1,0 +1,109 @@
+"""The mapped per-batch tasks: ``ingest`` → ``gate_raw`` → ``normalise`` → ``gate_normalised``.
+
+Each reads the previous step's staging file of its batch and writes its own, plus a small stats file.
+"""
+
+from __future__ import annotations
+
+import json
+
+from newsflow import storage
+from newsflow.gates.policy import GateFailed, apply_row_gate
+from newsflow.gates.suites import NORMALISED, RAW
+from newsflow.lake.staging import read_records, write_records
+from newsflow.record import Article
+from newsflow.steps.context import RunContext
+
+
+def ingest(ctx: RunContext, batch: int = 0) -> dict:
+    from newsflow.ingest.landing import LandingFile, read_landing
+    from newsflow.ingest.stage import DecodeStage
+    from newsflow.lake.ledger import processed_elsewhere
+
+    keys = ctx.load_plan()["batches"][batch]
+    files = [LandingFile.from_json(ctx.landing, key) for key in keys]
+    skipped: list[str] = []
+    decode = DecodeStage()
+    records = read_landing(ctx.landing, ctx.landing.name, ctx.settings, processed_elsewhere(ctx.lake, ctx.day),
+                           skipped, files=files)
+    count = write_records(ctx.run.step_file("ingest", batch), decode.run(records), drop=("raw",))
+    return ctx.save_stats("ingest", {"step": "ingest", "batch": batch, "files": len(files), "records": count,
+                                     "skipped_already_processed": len(skipped), "skipped": skipped[:100],
+                                     "stage": decode.stats.as_dict()}, batch)
+
+
+def finish_gate(ctx: RunContext, gate: str, report, counts: dict, failures: list[str], batch: int | None) -> dict:
+    """Keep the gate's verdict (report JSON in the quality folder, stats for later steps); raise on failure."""
+    name = ctx.run.gate_name(gate, batch)
+    result = report.as_dict() | counts | {"gate": gate, "batch": batch, "success": not failures,
+                                          "batch_failures": failures}
+    storage.write_text_atomic(ctx.run.gate_report(name), json.dumps(result, indent=1, sort_keys=True, default=str))
+    ctx.save_stats(gate, result, batch)
+    if failures:
+        raise GateFailed(name, failures)
+    return result
+
+
+def _row_gate(ctx: RunContext, gate: str, records: list[Article], frame, checks, batch: int) -> dict:
+    from newsflow.gates.runner import validate
+
+    report = validate(ctx.run, ctx.run.gate_name(gate, batch), frame, checks)
+    failures, counts = apply_row_gate(gate, records, report, ctx.settings)
+    return finish_gate(ctx, gate, report, counts, failures, batch)
+
+
+def gate_raw(ctx: RunContext, batch: int = 0) -> dict:
+    import pyarrow.compute as pc
+
+    from newsflow.columns import STAGING
+    from newsflow.gates.suites import raw_checks, raw_frame
+
+    # The pages themselves are not needed here, only their lengths (counted in Arrow, never turned
+    # into Python strings); normalise reads them from ingest's file.
+    source = ctx.run.step_file("ingest", batch)
+    records = list(read_records(source, columns=tuple(n for n in STAGING.names if n != "decoded")))
+    pages = storage.read_table(source, ["decoded"]).column("decoded")
+    lengths = pc.fill_null(pc.utf8_length(pages), 0).to_pylist()
+    result = _row_gate(ctx, RAW, records, raw_frame(records, lengths), raw_checks(ctx.settings), batch)
+    # The decoded pages stay in ingest's file (normalise reads them there): the bulk of a batch is
+    # written once, not once per step.
+    write_records(ctx.run.step_file(RAW, batch), records, drop=("decoded",))
+    return result
+
+
+def _gated_with_pages(ctx: RunContext, batch: int):
+    """gate_raw's records with their decoded pages put back from ingest's file (same rows, same order)."""
+    pages = read_records(ctx.run.step_file("ingest", batch), columns=("decoded",))
+    for record, page in zip(read_records(ctx.run.step_file(RAW, batch)), pages, strict=True):
+        if page.record_id != record.record_id:
+            raise RuntimeError(f"batch {batch}: ingest and gate_raw files disagree at {record.record_id}")
+        record.decoded = page.decoded
+        yield record
+
+
+def normalise(ctx: RunContext, batch: int = 0) -> dict:
+    from newsflow.normalise.stage import NormaliseStage, SignStage
+    from newsflow.stages.base import run_stages
+
+    stages = [NormaliseStage(ctx.settings), SignStage(ctx.settings)]
+    records = run_stages(_gated_with_pages(ctx, batch), stages)
+    # decoded pages of records quarantined before normalising are not needed downstream either
+    count = write_records(ctx.run.step_file("normalise", batch), records, drop=("decoded",))
+    return ctx.save_stats("normalise", {"step": "normalise", "batch": batch, "records": count,
+                                        "stage": stages[0].stats.as_dict(), "sign": stages[1].stats.as_dict()}, batch)
+
+
+def gate_normalised(ctx: RunContext, batch: int = 0) -> dict:
+    from newsflow.gates.policy import languages
+    from newsflow.gates.suites import normalised_checks, normalised_frame
+
+    records = list(read_records(ctx.run.step_file("normalise", batch)))
+    # Only records that reached normalisation with text are checked; the rest already carry their reasons.
+    checked = [r for r in records if r.text is not None]
+    checks = normalised_checks(ctx.settings, ctx.reference_time, languages(ctx.settings))
+    result = _row_gate(ctx, NORMALISED, records, normalised_frame(checked), checks, batch)
+    write_records(ctx.run.step_file(NORMALISED, batch), records)
+    return result
+
+
+BATCH_STEPS = ("ingest", "gate_raw", "normalise", "gate_normalised")  # in order, per batch

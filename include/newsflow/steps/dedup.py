@@ -1,0 +1,44 @@
+"""The ``dedup`` task: exact and near duplicates across every batch and against the lake, once per run.
+
+It writes verdicts (record id, code, detail), not records: ``stage_output`` applies them as ``dedup.*``
+rejects while it streams the batches into the output.
+"""
+
+from __future__ import annotations
+
+from newsflow import storage
+from newsflow.lake.publish import parquet_options
+from newsflow.steps.context import RunContext
+
+STAGED = "gate_normalised"  # the batch file dedup reads: the last per-batch step's
+
+
+def dedup(ctx: RunContext) -> dict:
+    import pyarrow as pa
+
+    from newsflow.dedup.find import Dedup
+    from newsflow.dedup.view import read_run_view
+    from newsflow.lake.ledger import published_elsewhere
+
+    num_perm = ctx.settings.minhash_permutations
+    step = Dedup(ctx.settings, published_elsewhere(ctx.lake, ctx.day, num_perm))
+    view = read_run_view([ctx.run.step_file(STAGED, b) for b in ctx.batches()], num_perm)
+    found = step.duplicates(view)
+    record_ids = view.table.column("record_id")
+    rejected = view.table.column("rejected")
+    table = pa.table({"record_id": pa.array([record_ids[row].as_py() for row, _, _ in found], pa.string()),
+                      "code": pa.array([code for _, code, _ in found], pa.string()),
+                      "detail": pa.array([detail for _, _, detail in found], pa.string())})
+    with storage.parquet_writer(ctx.run.dedup_verdicts, table.schema, **parquet_options()) as writer:
+        writer.write_table(table)
+    newly_rejected = sum(1 for row, _, _ in found if not rejected[row].as_py())
+    return ctx.save_stats("dedup", {"step": "dedup", "records": view.table.num_rows, "verdicts": len(found),
+                                    "newly_quarantined": newly_rejected, "stage": step.stats.as_dict()})
+
+
+def verdicts(ctx: RunContext) -> dict[str, list[tuple[str, str]]]:
+    """The dedup step's verdicts by record id."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for row in storage.read_table(ctx.run.dedup_verdicts).to_pylist():
+        found.setdefault(row["record_id"], []).append((row["code"], row["detail"]))
+    return found

@@ -1,0 +1,107 @@
+"""The ``write`` task group, once per run: ``stage_output`` → ``gate_output`` → ``publish``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from newsflow import storage
+from newsflow.steps.batch import finish_gate
+from newsflow.steps.context import RunContext
+from newsflow.steps.dedup import STAGED, verdicts
+
+
+def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> dict:
+    """Stream every batch into one articles file, one quarantine file and the date's ledger."""
+    from newsflow.columns import RunFacts, rows_table
+    from newsflow.dedup.find import STAGE as DEDUP
+    from newsflow.lake.ledger import LEDGER
+    from newsflow.lake.publish import parquet_options
+    from newsflow.lake.staging import read_records
+
+    found = verdicts(ctx)
+    facts = RunFacts(ctx.run_id, ingested_at or datetime.now(timezone.utc))
+    storage.rmtree(ctx.run.staged_out)
+    counts = {"articles": 0, "quarantine": 0}
+    files = ctx.run.staged_files()
+    options = parquet_options()
+    with storage.parquet_writer(files["articles"], _schema("articles"), **options) as articles_out, \
+            storage.parquet_writer(files["quarantine"], _schema("quarantine"), **options) as quarantine_out, \
+            storage.parquet_writer(ctx.run.staged_ledger, LEDGER, **options) as ledger_out:
+        for batch in ctx.batches():
+            records = list(read_records(ctx.run.step_file(STAGED, batch)))
+            for record in records:
+                for code, detail in found.get(record.record_id, ()):
+                    record.reject(DEDUP, code, detail)
+            records.sort(key=lambda r: (r.source_path, r.record_id))
+            published = [r for r in records if not r.rejected]
+            quarantined = [r for r in records if r.rejected]
+            articles_out.write_table(rows_table("articles", published, facts))
+            quarantine_out.write_table(rows_table("quarantine", quarantined, facts))
+            ledger_out.write_table(rows_table("ledger", records, facts, LEDGER))
+            counts["articles"] += len(published)
+            counts["quarantine"] += len(quarantined)
+    return ctx.save_stats("stage_output", {"step": "stage_output", "path": storage.display(ctx.run.staged_out),
+                                           **counts})
+
+
+def _schema(dataset: str):
+    from newsflow.columns import SCHEMAS
+
+    return SCHEMAS[dataset]
+
+
+def _expected_counts(ctx: RunContext) -> tuple[int, int, int]:
+    """(ingested, expected articles, expected quarantine) from what each step counted, not what was written."""
+    ingested = sum(ctx.load_stats("ingest", b).get("records", 0) for b in ctx.batches())
+    quarantined = sum(ctx.load_stats("gate_normalised", b).get("quarantined_so_far", 0) for b in ctx.batches())
+    quarantined += ctx.load_stats("dedup").get("newly_quarantined", 0)
+    return ingested, ingested - quarantined, quarantined
+
+
+def gate_output(ctx: RunContext) -> dict:
+    """The staged files against the contract: schema (here: GX sees frames, not Arrow schemas), then GX
+    for row counts, unique ids and values, then the quarantine ratio over the whole run."""
+    from newsflow.columns import SCHEMAS
+    from newsflow.gates.policy import is_broken, languages, ratio_failures
+    from newsflow.gates.runner import GateReport, validate
+    from newsflow.gates.suites import OUTPUT, output_checks, output_frame
+
+    files = ctx.run.staged_files()
+    mismatched = [f"schema_mismatch: {name} does not match the published contract"
+                  for name, path in files.items()
+                  if not storage.read_schema(path).equals(SCHEMAS[name], check_metadata=False)]
+    if mismatched:  # the frame below could not even be built
+        return finish_gate(ctx, OUTPUT, GateReport(OUTPUT, 0), {}, mismatched, None)
+    articles = storage.read_table(files["articles"], ["doc_id", "source_path", "word_count", "language",
+                                                      "content_sha256"])
+    quarantine = storage.read_table(files["quarantine"], ["source_path", "reason_codes"])
+    ingested, expected_articles, expected_quarantine = _expected_counts(ctx)
+    report = validate(ctx.run, OUTPUT, output_frame(articles, quarantine),
+                      output_checks(expected_articles, expected_quarantine, languages(ctx.settings)),
+                      id_column="row_key")
+    broken = sum(1 for codes in quarantine.column("reason_codes").to_pylist() if is_broken(codes))
+    failures = report.batch_failures + ratio_failures(broken, ingested, ctx.settings)
+    counts = {"records": ingested, "articles": articles.num_rows, "quarantined": quarantine.num_rows,
+              "expected_articles": expected_articles, "expected_quarantine": expected_quarantine}
+    return finish_gate(ctx, OUTPUT, report, counts, failures, None)
+
+
+def publish(ctx: RunContext) -> dict:
+    from newsflow.lake.publish import publish as commit
+    from newsflow.report import write_run_report
+    from newsflow.steps.summary import run_summary
+
+    if not ctx.load_stats("gate_output").get("success"):
+        raise RuntimeError(f"cannot publish: gate_output has not passed for run {ctx.run_id}")
+    summary = run_summary(ctx)
+    manifest = commit(ctx.run, {"articles": summary["articles"], "quarantined": summary["quarantined"]})
+    summary["partitions"] = {name: [storage.display(ctx.lake_root / f) for f in files]
+                             for name, files in manifest["files"].items()}
+    summary["manifest"] = storage.display(ctx.run.manifest)
+    summary["status"] = "published"
+    storage.write_text_atomic(ctx.run.summary, json.dumps(summary, indent=1, sort_keys=True, default=str))
+    write_run_report(ctx.run, summary)  # report.html + report.json beside summary.json
+    storage.rmtree(ctx.run.staging)
+    storage.remove_if_empty(ctx.lake.staging_root)  # only when no other run is staging
+    return summary
