@@ -130,11 +130,12 @@ def news_ingest():
         def publish() -> dict:
             summary = _step("publish")
             get_current_context()["outlet_events"][ARTICLES].extra = {
-                "lake": summary["lake"], "date": summary["date"],
+                "lake": summary["lake"], "date": summary["date"], "versions": summary["versions"],
                 "articles": summary["articles"], "quarantined": summary["quarantined"],
             }
             return {k: summary[k] for k in ("run_id", "date", "lake", "ingested", "articles", "quarantined",
-                                            "quarantine_reasons", "partitions", "manifest", "quality_dir")}
+                                            "quarantine_reasons", "versions", "partitions", "manifest",
+                                            "quality_dir")}
 
         stage_output() >> gate_output() >> publish()
 

@@ -28,3 +28,18 @@ def seed_lake(root: Path, *, day: str = DAY, run_id: str = RUN_ID, overrides: di
         return lake, run_all(ctx)
     except GateFailed:
         return lake, None
+
+
+def read(lake, dataset: str, day: str | None = DAY, version: int | None = None):
+    """A table's rows (one date's, by default) through the Delta table, sorted by source path; None when the
+    table does not exist."""
+    from datetime import date
+
+    import pyarrow.compute as pc
+
+    from newsflow.lake import tables
+    from newsflow.lake.layout import Lake
+
+    where = None if day is None else pc.field("date") == date.fromisoformat(day)
+    table = tables.read(Lake(Path(lake)).table(dataset), version=version, filter=where)
+    return None if table is None else table.sort_by([("source_path", "ascending")])

@@ -6,6 +6,7 @@ import random
 import pyarrow.parquet as pq
 import pytest
 
+import lakes
 from helpers import article_html, seed_text, story_paragraphs
 from newsflow.gates import GateFailed
 from newsflow.pipeline import RunContext, run_all
@@ -20,7 +21,7 @@ def _run(landing, lake, day=DAY, run_id="manual__1", **overrides):
 
 
 def _table(lake, dataset, day=DAY):
-    return pq.read_table(lake / dataset / f"date={day}" / "part-00000.parquet")
+    return lakes.read(lake, dataset, day).drop_columns(["date"])
 
 
 def test_seeds_publish_000_and_002_and_quarantine_001(landing, tmp_path):
@@ -38,7 +39,10 @@ def test_seeds_publish_000_and_002_and_quarantine_001(landing, tmp_path):
     assert "please verify youre robot" in bad["reasons"][0] and "rappeportmarch" in bad["reasons"][0]
     assert "000_c8bedf2c6be52e1e.txt" in bad["reasons"][1]
     manifest = json.loads((lake / "_state" / "published" / f"date={DAY}.json").read_text())
-    assert manifest["articles"] == 2 and manifest["files"]["articles"] == [f"articles/date={DAY}/part-00000.parquet"]
+    assert manifest["articles"] == 2 and len(manifest["files"]["articles"]) == 1
+    assert manifest["files"]["articles"][0].startswith(f"articles/date={DAY}/")
+    assert pq.read_table(lake / manifest["files"]["articles"][0]).num_rows == 2
+    assert set(manifest["versions"]) == {"processed", "articles", "quarantine", "signatures", "lsh_bands"}
     quality = lake / "_quality" / f"date={DAY}" / "manual__1"
     for gate in ("gate_raw.b00000", "gate_normalised.b00000", "gate_output"):
         assert json.loads((quality / f"{gate}.gx.json").read_text())
@@ -60,7 +64,9 @@ def test_rerun_of_a_date_reproduces_it_exactly(landing, tmp_path):
         again = _table(lake, dataset)
         assert _data_columns(again).equals(_data_columns(table))
         assert set(again.column("run_id").to_pylist()) <= {"manual__2"}
-        assert [p.name for p in (lake / dataset).iterdir()] == [f"date={DAY}"]
+        assert sorted(p.name for p in (lake / dataset).iterdir()) == ["_delta_log", f"date={DAY}"]
+    versions = lakes.read(lake, "articles", version=1), lakes.read(lake, "articles")
+    assert [set(v.column("run_id").to_pylist()) for v in versions] == [{"manual__1"}, {"manual__2"}]  # time travel
 
 
 def test_same_input_gives_byte_identical_data_columns(landing, tmp_path):

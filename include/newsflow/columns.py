@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
@@ -35,6 +35,7 @@ class RunFacts:
 
     run_id: str
     ingested_at: datetime
+    day: date | None = None  # the partition date
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ _ENTRIES = [
            value=lambda r, _run: source_file(r)),
     Column("outcome", pa.string(), "published or quarantined",
            value=lambda r, _run: "quarantined" if r.rejected else "published"),
+    Column("date", pa.date32(), "Partition date: the day of the run that published the row (UTC), not the "
+           "article's own publication time", value=lambda _r, run: run.day),
 ]
 COLUMNS: dict[str, Column] = {c.name: c for c in _ENTRIES}
 assert len(COLUMNS) == len(_ENTRIES), "a column is listed twice"
@@ -126,6 +129,8 @@ LAYOUTS: dict[str, str] = {
                   "source? title? authors? published_at? language? text? normalized_text? word_count? "
                   "content_sha256? run_id ingested_at",
     "ledger": "source_file? file_sha256? source_path? outcome? doc_id? content_sha256? minhash?",
+    # the lake's table of processed landing records (one row per record, keyed by source_path + file_sha256)
+    "processed": "source_file file_sha256 source_path outcome doc_id? content_sha256? run_id date",
 }
 PUBLISHED = ("articles", "quarantine")
 
@@ -145,6 +150,11 @@ SCHEMAS = {"articles": ARTICLES, "quarantine": QUARANTINE}
 # The record as staged between tasks: every Article field, in the record's order.
 RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 STAGING = pa.schema([(name, COLUMNS[name].staging_type or COLUMNS[name].type) for name in RECORD_FIELDS])
+
+
+def table_schema(dataset: str) -> pa.Schema:
+    """A published dataset as a Delta table: its contract plus the ``date`` partition column."""
+    return schema(dataset).append(pa.field("date", pa.date32(), nullable=False))
 
 
 def rows_table(dataset: str, records: Sequence[Article], run: RunFacts, schema_: pa.Schema | None = None) -> pa.Table:

@@ -154,6 +154,16 @@ def remove_if_empty(folder) -> None:
             pass
 
 
+def move(source, target) -> None:
+    """Move one file (local: a rename; object stores: copy, then delete)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if _is_local(source) and _is_local(target):
+        os.replace(source, target)
+        return
+    copy_file(source, target)
+    source.unlink()
+
+
 def copy_file(source, target) -> None:
     if _is_local(source) and _is_local(target):
         shutil.copyfile(source, target)
@@ -262,6 +272,31 @@ def local_folder(folder, *, download: bool = False) -> Iterator[Path]:
                 target.write_bytes(folder.fs.cat_file(key))
         yield scratch
         upload_tree(scratch, folder)
+
+
+# -- Delta tables -------------------------------------------------------------------------------------------------
+
+def delta_location(path) -> tuple[str, dict[str, str] | None]:
+    """(table URI, storage options) for delta-rs, which has its own object-store client: the options are
+    the fsspec filesystem's credentials and endpoint, translated to delta-rs's keys."""
+    if _is_local(path):
+        return str(path), None
+    options = dict(getattr(path.fs, "storage_options", None) or {})
+    client = options.get("client_kwargs") or {}
+    translated = {
+        "AWS_ACCESS_KEY_ID": options.get("key") or options.get("aws_access_key_id"),
+        "AWS_SECRET_ACCESS_KEY": options.get("secret") or options.get("aws_secret_access_key"),
+        "AWS_SESSION_TOKEN": options.get("token") or options.get("aws_session_token"),
+        "AWS_ENDPOINT_URL": options.get("endpoint_url") or client.get("endpoint_url"),
+        "AWS_REGION": client.get("region_name") or options.get("region_name") or "us-east-1",
+    }
+    translated = {k: v for k, v in translated.items() if v}
+    if translated.get("AWS_ENDPOINT_URL", "").startswith("http://"):
+        translated["AWS_ALLOW_HTTP"] = "true"
+    # S3 has no atomic rename: commits use conditional PUT (If-None-Match), which S3 and the
+    # S3-compatible stores we test against honour, so concurrent writers cannot both win a version.
+    translated["conditional_put"] = "etag"
+    return f"{path.protocol}://{path.path}", translated
 
 
 # -- Parquet ------------------------------------------------------------------------------------------------------

@@ -36,7 +36,9 @@ def test_seeds_through_the_dag_then_rerun_same_date(airflow_home, landing, tmp_p
     assert first.returncode == 0, first.stdout + first.stderr
     assert "ingested 3, published 2, quarantined 1" in first.stdout
     assert "dedup.near_duplicate" in first.stdout and "gate_normalised.boilerplate_phrase" in first.stdout
-    assert f"articles: {lake}/articles/date={DAY}/part-00000.parquet" in first.stdout
+    assert f"articles: {lake}/articles/date={DAY}/part-00000-" in first.stdout
+    assert "Delta table versions written: articles v1, lsh_bands v1, processed v1, quarantine v1, signatures v1" \
+        in first.stdout
     articles = pq.read_table(lake / "articles" / f"date={DAY}").to_pylist()
     assert sorted(a["normalized_text"] for a in articles) == sorted(
         normalize_text(seed_text(p)) for p in ("000", "002"))

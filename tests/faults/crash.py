@@ -98,6 +98,19 @@ def _patch_io(events: _Events) -> None:
         events.hit(half)
         return real_atomic(path, text)
 
+    # Delta commits happen inside delta-rs (Rust), out of reach of these patches: each one is an event
+    # before it starts and after it returns (a commit itself is one put-if-absent of its log entry).
+    import newsflow.lake.tables as tables
+
+    def around(real):
+        def call(*a, **k):
+            events.hit()
+            result = real(*a, **k)
+            events.hit()
+            return result
+        return call
+
+    tables.replace_date, tables.claim = around(tables.replace_date), around(tables.claim)
     os.replace, shutil.copytree, shutil.copyfile, shutil.rmtree = replace, copytree, copyfile, rmtree
     Path.unlink, pq.ParquetWriter.write_table = unlink, write_table
     storage.write_text_atomic = atomic
@@ -128,21 +141,31 @@ def _child(ctx: RunContext, kind: str, n: int) -> None:
         boundary()
 
 
+def _entry(landing: str, lake: str, day: str, run_id: str, kind: str, n: int, overrides: dict | None) -> None:
+    from faults import fastgates
+
+    fastgates.install()
+    ctx = RunContext.create(landing, lake, day, run_id, overrides)
+    try:
+        _child(ctx, kind, n)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(3)
+
+
 def run_to_crash(landing: Path, lake: Path, day: str, run_id: str, kind: str, n: int, overrides: dict) -> bool:
-    """Fork; the child runs every step and kills itself at point (kind, n). True if it died there."""
-    ctx = RunContext.create(str(landing), str(lake), day, run_id, overrides)
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            _child(ctx, kind, n)
-        except BaseException:
-            traceback.print_exc()
-            code = 3
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        assert os.WTERMSIG(status) == signal.SIGKILL
+    """A child runs every step and kills itself at point (kind, n). True if it died there.
+
+    The child comes from a fork server, not from this process: delta-rs's async runtime does not survive
+    a fork of a process that already used it (this one has)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["faults.crash", "faults.fastgates", "newsflow.pipeline"])
+    child = context.Process(target=_entry, args=(str(landing), str(lake), day, run_id, kind, n, overrides))
+    child.start()
+    child.join()
+    if child.exitcode == -signal.SIGKILL:
         return True
-    assert os.WEXITSTATUS(status) == 0, f"the child failed (not by the injected crash) at {kind} {n}"
+    assert child.exitcode == 0, f"the child failed (not by the injected crash) at {kind} {n}: exit {child.exitcode}"
     return False

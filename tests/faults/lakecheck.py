@@ -8,6 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from datetime import date
+
+from newsflow.lake.layout import Lake
 
 from helpers import article_html, story_paragraphs, write_gzip
 
@@ -52,6 +55,11 @@ def trusted(lake: Path, day: str) -> dict | None:
     manifest = json.loads(path.read_text())
     rows: Counter = Counter()
     for dataset in DATASETS:
+        # a reader of the Delta table sees exactly the marked state (no later commit touched the date)
+        from newsflow.lake import tables as delta
+
+        assert delta.data_files(Lake(lake).table(dataset), date.fromisoformat(day)) == sorted(
+            f.removeprefix(f"{dataset}/") for f in manifest["files"][dataset]), "the table moved past its marker"
         tables = [pq.read_table(lake / f) for f in manifest["files"][dataset]]
         count = sum(t.num_rows for t in tables)
         assert count == manifest["articles" if dataset == "articles" else "quarantined"], (dataset, count)

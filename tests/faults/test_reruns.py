@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-import os
 
 import pyarrow.parquet as pq
 import pytest
 
+import lakes
 from faults import fastgates
 from faults.lakecheck import assert_exactly_once, expected_keys, make_landing, trusted
 from helpers import article_html, story_paragraphs
@@ -25,8 +25,28 @@ def _run(landing, lake, day, run_id, **overrides):
     return run_all(RunContext.create(str(landing), str(lake), day, run_id, overrides or None))
 
 
+def _run_in_child(landing, lake, day, run_id) -> None:
+    fastgates.install()
+    _run(landing, lake, day, run_id)
+
+
+def _at_the_same_time(runs: list[tuple]) -> None:
+    """Each (landing, lake, day, run_id) in its own process, all started together. The processes come
+    from a fork server: delta-rs's async runtime does not survive a fork of a process that used it."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["faults.fastgates", "newsflow.pipeline"])
+    children = [context.Process(target=_run_in_child, args=tuple(map(str, run[:2])) + run[2:]) for run in runs]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    assert [c.exitcode for c in children] == [0] * len(children)
+
+
 def _data_bytes(lake, dataset, day) -> bytes:
-    table = pq.read_table(lake / dataset / f"date={day}" / "part-00000.parquet")
+    table = lakes.read(lake, dataset, day).drop_columns(["date"])
     sink = io.BytesIO()
     pq.write_table(table.drop_columns([c for c in table.column_names if c in META]), sink, compression="zstd")
     return sink.getvalue()
@@ -36,11 +56,12 @@ def test_same_date_twice_gives_the_same_rows_and_files(tmp_path, seeds):
     landing, lake = make_landing(tmp_path / "landing", seeds), tmp_path / "lake"
     _run(landing, lake, "2024-07-01", "manual__1")
     first = {d: _data_bytes(lake, d, "2024-07-01") for d in ("articles", "quarantine")}
-    files = sorted(str(p.relative_to(lake)) for p in lake.rglob("*.parquet") if "_quality" not in p.parts)
+    files = trusted(lake, "2024-07-01")["manifest"]["files"]
     again = _run(landing, lake, "2024-07-01", "manual__2")
     assert again["skipped_already_processed"] == 0
     assert {d: _data_bytes(lake, d, "2024-07-01") for d in first} == first
-    assert sorted(str(p.relative_to(lake)) for p in lake.rglob("*.parquet") if "_quality" not in p.parts) == files
+    now = trusted(lake, "2024-07-01")["manifest"]["files"]
+    assert {d: len(f) for d, f in now.items()} == {d: len(f) for d, f in files.items()}, "the date is replaced"
     assert_exactly_once(trusted(lake, "2024-07-01"), expected_keys(landing))
 
 
@@ -86,38 +107,38 @@ def test_two_dates_running_at_the_same_time_do_not_interfere(tmp_path, seeds):
     for i in range(3):
         (tmp_path / "l2" / f"p{i}.html").write_text(article_html(f"P{i}", story_paragraphs(500 + i, 8),
                                                                  furniture=False, url=f"https://m.example.com/{i}"))
-    pids = []
-    for day, landing in landings.items():
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                _run(landing, lake, day, f"overlap__{day}")
-                code = 0
-            finally:
-                os._exit(code)
-        pids.append(pid)
-    assert all(os.waitpid(pid, 0)[1] == 0 for pid in pids)
+    _at_the_same_time([(landing, lake, day, f"overlap__{day}") for day, landing in landings.items()])
     for day, landing in landings.items():
         assert_exactly_once(trusted(lake, day), expected_keys(landing))
     assert not (lake / "_staging").exists()
 
 
-def test_ledger_without_manifest_does_not_hide_files_from_other_dates(tmp_path, seeds):
-    """A run of D killed after writing D's ledger but before D's manifest, then D is never rerun: the
-    next date must still publish those files (today: they are skipped as 'processed elsewhere')."""
+def test_two_dates_over_one_landing_folder_at_the_same_time_publish_each_file_once(tmp_path, seeds):
+    """Two processes, two dates, the SAME landing folder, started together: both read every file; their
+    claims in _state/processed are serialised, so each file is published by exactly one of them."""
+    landing, lake = make_landing(tmp_path / "landing", seeds), tmp_path / "lake"
+    days = ["2024-07-01", "2024-07-02"]
+    _at_the_same_time([(landing, lake, day, f"same__{day}") for day in days])
+    states = [trusted(lake, day) for day in days]
+    rows = sum((s["rows"] for s in states), start=type(states[0]["rows"])())
+    assert_exactly_once({"rows": rows}, expected_keys(landing))
+
+
+def test_an_unfinished_publish_holds_its_files_until_its_date_is_rerun(tmp_path, seeds):
+    """D killed inside publish after claiming its files: another date E does not publish them (they may
+    still be D's: its publish task retries); rerunning D publishes them, once."""
     from faults.crash import run_to_crash
 
     landing, lake = make_landing(tmp_path / "landing", seeds), tmp_path / "lake"
     n = 1
-    while True:  # find the io event just before the manifest is written (the ledger already is)
+    while True:  # the first crash point after D's claim committed
         probe = tmp_path / f"probe{n}"
         assert run_to_crash(landing, probe, "2024-07-01", "manual__d", "io", n, None)
-        if (probe / "_state" / "ledger" / "date=2024-07-01.parquet").exists():
+        if (probe / "_state" / "processed" / "_delta_log").exists():
             break
         n += 1
-    _run(landing, probe, "2024-07-02", "manual__e")
-    state = trusted(probe, "2024-07-02")
-    seen = {k for k, _ in state["rows"]}
-    missing = expected_keys(landing) - seen
-    assert not missing, f"D's orphan ledger hides {len(missing)} files from date E"
+    assert trusted(probe, "2024-07-01") is None
+    later = _run(landing, probe, "2024-07-02", "manual__e")
+    assert later["articles"] == 0 and later["skipped_already_processed"] == len(expected_keys(landing)) - 1
+    _run(landing, probe, "2024-07-01", "manual__d_again")
+    assert_exactly_once(trusted(probe, "2024-07-01"), expected_keys(landing))

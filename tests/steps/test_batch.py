@@ -45,3 +45,13 @@ def test_an_unknown_step_name_is_a_clear_error(tmp_path):
     ctx = RunContext.create(str(tmp_path), str(tmp_path / "lake"), "2024-05-01", "manual__1")
     with pytest.raises(ValueError, match="no pipeline step 'ingset'"):
         pipeline.run_step("ingset", ctx, 0)
+
+
+def test_a_text_whose_language_is_not_detected_is_quarantined_not_a_crash(landing, tmp_path):
+    """Before: GX's in-set check let a null language through, and writing the output then failed on the
+    articles table's non-null language column."""
+    (landing / "numbers.txt").write_text("A separate story for 2024-05-01. " * 30)
+    summary = pipeline.run_all(RunContext.create(str(landing), str(tmp_path / "lake"), "2024-05-01", "manual__1"))
+    assert summary["quarantine_reasons"]["gate_normalised.unknown_language"] == 1
+    (row,) = [f for f in summary["quarantined_files"] if f["source_path"] == "numbers.txt"]
+    assert row["reasons"] == ["gate_normalised.unknown_language: language not detected: None"]

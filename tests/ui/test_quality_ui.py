@@ -201,7 +201,8 @@ def test_quality_pages_in_the_browser(server, chromium):
             assert page.locator("svg.chart").count() >= 4
             for gate in ("gate_raw", "gate_normalised", "gate_output"):
                 expect(page.locator(f"#gate-{gate}")).to_contain_text("passed")
-            expect(page.locator("#partitions")).to_contain_text("articles/date=2024-05-01/part-00000.parquet")
+            expect(page.locator("#partitions")).to_contain_text("articles/date=2024-05-01/part-00000-")
+            expect(page.locator("#versions")).to_contain_text("articles")
             page.screenshot(path=str(ARTIFACTS / "05-quality-page.png"), full_page=True)
             with page.expect_download() as download:
                 page.locator("#partitions a").first.click()

@@ -82,7 +82,10 @@ def normalised_checks(settings: Settings, reference: datetime, languages: list[s
         Check("ExpectColumnValuesToBeBetween", {"column": "published_at", "max_value": latest},
               "published_in_future", detail=f"published after {latest} (run date + grace)"),
         Check("ExpectColumnValuesToBeInSet", {"column": "language", "value_set": languages},
-              "unknown_language", detail="language not detected or not allowed"),
+              "unknown_language", detail="language not allowed"),
+        # GX's in-set check passes nulls: an undetected language needs its own check
+        Check("ExpectColumnValuesToNotBeNull", {"column": "language"}, "unknown_language",
+              detail="language not detected"),
         Check("ExpectColumnValuesToBeNull", {"column": "boilerplate_phrase"}, "boilerplate_phrase",
               detail="page furniture leaked into the body text"),
         # Uniqueness of doc_id is checked on the output (gate_output), after dedup: before it, exact

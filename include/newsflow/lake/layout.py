@@ -1,12 +1,14 @@
 """Where everything lives in the lake: the one module that builds lake paths.
 
 ```
-<lake>/articles/date=D/part-*.parquet         published (hive-partitioned)
-<lake>/quarantine/date=D/part-*.parquet
-<lake>/_state/published/date=D.json           the publish marker (manifest), written last
-<lake>/_state/ledger/date=D.parquet           landing files the date processed
+<lake>/articles/                              Delta table, partitioned by date (data in date=D/*.parquet)
+<lake>/quarantine/                            Delta table, partitioned by date
+<lake>/_state/processed/                      Delta table: landing records each date processed (who owns a file)
+<lake>/_state/signatures/, _state/lsh_bands/  Delta tables: dedup history (signatures, LSH band index)
+<lake>/_state/published/date=D.json           the run's completion marker: table versions, counts, files
 <lake>/_quality/date=D/<run>/                 gate results, Data Docs, summary, report
 <lake>/_staging/<run>/                        work in progress between tasks
+<lake>/_legacy/                               files of the pre-Delta layout, moved aside by `newsflow lake migrate`
 ```
 
 Names starting with ``_`` or ``.`` are invisible to hive-partitioned readers (pyarrow, DuckDB globs
@@ -65,6 +67,15 @@ class Lake:
             return []
         return sorted(d for d in (day_of(p.name) for p in self.manifests.glob("date=*.json")) if d)
 
+    def table(self, name: str):
+        """A Delta table's root: ``articles`` and ``quarantine`` at the top, state tables under ``_state``."""
+        return self.root / name if name in PUBLISHED else self.root / "_state" / name
+
+    @property
+    def legacy(self):
+        return self.root / "_legacy"
+
+    # the pre-Delta layout (read by the migration only)
     @property
     def ledgers(self):
         return self.root / "_state" / "ledger"

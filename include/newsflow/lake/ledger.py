@@ -1,9 +1,11 @@
-"""What the lake already holds, read from its per-date ledgers: which landing files were processed (so a
-later run skips them) and which articles were published (so dedup compares against them).
+"""What the lake already holds, asked without loading its history:
 
-A ledger counts only once its date is published (manifest written last): a run killed between the two
-must not hide its files from every other date. A date's own ledger is ignored when that date reruns: the
-rerun replaces it.
+- which landing records other dates processed (``_state/processed``), so a run skips them;
+- which published documents of other dates a run's documents may duplicate: exact candidates by content
+  hash, near candidates through the LSH band index (``_state/lsh_bands``: only the buckets the run's own
+  documents fall into are read), their signatures from ``_state/signatures``.
+
+A date's own rows are ignored when that date reruns: the rerun replaces them.
 """
 
 from __future__ import annotations
@@ -11,58 +13,145 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsflow import storage
 from newsflow.columns import schema
-from newsflow.dedup.find import KnownDoc
+from newsflow.dedup.find import KnownDoc, band_keys, band_split
 from newsflow.dedup.signature import SIGNATURE_SCHEME, signature_column
+from newsflow.lake import tables
 from newsflow.lake.layout import Lake, day_folder
+from newsflow.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 SCHEME_KEY = b"newsflow.minhash_scheme"
+# the staged ledger: one row per record of the run (the processed rows, plus signatures for history)
 LEDGER = schema("ledger", metadata={SCHEME_KEY: SIGNATURE_SCHEME})
+PROCESSED = schema("processed")
+# Lookups filter on int64 keys (the first 64 bits of a hex digest): integer filters are pushed down to
+# row-group statistics whatever string encoding delta-rs chose for a file; the strings are checked after.
+SIGNATURES = pa.schema([("hash_key", pa.int64()), ("doc_key", pa.int64()), ("doc_id", pa.string()),
+                        ("content_sha256", pa.string()), ("source_path", pa.string()),
+                        ("scheme", pa.string()), ("minhash", pa.list_(pa.int64())),
+                        pa.field("date", pa.date32(), nullable=False)])
+# Delta has no unsigned types: 32-bit signature values are stored as int64, 64-bit bucket keys as their
+# int64 bit pattern (``_as_int64``), which equality lookups do not mind.
+BANDS = pa.schema([("lsh", pa.string()), ("band", pa.int16()), ("bucket", pa.int64()), ("doc_key", pa.int64()),
+                   pa.field("date", pa.date32(), nullable=False)])
 
 
-def _other_ledgers(lake: Lake, day: date) -> list[tuple[date, object]]:
-    return [(d, path) for d, path in lake.ledger_days() if d != day and lake.manifest(d).exists()]
+def _as_int64(keys: np.ndarray) -> np.ndarray:
+    return keys.view(np.int64)
+
+
+def hex_key(values: list[str | None]) -> np.ndarray:
+    """The first 64 bits of each hex digest, as int64 (0 for a missing one)."""
+    return np.array([int(v[:16], 16) if v else 0 for v in values], dtype=np.uint64).view(np.int64)
+
+
+def lsh_scheme(settings: Settings) -> str:
+    """Names how band keys were made: a lake written with other LSH settings is not queried for near copies."""
+    bands, rows = band_split(settings.minhash_permutations, settings.near_duplicate_threshold)
+    return f"{SIGNATURE_SCHEME}/b{bands}r{rows}"
+
+
+def _other_dates(day: date):
+    return pc.field("date") != pa.scalar(day, pa.date32())
 
 
 def processed_elsewhere(lake: Lake, day: date) -> set[tuple[str, str]]:
-    """(landing file, sha256) pairs that other published dates processed."""
-    seen: set[tuple[str, str]] = set()
-    for _, path in _other_ledgers(lake, day):
-        table = storage.read_table(path, ["source_file", "file_sha256"])
-        seen.update(zip(table.column("source_file").to_pylist(), table.column("file_sha256").to_pylist()))
-    return seen
+    """(landing file, sha256) pairs that other dates processed."""
+    table = tables.read(lake.table("processed"), columns=["source_file", "file_sha256"], filter=_other_dates(day))
+    if table is None:
+        return set()
+    return set(zip(table.column("source_file").to_pylist(), table.column("file_sha256").to_pylist()))
 
 
-def signature_scheme(path) -> str | None:
-    value = (storage.read_schema(path).metadata or {}).get(SCHEME_KEY)
-    return value.decode() if value else None
+def owned_elsewhere(lake: Lake, day: date, source_paths: list[str]) -> set[str]:
+    """Which of these records another date holds in ``_state/processed`` (after this date's claim)."""
+    if not source_paths:
+        return set()
+    table = tables.read(lake.table("processed"), columns=["source_path"],
+                        filter=_other_dates(day) & pc.field("source_path").isin(pa.array(source_paths, pa.string())))
+    return set() if table is None else set(table.column("source_path").to_pylist())
 
 
-def published_elsewhere(lake: Lake, day: date, num_perm: int) -> list[KnownDoc]:
-    """Published documents of other dates. Signatures made by another scheme (an older release) cannot
-    be compared with this run's: those documents are kept for exact-duplicate checks only."""
-    docs: list[KnownDoc] = []
-    for other, path in _other_ledgers(lake, day):
-        scheme = signature_scheme(path)
-        comparable = scheme == SIGNATURE_SCHEME
-        if not comparable:
-            LOGGER.warning("ledger %s holds MinHash signatures of another scheme (%s): near-duplicate checks "
-                           "against it are skipped, exact ones still run", path.name, scheme)
-        table = storage.read_table(path, ["outcome", "doc_id", "content_sha256", "minhash", "source_path"])
-        table = table.filter(pc.and_(pc.equal(table.column("outcome"), "published"),
-                                     pc.is_valid(table.column("content_sha256"))))
-        # one uint32 matrix per ledger, a row view per document: ~600 bytes each, where a list of Python
-        # ints took ~5 kB (other dates' documents add up: every run compares against them)
-        matrix, signed = signature_column(table.column("minhash"), num_perm)
-        signatures = [row if ok and comparable else None for row, ok in zip(matrix, signed.tolist())]
-        label = day_folder(other)
-        for doc_id, content_sha256, source_path, signature in zip(
-                table.column("doc_id").to_pylist(), table.column("content_sha256").to_pylist(),
-                table.column("source_path").to_pylist(), signatures):
-            if content_sha256:
-                docs.append(KnownDoc(doc_id, content_sha256, signature, f"{source_path} ({label})"))
+def history_rows(ledger: pa.Table, day: date, settings: Settings) -> tuple[pa.Table, pa.Table]:
+    """(signatures, band index rows) of a run's published documents, from its staged ledger."""
+    published = ledger.filter(pc.and_(pc.equal(ledger.column("outcome"), "published"),
+                                      pc.is_valid(ledger.column("content_sha256"))))
+    num_perm = settings.minhash_permutations
+    matrix, signed = signature_column(published.column("minhash"), num_perm)
+    days = pa.array([day] * published.num_rows, pa.date32())
+    scheme = (ledger.schema.metadata or {}).get(SCHEME_KEY, b"").decode() or None
+    doc_ids = published.column("doc_id").to_pylist()
+    hashes = published.column("content_sha256").to_pylist()
+    order = np.argsort(hex_key(hashes), kind="stable")  # by hash key: row groups prune on lookups
+    published, matrix, signed = published.take(order), matrix[order], signed[order]
+    doc_ids, hashes = [doc_ids[i] for i in order], [hashes[i] for i in order]
+    signatures = pa.table({
+        "hash_key": hex_key(hashes), "doc_key": hex_key(doc_ids),
+        "doc_id": published.column("doc_id"), "content_sha256": published.column("content_sha256"),
+        "source_path": published.column("source_path"), "scheme": pa.array([scheme] * published.num_rows, pa.string()),
+        "minhash": pa.array([row.tolist() if ok else None for row, ok in zip(matrix, signed)], pa.list_(pa.int64())),
+        "date": days}, schema=SIGNATURES)
+    bands, rows = band_split(num_perm, settings.near_duplicate_threshold)
+    comparable = signed & (scheme == SIGNATURE_SCHEME)
+    keys = _as_int64(band_keys(matrix[comparable], bands, rows))
+    doc_keys = hex_key(doc_ids)[comparable]
+    n = len(doc_keys)
+    order = np.lexsort((keys.T.reshape(-1), np.repeat(np.arange(bands), n)))  # by band, then bucket: row groups prune
+    band_table = pa.table({
+        "lsh": pa.array([lsh_scheme(settings)] * (n * bands), pa.string()),
+        "band": pa.array(np.repeat(np.arange(bands, dtype=np.int16), n)[order]),
+        "bucket": pa.array(keys.T.reshape(-1)[order]),
+        "doc_key": pa.array(np.tile(doc_keys, bands)[order]),
+        "date": pa.array([day] * (n * bands), pa.date32())}, schema=BANDS)
+    return signatures, band_table
+
+
+def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signatures: np.ndarray,
+                     signed: np.ndarray, settings: Settings) -> list[KnownDoc]:
+    """Published documents of other dates that could duplicate the run's: same content hash, or sharing
+    an LSH bucket with one of the run's signatures. Oldest date first, then by source path (the order
+    ``find_duplicates`` gives references in)."""
+    bands, rows = band_split(settings.minhash_permutations, settings.near_duplicate_threshold)
+    doc_keys: set[int] = set()
+    if signed.any():
+        keys = _as_int64(band_keys(run_signatures[signed], bands, rows))
+        band_rows = tables.read(lake.table("lsh_bands"), columns=["lsh", "band", "bucket", "doc_key"],
+                                filter=_other_dates(day) & pc.field("bucket").isin(pa.array(np.unique(keys))))
+        if band_rows is not None and band_rows.num_rows:
+            run_pairs = {(band, int(key)) for band in range(bands) for key in np.unique(keys[:, band])}
+            scheme = lsh_scheme(settings)
+            for lsh, band, bucket, doc_key in zip(*(band_rows.column(c).to_pylist()
+                                                    for c in ("lsh", "band", "bucket", "doc_key"))):
+                if lsh == scheme and (band, bucket) in run_pairs:
+                    doc_keys.add(doc_key)
+    hashes = sorted({h for h in content_hashes if h})
+    match = pc.field("hash_key").isin(pa.array(np.unique(hex_key(hashes))))
+    if doc_keys:
+        match = match | pc.field("doc_key").isin(pa.array(sorted(doc_keys), pa.int64()))
+    found = tables.read(lake.table("signatures"), filter=_other_dates(day) & match)
+    if found is None or not found.num_rows:
+        return []
+    # integer keys can collide: keep rows whose full hash, or whose document, really matched
+    wanted_hashes = set(hashes)
+    keep = [h in wanted_hashes or k in doc_keys for h, k in zip(found.column("content_sha256").to_pylist(),
+                                                                found.column("doc_key").to_pylist())]
+    found = found.filter(pa.array(keep, pa.bool_()))
+    found = found.sort_by([("date", "ascending"), ("source_path", "ascending"), ("doc_id", "ascending")])
+    matrix, ok = signature_column(found.column("minhash"), settings.minhash_permutations)
+    schemes = found.column("scheme").to_pylist()
+    unknown = {s for s in schemes if s != SIGNATURE_SCHEME}
+    if unknown:
+        LOGGER.warning("documents with MinHash signatures of another scheme (%s): near-duplicate checks against "
+                       "them are skipped, exact ones still run", ", ".join(sorted(map(str, unknown))))
+    docs = []
+    for i, (doc_id, content, where, day_) in enumerate(zip(
+            found.column("doc_id").to_pylist(), found.column("content_sha256").to_pylist(),
+            found.column("source_path").to_pylist(), found.column("date").to_pylist())):
+        signature = matrix[i] if ok[i] and schemes[i] == SIGNATURE_SCHEME else None
+        docs.append(KnownDoc(doc_id, content, signature, f"{where} ({day_folder(day_)})"))
     return docs

@@ -1,34 +1,83 @@
-"""Publish a run's staged partitions: the lake's commit protocol.
+"""Publish a run's staged output: the lake's commit protocol, on Delta tables.
 
-The date's manifest (``_state/published/date=D.json``) is removed first and written last; in between
-each dataset's partition is replaced (``storage.replace_folder``: a folder swap on local disks, run-named
-files then deletes on object stores) and the date's ledger is replaced. A reader that trusts the manifest
-sees the previous state or nothing, never half; a rerun of the same date replaces exactly that date.
+1. **Claim** the run's landing records in ``_state/processed`` (one MERGE, serialised against other
+   runs by delta-rs's conflict check). Records another date holds are not this run's to publish: they are
+   left out below and counted as skipped (already processed).
+2. **Commit** ``articles``, then ``quarantine``: each a predicate overwrite of ``date = D`` (one commit per
+   table). Between the two commits a reader of both tables sees the new articles beside the date's
+   previous quarantine rows; each table on its own is always whole.
+3. **History**: the published documents' signatures and LSH band keys (dedup against later dates).
+4. **Mark done**: ``_state/published/date=D.json`` names the versions written, the counts and the date's
+   data files. It is written last: a date whose marker names this run is complete.
+
+Every step replaces the date, never appends to it, so retrying a publish after a crash anywhere finishes
+the job and never doubles rows.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsflow import storage
-from newsflow.columns import PUBLISHED
+from newsflow.columns import PUBLISHED, table_schema
+from newsflow.lake import tables
 from newsflow.lake.layout import RunPaths
+from newsflow.settings import Settings
 
 
 def parquet_options() -> dict:
-    """Fixed writer options for published files (no pandas metadata, zstd): same rows, same bytes."""
+    """Fixed writer options for staged output files (no pandas metadata, zstd): same rows, same bytes."""
     return {"compression": "zstd", "write_statistics": True, "use_dictionary": True}
 
 
-def publish(run: RunPaths, counts: dict) -> dict:
-    """Move the run's staged partitions and ledger into the lake, then write the manifest; returns it."""
-    lake = run.lake
+def _with_date(path, dataset: str, day, drop: set[str]) -> pa.RecordBatchReader:
+    """The staged file's rows, minus records in ``drop``, with the partition column: streamed."""
+    target = table_schema(dataset)
+    day_scalar = pa.scalar(day, pa.date32())
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in storage.parquet_file(path).iter_batches(batch_size=2048):
+            if drop:
+                batch = batch.filter(pc.invert(pc.is_in(batch.column("source_path"), pa.array(sorted(drop)))))
+            dates = pa.array([day_scalar.as_py()] * batch.num_rows, pa.date32())
+            yield pa.RecordBatch.from_arrays(list(batch.columns) + [dates], schema=target)
+
+    return pa.RecordBatchReader.from_batches(target, batches())
+
+
+def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
+    """Commit the run's staged partitions (steps above); returns the completion marker."""
+    from newsflow.lake.ledger import PROCESSED, history_rows, owned_elsewhere
+
+    lake, day = run.lake, run.day
     if run.manifest.exists():
-        run.manifest.unlink()  # the date is unpublished while its files change
-    files = {dataset: sorted(lake.relative(p) for p in storage.replace_folder(
-                 run.staged_partition(dataset), lake.partition(dataset, run.day), run.key))
-             for dataset in PUBLISHED}
-    storage.copy_atomic(run.staged_ledger, lake.ledger(run.day))
-    manifest = {"date": run.day.isoformat(), "run_id": run.run_id, "files": files, **counts}
+        run.manifest.unlink()  # the date is not done while its tables change
+    ledger = storage.read_table(run.staged_ledger)
+    processed = pa.table({
+        **{name: ledger.column(name) for name in ("source_file", "file_sha256", "source_path", "outcome",
+                                                  "doc_id", "content_sha256")},
+        "run_id": pa.array([run.run_id] * ledger.num_rows, pa.string()),
+        "date": pa.array([day] * ledger.num_rows, pa.date32())}, schema=PROCESSED)
+    versions = {"processed": tables.claim(lake.table("processed"), processed, day, run.run_id)}
+    others = owned_elsewhere(lake, day, ledger.column("source_path").to_pylist())
+    for dataset in PUBLISHED:
+        versions[dataset] = tables.replace_date(lake.table(dataset),
+                                                _with_date(run.staged_file(dataset), dataset, day, others),
+                                                day, run.run_id)
+    kept = ledger.filter(pc.invert(pc.is_in(ledger.column("source_path"), pa.array(sorted(others), pa.string()))))
+    signatures, bands = history_rows(kept, day, settings)
+    versions["signatures"] = tables.replace_date(lake.table("signatures"), signatures, day, run.run_id)
+    versions["lsh_bands"] = tables.replace_date(lake.table("lsh_bands"), bands, day, run.run_id)
+    skipped = ledger.filter(pc.is_in(ledger.column("source_path"), pa.array(sorted(others), pa.string())))
+    outcomes = skipped.column("outcome").to_pylist()
+    counts = dict(counts, articles=counts["articles"] - outcomes.count("published"),
+                  quarantined=counts["quarantined"] - outcomes.count("quarantined"),
+                  skipped_at_publish=len(others))
+    files = {dataset: [f"{dataset}/{f}" for f in tables.data_files(lake.table(dataset), day)] for dataset in PUBLISHED}
+    manifest = {"date": day.isoformat(), "run_id": run.run_id, "versions": versions, "files": files, **counts}
     storage.write_text_atomic(run.manifest, json.dumps(manifest, indent=1, sort_keys=True))
     return manifest

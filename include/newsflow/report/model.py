@@ -132,14 +132,24 @@ def _read_parquet(path, columns: list[str]) -> list[dict]:
         return []
 
 
-def _quarantine_rows(files: list, run_id: str | None) -> list[dict]:
-    """Rows of this run's quarantine partition: (source_path, stage, reasons, reason_codes)."""
-    rows: list[dict] = []
-    for path in files:
-        if path.exists():
-            rows += [r for r in _read_parquet(path, ["source_path", "stage", "reasons", "reason_codes", "run_id"])
-                     if run_id is None or r.get("run_id") in (None, run_id)]
-    return rows
+def _run_rows(run: RunPaths, dataset: str, version: int | None, columns: list[str]) -> list[dict] | None:
+    """The run's rows of a published table, read at the version the run committed (time travel: still
+    there after a rerun replaced the date, until vacuum removes its files); None when unreadable."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from newsflow.lake import tables
+
+    if version is None:
+        return None
+    try:
+        table = tables.read(run.lake.table(dataset), version=version,
+                            filter=(pc.field("date") == pa.scalar(run.day, pa.date32()))
+                            & (pc.field("run_id") == run.run_id))
+    except Exception as exc:  # vacuumed, or not a table: the summary's own lists stand in
+        LOGGER.warning("cannot read %s version %s: %s", dataset, version, exc)
+        return None
+    return None if table is None else table.select(columns).to_pylist()
 
 
 def _staged_rejects(run: RunPaths) -> list[dict]:
@@ -205,19 +215,14 @@ def _steps(ingested: int, rows: list[dict], articles: int | None) -> list[dict]:
     return steps
 
 
-def _article_stats(files: list, run_id: str | None) -> tuple[list[int], Counter]:
+def _article_stats(rows: list[dict]) -> tuple[list[int], Counter]:
     word_counts: list[int] = []
     days: Counter = Counter()
-    for path in files:
-        if not path.exists():
-            continue
-        for row in _read_parquet(path, ["word_count", "published_at", "run_id"]):
-            if run_id is not None and row.get("run_id") not in (None, run_id):
-                continue
-            if row.get("word_count") is not None:
-                word_counts.append(int(row["word_count"]))
-            moment = row.get("published_at")
-            days[moment.date().isoformat() if moment else "undated"] += 1
+    for row in rows:
+        if row.get("word_count") is not None:
+            word_counts.append(int(row["word_count"]))
+        moment = row.get("published_at")
+        days[moment.date().isoformat() if moment else "undated"] += 1
     return word_counts, days
 
 
@@ -274,19 +279,22 @@ def build_report(run: RunPaths, summary: dict | None = None) -> dict:
         status = "published" if current else "superseded"
         relative = ((manifest or {}).get("files") or {}) if current else {}
         files = {name: [run.lake.root / f for f in names] for name, names in relative.items()}
-        rows = _quarantine_rows(files["quarantine"], run_id) if "quarantine" in files else None
-        if rows is None:  # superseded: the partition now holds another run's rows; fall back to the summary
+        versions = summary.get("versions") or {}
+        rows = _run_rows(run, "quarantine", versions.get("quarantine"),
+                         ["source_path", "stage", "reasons", "reason_codes"])
+        if rows is None:  # the table version is gone (vacuumed): fall back to the summary's list
             rows = [{"source_path": f.get("source_path"), "reasons": f.get("reasons") or [],
                      "reason_codes": [r.split(": ", 1)[0] for r in f.get("reasons") or []],
                      "stage": (f.get("reasons") or ["?."])[0].split(".", 1)[0]}
                     for f in summary.get("quarantined_files") or []]
         ingested = int(summary.get("ingested") or 0)
         articles = int(summary.get("articles") or 0)
-        word_counts, days = _article_stats(files.get("articles") or [], run_id)
+        word_counts, days = _article_stats(_run_rows(run, "articles", versions.get("articles"),
+                                                     ["word_count", "published_at"]) or [])
     else:
         failed = [g["gate"] for g in gates if not g["success"]]
         status = "failed" if failed else "incomplete"
-        relative, files = {}, {}
+        relative, files, versions = {}, {}, {}
         rows = _staged_rejects(run) + _gate_rejects(gates)
         ingested = max([g["records"] for g in gates if g["gate"] == "gate_raw"] or [0])
         articles = None
@@ -323,6 +331,7 @@ def build_report(run: RunPaths, summary: dict | None = None) -> dict:
         # lake-relative, for links that survive moving the lake
         "partition_files": relative if status == "published" else {},
         "manifest": storage.display(run.manifest) if status == "published" else None,
+        "versions": versions,  # the table versions this run committed (read them with time travel)
         "word_count": {
             "articles": len(word_counts),
             "min": min(word_counts) if word_counts else None,

@@ -35,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-quarantine-ratio", type=float, default=None,
                      help=f"fail the run above this quarantined share (default {Settings().max_quarantine_ratio})")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    lake = sub.add_parser("lake", help="lake maintenance").add_subparsers(dest="lake_command", required=True)
+    migrate = lake.add_parser("migrate", help="turn a lake in the pre-Delta layout into Delta tables (idempotent)")
+    migrate.add_argument("--lake", required=True, help="lake root: a path, file:// or object-store URI")
+    maintain = lake.add_parser("maintain", help="compact small files, then vacuum old ones, in every table")
+    maintain.add_argument("--lake", required=True, help="lake root: a path, file:// or object-store URI")
+    maintain.add_argument("--retention-hours", type=int, default=168,
+                          help="keep files any version of the last N hours needs (default 168; at least 24)")
     return parser
 
 
@@ -48,10 +55,12 @@ def _print_summary(summary: dict) -> None:
         print(f"    {item['source_path']}")
         for reason in item["reasons"]:
             print(f"      - {reason}")
+    versions = summary.get("versions") or {}
+    print("  Delta table versions written: " + ", ".join(f"{name} v{number}" for name, number in sorted(versions.items())))
     for dataset, files in summary["partitions"].items():
         for path in files:
             print(f"  {dataset}: {path}")
-    print(f"  publish marker: {summary['manifest']}")
+    print(f"  run marker: {summary['manifest']}")
     print(f"  quality results (GX JSON + Data Docs): {summary['quality_dir']}")
 
 
@@ -94,10 +103,35 @@ def run(args: argparse.Namespace) -> int:
     return 1
 
 
+def lake_command(args: argparse.Namespace) -> int:
+    from newsflow.storage import to_path
+
+    if args.lake_command == "migrate":
+        from newsflow.lake.migrate import migrate
+
+        done = migrate(to_path(args.lake))
+        print(f"newsflow: migrated {len(done['migrated'])} date(s), {len(done['already'])} already in tables, "
+              f"{len(done['moved'])} old file(s) moved under _legacy/")
+        return 0
+    from newsflow.lake.maintain import maintain
+
+    try:
+        done = maintain(to_path(args.lake), args.retention_hours)
+    except ValueError as exc:
+        print(f"newsflow: {exc}", file=sys.stderr)
+        return 2
+    for name, what in done.items():
+        print(f"  {name}: compacted {what['files_removed']} file(s) into {what['files_added']}, "
+              f"vacuumed {what['vacuumed']}, now v{what['version']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return run(args)
+    if args.command == "lake":
+        return lake_command(args)
     return 2
 
 

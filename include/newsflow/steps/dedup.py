@@ -18,11 +18,14 @@ def dedup(ctx: RunContext) -> dict:
 
     from newsflow.dedup.find import Dedup
     from newsflow.dedup.view import read_run_view
-    from newsflow.lake.ledger import published_elsewhere
+    from newsflow.lake.ledger import known_candidates
 
     num_perm = ctx.settings.minhash_permutations
-    step = Dedup(ctx.settings, published_elsewhere(ctx.lake, ctx.day, num_perm))
     view = read_run_view([ctx.run.step_file(STAGED, b) for b in ctx.batches()], num_perm)
+    # only the lake's documents that could match: same hash, or a shared LSH bucket (never the whole history)
+    known = known_candidates(ctx.lake, ctx.day, view.table.column("content_sha256").to_pylist(), view.signatures,
+                             view.table.column("signed").to_numpy(zero_copy_only=False), ctx.settings)
+    step = Dedup(ctx.settings, known)
     found = step.duplicates(view)
     record_ids = view.table.column("record_id")
     rejected = view.table.column("rejected")

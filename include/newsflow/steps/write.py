@@ -20,7 +20,7 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> dict:
     from newsflow.lake.staging import read_records
 
     found = verdicts(ctx)
-    facts = RunFacts(ctx.run_id, ingested_at or datetime.now(timezone.utc))
+    facts = RunFacts(ctx.run_id, ingested_at or datetime.now(timezone.utc), ctx.day)
     storage.rmtree(ctx.run.staged_out)
     counts = {"articles": 0, "quarantine": 0}
     files = ctx.run.staged_files()
@@ -95,7 +95,12 @@ def publish(ctx: RunContext) -> dict:
     if not ctx.load_stats("gate_output").get("success"):
         raise RuntimeError(f"cannot publish: gate_output has not passed for run {ctx.run_id}")
     summary = run_summary(ctx)
-    manifest = commit(ctx.run, {"articles": summary["articles"], "quarantined": summary["quarantined"]})
+    manifest = commit(ctx.run, {"articles": summary["articles"], "quarantined": summary["quarantined"]},
+                      ctx.settings)
+    # records another date claimed first (a concurrent run over the same landing folder) are its to publish
+    summary["articles"], summary["quarantined"] = manifest["articles"], manifest["quarantined"]
+    summary["skipped_already_processed"] += manifest["skipped_at_publish"]
+    summary["versions"] = manifest["versions"]
     summary["partitions"] = {name: [storage.display(ctx.lake_root / f) for f in files]
                              for name, files in manifest["files"].items()}
     summary["manifest"] = storage.display(ctx.run.manifest)

@@ -1,0 +1,153 @@
+"""Dedup against the lake's history: cost of the dedup step with 1 date of history vs many.
+
+    python bench/history_bench.py [--dates 1 30] [--per-date 10000] [--run 10000] [--json PATH]
+
+Builds lakes whose ``_state/signatures`` and ``_state/lsh_bands`` tables hold ``--per-date`` published
+documents per date (random 128-value signatures, as the real ones are uniform hashes; 1 % of the run's
+documents are planted near copies of history documents), then, in a fresh process per lake, runs what
+the ``dedup`` step does against the lake for a ``--run``-document run: the candidate lookup
+(``known_candidates``: hash lookup + LSH bucket lookup) and ``find_duplicates``. Reports wall and CPU
+seconds and peak RSS of that process, and the ratio of the largest history to the smallest (issue 14's
+goal: at most 1.2x with 30 dates x 10k documents against 1 date).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = Path(os.environ.get("NEWSFLOW_BENCH_DIR", Path(tempfile.gettempdir()) / "newsflow-bench")) / "history"
+NUM_PERM = 128
+FIRST_DAY = date(2024, 1, 1)
+
+
+def _signatures(rng, n: int):
+    import numpy as np
+
+    return rng.integers(0, 1 << 32, size=(n, NUM_PERM), dtype=np.uint64).astype(np.uint32)
+
+
+def build(lake: Path, dates: int, per_date: int) -> None:
+    """A lake holding ``dates`` dates of dedup history (skipped when already built)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from newsflow.lake import tables
+    from newsflow.lake.layout import Lake
+    from newsflow.lake.ledger import LEDGER, history_rows
+    from newsflow.settings import Settings
+
+    marker = lake / ".built.json"
+    if marker.exists():
+        return
+    rng = np.random.default_rng(7)
+    settings = Settings()
+    for d in range(dates):
+        day = FIRST_DAY + timedelta(days=d)
+        matrix = _signatures(rng, per_date)
+        ids = [hashlib.sha256(f"doc {d} {i}".encode()).hexdigest()[:32] for i in range(per_date)]  # like doc ids
+        ledger = pa.table({
+            "source_file": ids, "file_sha256": ids, "source_path": ids, "outcome": ["published"] * per_date,
+            "doc_id": ids, "content_sha256": [hashlib.sha256(x.encode()).hexdigest() for x in ids],
+            "minhash": pa.array(matrix.astype(np.uint64).tolist(), pa.list_(pa.uint64()))}, schema=LEDGER)
+        signatures, bands = history_rows(ledger, day, settings)
+        tables.replace_date(Lake(lake).table("signatures"), signatures, day, f"bench-{d}")
+        tables.replace_date(Lake(lake).table("lsh_bands"), bands, day, f"bench-{d}")
+    marker.write_text(json.dumps({"dates": dates, "per_date": per_date}))
+
+
+def measure(lake: Path, run: int) -> dict:
+    """In this (fresh) process: the dedup step's lake lookups and comparison for a ``run``-document run."""
+    import numpy as np
+    import pyarrow as pa
+
+    from newsflow.dedup.find import find_duplicates
+    from newsflow.dedup.view import RunView
+    from newsflow.lake import tables
+    from newsflow.lake.layout import Lake
+    from newsflow.lake.ledger import known_candidates
+    from newsflow.settings import Settings
+
+    settings = Settings()
+    rng = np.random.default_rng(11)
+    signatures = _signatures(rng, run)
+    planted = 0
+    history = Lake(lake)
+    import pyarrow.compute as pc
+
+    # the same first date in every lake: the setup costs the same whatever the history's length
+    sample = tables.read(history.table("signatures"), columns=["minhash"],
+                         filter=pc.field("date") == pa.scalar(FIRST_DAY, pa.date32()))
+    copies = min(run // 100, sample.num_rows)
+    for i in range(copies):  # near copies: 90 of 128 values kept
+        source = np.asarray(sample.column("minhash")[i].as_py(), dtype=np.uint32)
+        signatures[i, :90] = source[:90]
+        planted += 1
+    del sample
+    view = RunView(pa.table({
+        "record_id": [f"r{i}" for i in range(run)], "source_path": [f"run/{i}.html" for i in range(run)],
+        "content_sha256": [hashlib.sha256(f"run {i}".encode()).hexdigest() for i in range(run)], "rejected": [False] * run, "leaky": [False] * run,
+        "signed": [True] * run}), signatures)
+    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    wall, cpu = time.perf_counter(), time.process_time()
+    known = known_candidates(history, date(2030, 1, 1), view.table.column("content_sha256").to_pylist(),
+                             signatures, np.ones(run, dtype=bool), settings)
+    lookup_s = time.perf_counter() - wall
+    found = find_duplicates(view, known, settings)
+    return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu, "lookup_s": lookup_s,
+            "candidates": len(known), "near_duplicates": sum(1 for _, code, _ in found if code == "near_duplicate"),
+            "planted": planted, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_before_mb": baseline_rss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dates", type=int, nargs="+", default=[1, 30])
+    parser.add_argument("--per-date", type=int, default=10_000)
+    parser.add_argument("--run", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3, help="measurements per lake (the median is reported)")
+    parser.add_argument("--json", type=Path, default=REPO / "artifacts" / "history_bench.json")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.run)))
+        return
+    results = {}
+    for dates in args.dates:
+        lake = WORK / f"lake-{dates}x{args.per_date}"
+        started = time.perf_counter()
+        build(lake, dates, args.per_date)
+        rounds = []
+        for _ in range(args.rounds):
+            out = subprocess.run([sys.executable, __file__, "--measure", str(lake), "--run", str(args.run)],
+                                 capture_output=True, text=True, check=True)
+            rounds.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        rounds.sort(key=lambda r: r["wall_s"])
+        results[dates] = dict(rounds[len(rounds) // 2], build_s=time.perf_counter() - started,
+                              history_documents=dates * args.per_date)
+        r = results[dates]
+        print(f"history {dates:>3} date(s) x {args.per_date}: dedup {r['wall_s']:.2f} s wall ({r['cpu_s']:.2f} s CPU, "
+              f"lookup {r['lookup_s']:.2f} s), peak RSS {r['peak_rss_mb']:.0f} MB, {r['candidates']} candidates, "
+              f"{r['near_duplicates']}/{r['planted']} planted near copies found")
+    small, large = results[min(args.dates)], results[max(args.dates)]
+    ratios = {"wall": large["wall_s"] / small["wall_s"], "cpu": large["cpu_s"] / small["cpu_s"],
+              "peak_rss": large["peak_rss_mb"] / small["peak_rss_mb"]}
+    print(f"{max(args.dates)} dates vs {min(args.dates)}: time x{ratios['wall']:.2f} (CPU x{ratios['cpu']:.2f}), "
+          f"peak RSS x{ratios['peak_rss']:.2f}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"results": results, "ratios": ratios, "run": args.run,
+                                     "per_date": args.per_date}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""The lake's Delta tables (delta-rs): the only module that reads or commits them.
+
+| table | partitioned by | one row per |
+|---|---|---|
+| ``articles``, ``quarantine`` | ``date`` | published article / rejected record (the column contract + ``date``) |
+| ``_state/processed`` | | landing record a date processed: who owns each landing file |
+| ``_state/signatures`` | ``date`` | published document: content hash and MinHash signature |
+| ``_state/lsh_bands`` | ``date`` | (published document, LSH band): the band's bucket key |
+
+A date is replaced by one commit per table (a predicate overwrite of ``date = D``): readers of a table see
+the previous version of the date or the new one, never half and never both. Every commit carries the run
+id in its commit info, so a table's history says which run wrote which version.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import date
+
+import pyarrow as pa
+
+from newsflow import storage
+from newsflow.lake.layout import Lake
+
+LOGGER = logging.getLogger(__name__)
+PARTITION = "date"
+# Concurrent writers to _state/processed retry a conflicting MERGE this many times (jittered backoff).
+CLAIM_ATTEMPTS = 40
+
+
+def _uri(path) -> tuple[str, dict | None]:
+    return storage.delta_location(path)
+
+
+def open_table(path, version: int | None = None):
+    """The table at ``path`` (its latest version, or ``version``), or None when there is none yet."""
+    from deltalake import DeltaTable
+
+    uri, options = _uri(path)
+    if not DeltaTable.is_deltatable(uri, storage_options=options):
+        return None
+    return DeltaTable(uri, version=version, storage_options=options)
+
+
+def ensure_table(path, schema: pa.Schema, partition_by: list[str] | None = None):
+    """The table at ``path``, created empty when missing (two creators racing: one wins, both go on)."""
+    from deltalake import DeltaTable
+    from deltalake.exceptions import CommitFailedError, DeltaError
+
+    table = open_table(path)
+    if table is not None:
+        return table
+    uri, options = _uri(path)
+    try:
+        return DeltaTable.create(uri, schema, mode="ignore", partition_by=partition_by, storage_options=options)
+    except (CommitFailedError, DeltaError):
+        table = open_table(path)
+        if table is None:
+            raise
+        return table
+
+
+def commit_properties(run_id: str, **extra):
+    from deltalake import CommitProperties
+
+    return CommitProperties(custom_metadata={"newsflow.run_id": run_id, **{k: str(v) for k, v in extra.items()}},
+                            max_commit_retries=CLAIM_ATTEMPTS)
+
+
+def _writer_properties():
+    from deltalake import WriterProperties
+
+    return WriterProperties(compression="ZSTD")
+
+
+def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str) -> int:
+    """Replace partition ``date = day`` of the table with ``data`` in one commit; returns the version.
+
+    Idempotent: retrying after a crash anywhere replaces the date again, never adds it twice.
+    """
+    from deltalake import write_deltalake
+
+    table = ensure_table(path, data.schema, [PARTITION])
+    write_deltalake(table, data, mode="overwrite", predicate=f"{PARTITION} = '{day.isoformat()}'",
+                    partition_by=[PARTITION], writer_properties=_writer_properties(),
+                    commit_properties=commit_properties(run_id, date=day.isoformat()))
+    table.update_incremental()
+    return table.version()
+
+
+def read(path, *, version: int | None = None, columns: list[str] | None = None, filter=None) -> pa.Table | None:
+    """The table's rows (``filter``: a pyarrow compute expression, pushed down to files and row groups);
+    None when the table does not exist."""
+    table = open_table(path, version)
+    if table is None:
+        return None
+    dataset = table.to_pyarrow_dataset()
+    if filter is None:
+        return dataset.to_table(columns=columns)
+    try:  # pushed down: files and row groups whose statistics rule the filter out are not read
+        return dataset.to_table(columns=columns, filter=filter)
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        # pyarrow cannot compare a string filter with a file delta-rs wrote with string_view columns:
+        # filter after the scan (lookups on hot paths filter on integer keys, which always push down)
+        rows = dataset.to_table().filter(filter)
+        return rows.select(columns) if columns else rows
+
+
+def version(path) -> int | None:
+    table = open_table(path)
+    return None if table is None else table.version()
+
+
+def data_files(path, day: date) -> list[str]:
+    """The data files of one date at the table's latest version, relative to the table root."""
+    table = open_table(path)
+    if table is None:
+        return []
+    return sorted(_relative(path, table, table.file_uris(file_pruning_predicate=f"{PARTITION} = '{day.isoformat()}'")))
+
+
+def _relative(path, table, uris: list[str]) -> list[str]:
+    """File URIs as delta-rs returns them, relative to the table root."""
+    roots = {table.table_uri.rstrip("/"), _uri(path)[0].rstrip("/")}
+    roots |= {r.removeprefix("file://") for r in roots}
+    roots = sorted(roots, key=len, reverse=True)
+    relative = []
+    for uri in uris:
+        root = next((r for r in roots if uri.startswith(r + "/")), None)
+        relative.append(uri[len(root) + 1:] if root else uri)
+    return relative
+
+
+def all_data_files(path) -> list[str]:
+    """Every data file any version still in the log references, relative to the table root (what vacuum
+    must keep for time travel; what a migration must not move)."""
+    table = open_table(path)
+    if table is None:
+        return []
+    found: set[str] = set()
+    for number in range(table.version() + 1):
+        try:
+            older = open_table(path, number)
+        except Exception:  # a version whose log entry was cleaned up
+            continue
+        found.update(_relative(path, older, older.file_uris()))
+    return sorted(found)
+
+
+def claim(path, rows: pa.Table, day: date, run_id: str) -> int:
+    """Record ``day``'s processed landing records in ``_state/processed``; returns the version committed.
+
+    A MERGE on (source_path, file_sha256): records no other date holds are inserted, this date's own rows
+    are replaced (a rerun), rows another date holds are left to it. delta-rs refuses to commit a MERGE whose
+    snapshot another commit changed meanwhile ("a concurrent transaction added new data"), so two runs
+    claiming at once are serialised: the loser re-reads and merges again, and sees the winner's rows.
+    """
+    from deltalake.exceptions import CommitFailedError
+
+    table = ensure_table(path, rows.schema)
+    last_error: Exception | None = None
+    for attempt in range(CLAIM_ATTEMPTS):
+        table.update_incremental()
+        try:
+            (table.merge(rows, predicate="t.source_path = s.source_path AND t.file_sha256 = s.file_sha256",
+                         source_alias="s", target_alias="t", merge_schema=False,
+                         commit_properties=commit_properties(run_id, date=day.isoformat()))
+             .when_matched_update_all(predicate=f"t.{PARTITION} = s.{PARTITION}")
+             .when_not_matched_insert_all()
+             .when_not_matched_by_source_delete(predicate=f"t.{PARTITION} = '{day.isoformat()}'")
+             .execute())
+            table.update_incremental()
+            return table.version()
+        except CommitFailedError as exc:  # another run committed first: merge again on its rows
+            last_error = exc
+            time.sleep(random.uniform(0.05, 0.2) * (1 + attempt % 5))
+    raise RuntimeError(f"could not claim {day} in {storage.display(path)} after {CLAIM_ATTEMPTS} attempts") \
+        from last_error
+
+
+def versions(lake: Lake) -> dict[str, int | None]:
+    """The latest version of every published table."""
+    return {name: version(lake.table(name)) for name in ("articles", "quarantine")}
