@@ -43,11 +43,13 @@ stack: setup
 	$(BIN)/python scripts/stack.py up
 
 # Throughput and memory: corpora of N real-shaped pages, the pipeline vs trafilatura and bs4, 1 vs 2 workers,
-# GX share, peak RSS, Airflow's per-task overhead, DAG import time (bench/pipeline_bench.py; JSON in artifacts/).
+# GX share, peak RSS, Airflow's per-task overhead, DAG import time (bench/pipeline_bench.py; JSON in artifacts/);
+# then dedup against 1 vs 30 dates of lake history (bench/history_bench.py).
 BENCH_SIZES ?= 1000 10000
 BENCH_ROUNDS ?= 2
 bench: setup
 	$(BIN)/python -u bench/pipeline_bench.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) --airflow
+	$(BIN)/python -u bench/history_bench.py --dates 1 30 --per-date 10000 --run 10000
 
 # pip-audit over uv.lock; prints SKIPPED (not a pass) when the advisory service is unreachable.
 audit: setup

@@ -281,13 +281,17 @@ def delta_location(path) -> tuple[str, dict[str, str] | None]:
     the fsspec filesystem's credentials and endpoint, translated to delta-rs's keys."""
     if _is_local(path):
         return str(path), None
-    options = dict(getattr(path.fs, "storage_options", None) or {})
+    fs = path.fs
+    options = dict(getattr(fs, "storage_options", None) or {})
     client = options.get("client_kwargs") or {}
+    key, secret, token = (options.get("key") or options.get("aws_access_key_id"),
+                          options.get("secret") or options.get("aws_secret_access_key"),
+                          options.get("token") or options.get("aws_session_token"))
+    if not key and getattr(fs, "session", None) is not None:
+        key, secret, token = _session_credentials(fs.session)  # an Airflow connection's botocore session
     translated = {
-        "AWS_ACCESS_KEY_ID": options.get("key") or options.get("aws_access_key_id"),
-        "AWS_SECRET_ACCESS_KEY": options.get("secret") or options.get("aws_secret_access_key"),
-        "AWS_SESSION_TOKEN": options.get("token") or options.get("aws_session_token"),
-        "AWS_ENDPOINT_URL": options.get("endpoint_url") or client.get("endpoint_url"),
+        "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token,
+        "AWS_ENDPOINT_URL": options.get("endpoint_url") or client.get("endpoint_url") or getattr(fs, "endpoint_url", None),
         "AWS_REGION": client.get("region_name") or options.get("region_name") or "us-east-1",
     }
     translated = {k: v for k, v in translated.items() if v}
@@ -297,6 +301,21 @@ def delta_location(path) -> tuple[str, dict[str, str] | None]:
     # S3-compatible stores we test against honour, so concurrent writers cannot both win a version.
     translated["conditional_put"] = "etag"
     return f"{path.protocol}://{path.path}", translated
+
+
+def _session_credentials(session) -> tuple[str | None, str | None, str | None]:
+    """(key, secret, token) of an (aio)botocore session, as s3fs holds it for an Airflow connection."""
+    import asyncio
+    import inspect
+
+    def wait(value):
+        return asyncio.run(value) if inspect.isawaitable(value) else value
+
+    credentials = wait(session.get_credentials())
+    if credentials is None:
+        return None, None, None
+    frozen = wait(credentials.get_frozen_credentials())
+    return frozen.access_key, frozen.secret_key, frozen.token
 
 
 # -- Parquet ------------------------------------------------------------------------------------------------------

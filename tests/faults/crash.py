@@ -141,11 +141,12 @@ def _child(ctx: RunContext, kind: str, n: int) -> None:
         boundary()
 
 
-def _entry(landing: str, lake: str, day: str, run_id: str, kind: str, n: int, overrides: dict | None) -> None:
+def _entry(landing: str, lake: str, day: str, run_id: str, kind: str, n: int, overrides: dict | None,
+           storage_options: dict | None) -> None:
     from faults import fastgates
 
     fastgates.install()
-    ctx = RunContext.create(landing, lake, day, run_id, overrides)
+    ctx = RunContext.create(landing, lake, day, run_id, overrides, storage_options)
     try:
         _child(ctx, kind, n)
     except BaseException:
@@ -153,7 +154,8 @@ def _entry(landing: str, lake: str, day: str, run_id: str, kind: str, n: int, ov
         os._exit(3)
 
 
-def run_to_crash(landing: Path, lake: Path, day: str, run_id: str, kind: str, n: int, overrides: dict) -> bool:
+def run_to_crash(landing, lake, day: str, run_id: str, kind: str, n: int, overrides: dict | None,
+                 storage_options: dict | None = None) -> bool:
     """A child runs every step and kills itself at point (kind, n). True if it died there.
 
     The child comes from a fork server, not from this process: delta-rs's async runtime does not survive
@@ -162,7 +164,8 @@ def run_to_crash(landing: Path, lake: Path, day: str, run_id: str, kind: str, n:
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["faults.crash", "faults.fastgates", "newsflow.pipeline"])
-    child = context.Process(target=_entry, args=(str(landing), str(lake), day, run_id, kind, n, overrides))
+    child = context.Process(target=_entry, args=(str(landing), str(lake), day, run_id, kind, n, overrides,
+                                                 storage_options))
     child.start()
     child.join()
     if child.exitcode == -signal.SIGKILL:

@@ -129,7 +129,7 @@ def test_an_unfinished_publish_holds_its_files_until_its_date_is_rerun(tmp_path,
     still be D's: its publish task retries); rerunning D publishes them, once."""
     from faults.crash import run_to_crash
 
-    landing, lake = make_landing(tmp_path / "landing", seeds), tmp_path / "lake"
+    landing = make_landing(tmp_path / "landing", seeds)
     n = 1
     while True:  # the first crash point after D's claim committed
         probe = tmp_path / f"probe{n}"

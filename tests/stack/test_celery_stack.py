@@ -11,6 +11,8 @@ import sys
 
 import pyarrow.parquet as pq
 import pytest
+
+import lakes
 from paths import REPO
 
 GENERATED = 17  # + the 3 seeds = 20 files
@@ -62,8 +64,8 @@ def test_news_ingest_on_celery_stack_spreads_batches_over_two_workers(tmp_path):
 
         # The partition: every file published except seed 001 (boilerplate + near duplicate of 000).
         day = result.partition
-        articles = pq.read_table(lake / "articles" / f"date={day}" / "part-00000.parquet")
-        quarantine = pq.read_table(lake / "quarantine" / f"date={day}" / "part-00000.parquet")
+        articles = lakes.read(lake, "articles", day)
+        quarantine = lakes.read(lake, "quarantine", day)
         (seed_001,) = [f for f in files if f.startswith("001_")]
         assert sorted(articles.column("source_path").to_pylist()) == [f for f in files if f != seed_001]
         assert quarantine.column("source_path").to_pylist() == [seed_001]

@@ -96,7 +96,7 @@ def test_newsflow_run_on_s3_through_an_airflow_connection(s3, tmp_path):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "ingested 3, published 2, quarantined 1" in run.stdout
-    assert f"s3://lake-bucket/lake/articles/date={DAY}/part-00000-manual__" in run.stdout
+    assert f"s3://lake-bucket/lake/articles/date={DAY}/part-00000-" in run.stdout
     fs = s3["fs"]
     fs.invalidate_cache()
     manifest = json.loads(fs.cat_file(f"lake-bucket/lake/_state/published/date={DAY}.json"))

@@ -37,8 +37,10 @@ SIGNATURES = pa.schema([("hash_key", pa.int64()), ("doc_key", pa.int64()), ("doc
                         pa.field("date", pa.date32(), nullable=False)])
 # Delta has no unsigned types: 32-bit signature values are stored as int64, 64-bit bucket keys as their
 # int64 bit pattern (``_as_int64``), which equality lookups do not mind.
-BANDS = pa.schema([("lsh", pa.string()), ("band", pa.int16()), ("bucket", pa.int64()), ("doc_key", pa.int64()),
+BANDS = pa.schema([("lsh_key", pa.int64()), ("band", pa.int16()), ("bucket", pa.int64()), ("doc_key", pa.int64()),
                    pa.field("date", pa.date32(), nullable=False)])
+# Signature rows are looked up by doc_key: sorted by it, in small row groups, a lookup reads a few groups.
+SIGNATURE_ROW_GROUP = 512
 
 
 def _as_int64(keys: np.ndarray) -> np.ndarray:
@@ -50,10 +52,13 @@ def hex_key(values: list[str | None]) -> np.ndarray:
     return np.array([int(v[:16], 16) if v else 0 for v in values], dtype=np.uint64).view(np.int64)
 
 
-def lsh_scheme(settings: Settings) -> str:
-    """Names how band keys were made: a lake written with other LSH settings is not queried for near copies."""
+def lsh_key(settings: Settings) -> int:
+    """Names how band keys were made (signature scheme and band split), as an int64: a lake written with
+    other LSH settings is not queried for near copies."""
+    import hashlib
+
     bands, rows = band_split(settings.minhash_permutations, settings.near_duplicate_threshold)
-    return f"{SIGNATURE_SCHEME}/b{bands}r{rows}"
+    return int(hex_key([hashlib.sha256(f"{SIGNATURE_SCHEME}/b{bands}r{rows}".encode()).hexdigest()])[0])
 
 
 def _other_dates(day: date):
@@ -87,7 +92,7 @@ def history_rows(ledger: pa.Table, day: date, settings: Settings) -> tuple[pa.Ta
     scheme = (ledger.schema.metadata or {}).get(SCHEME_KEY, b"").decode() or None
     doc_ids = published.column("doc_id").to_pylist()
     hashes = published.column("content_sha256").to_pylist()
-    order = np.argsort(hex_key(hashes), kind="stable")  # by hash key: row groups prune on lookups
+    order = np.argsort(hex_key(doc_ids), kind="stable")  # by doc key: row groups prune on lookups
     published, matrix, signed = published.take(order), matrix[order], signed[order]
     doc_ids, hashes = [doc_ids[i] for i in order], [hashes[i] for i in order]
     signatures = pa.table({
@@ -103,7 +108,7 @@ def history_rows(ledger: pa.Table, day: date, settings: Settings) -> tuple[pa.Ta
     n = len(doc_keys)
     order = np.lexsort((keys.T.reshape(-1), np.repeat(np.arange(bands), n)))  # by band, then bucket: row groups prune
     band_table = pa.table({
-        "lsh": pa.array([lsh_scheme(settings)] * (n * bands), pa.string()),
+        "lsh_key": pa.array(np.full(n * bands, lsh_key(settings), dtype=np.int64)),
         "band": pa.array(np.repeat(np.arange(bands, dtype=np.int16), n)[order]),
         "bucket": pa.array(keys.T.reshape(-1)[order]),
         "doc_key": pa.array(np.tile(doc_keys, bands)[order]),
@@ -120,27 +125,29 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
     doc_keys: set[int] = set()
     if signed.any():
         keys = _as_int64(band_keys(run_signatures[signed], bands, rows))
-        band_rows = tables.read(lake.table("lsh_bands"), columns=["lsh", "band", "bucket", "doc_key"],
-                                filter=_other_dates(day) & pc.field("bucket").isin(pa.array(np.unique(keys))))
+        band_rows = tables.read(lake.table("lsh_bands"), columns=["band", "bucket", "doc_key"],
+                                filter=_other_dates(day) & (pc.field("lsh_key") == lsh_key(settings))
+                                & pc.field("bucket").isin(pa.array(np.unique(keys))))
         if band_rows is not None and band_rows.num_rows:
             run_pairs = {(band, int(key)) for band in range(bands) for key in np.unique(keys[:, band])}
-            scheme = lsh_scheme(settings)
-            for lsh, band, bucket, doc_key in zip(*(band_rows.column(c).to_pylist()
-                                                    for c in ("lsh", "band", "bucket", "doc_key"))):
-                if lsh == scheme and (band, bucket) in run_pairs:
+            for band, bucket, doc_key in zip(*(band_rows.column(c).to_pylist() for c in ("band", "bucket", "doc_key"))):
+                if (band, bucket) in run_pairs:
                     doc_keys.add(doc_key)
-    hashes = sorted({h for h in content_hashes if h})
-    match = pc.field("hash_key").isin(pa.array(np.unique(hex_key(hashes))))
-    if doc_keys:
-        match = match | pc.field("doc_key").isin(pa.array(sorted(doc_keys), pa.int64()))
-    found = tables.read(lake.table("signatures"), filter=_other_dates(day) & match)
+    # exact copies: key columns only, then the documents' full rows by doc key (a few row groups each)
+    hashes = {h for h in content_hashes if h}
+    if hashes:
+        # 64-bit keys only (no hash strings read for the whole history); a key collision merely adds a
+        # candidate, which the comparison rejects on the full hash
+        same = tables.read(lake.table("signatures"), columns=["doc_key"],
+                           filter=_other_dates(day) & pc.field("hash_key").isin(pa.array(np.unique(hex_key(sorted(hashes))))))
+        if same is not None:
+            doc_keys.update(same.column("doc_key").to_pylist())
+    if not doc_keys:
+        return []
+    found = tables.read(lake.table("signatures"),
+                        filter=_other_dates(day) & pc.field("doc_key").isin(pa.array(sorted(doc_keys), pa.int64())))
     if found is None or not found.num_rows:
         return []
-    # integer keys can collide: keep rows whose full hash, or whose document, really matched
-    wanted_hashes = set(hashes)
-    keep = [h in wanted_hashes or k in doc_keys for h, k in zip(found.column("content_sha256").to_pylist(),
-                                                                found.column("doc_key").to_pylist())]
-    found = found.filter(pa.array(keep, pa.bool_()))
     found = found.sort_by([("date", "ascending"), ("source_path", "ascending"), ("doc_id", "ascending")])
     matrix, ok = signature_column(found.column("minhash"), settings.minhash_permutations)
     schemes = found.column("scheme").to_pylist()

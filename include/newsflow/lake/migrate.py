@@ -36,7 +36,7 @@ def _old_rows(lake: Lake, dataset: str, files: list[str], day) -> pa.Table:
 
 def migrate(root, settings: Settings | None = None) -> dict:
     """Migrate the lake at ``root``; returns what was done (dates migrated, dates skipped, files moved)."""
-    from newsflow.lake.ledger import PROCESSED, history_rows
+    from newsflow.lake.ledger import PROCESSED, SIGNATURE_ROW_GROUP, history_rows
 
     settings = settings or Settings()
     lake = Lake(root)
@@ -62,7 +62,8 @@ def migrate(root, settings: Settings | None = None) -> dict:
                 schema=PROCESSED)
             versions["processed"] = tables.claim(lake.table("processed"), processed, day, run_id)
             signatures, bands = history_rows(ledger, day, settings)
-            versions["signatures"] = tables.replace_date(lake.table("signatures"), signatures, day, run_id)
+            versions["signatures"] = tables.replace_date(lake.table("signatures"), signatures, day, run_id,
+                                                         row_group_rows=SIGNATURE_ROW_GROUP)
             versions["lsh_bands"] = tables.replace_date(lake.table("lsh_bands"), bands, day, run_id)
         marker["files"] = {d: [f"{d}/{f}" for f in tables.data_files(lake.table(d), day)] for d in PUBLISHED}
         marker["versions"] = versions

@@ -69,22 +69,24 @@ def commit_properties(run_id: str, **extra):
                             max_commit_retries=CLAIM_ATTEMPTS)
 
 
-def _writer_properties():
+def _writer_properties(row_group_rows: int | None = None):
     from deltalake import WriterProperties
 
-    return WriterProperties(compression="ZSTD")
+    return WriterProperties(compression="ZSTD", max_row_group_size=row_group_rows)
 
 
-def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str) -> int:
+def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str,
+                 row_group_rows: int | None = None) -> int:
     """Replace partition ``date = day`` of the table with ``data`` in one commit; returns the version.
 
     Idempotent: retrying after a crash anywhere replaces the date again, never adds it twice.
+    ``row_group_rows``: small row groups over sorted data let key lookups skip most of a file.
     """
     from deltalake import write_deltalake
 
     table = ensure_table(path, data.schema, [PARTITION])
     write_deltalake(table, data, mode="overwrite", predicate=f"{PARTITION} = '{day.isoformat()}'",
-                    partition_by=[PARTITION], writer_properties=_writer_properties(),
+                    partition_by=[PARTITION], writer_properties=_writer_properties(row_group_rows),
                     commit_properties=commit_properties(run_id, date=day.isoformat()))
     table.update_incremental()
     return table.version()
@@ -99,8 +101,9 @@ def read(path, *, version: int | None = None, columns: list[str] | None = None, 
     dataset = table.to_pyarrow_dataset()
     if filter is None:
         return dataset.to_table(columns=columns)
-    try:  # pushed down: files and row groups whose statistics rule the filter out are not read
-        return dataset.to_table(columns=columns, filter=filter)
+    try:  # pushed down: files and row groups whose statistics rule the filter out are not read; little
+        # read-ahead, so memory stays near one batch per file whatever the table's length
+        return dataset.to_table(columns=columns, filter=filter, batch_readahead=1, fragment_readahead=2)
     except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
         # pyarrow cannot compare a string filter with a file delta-rs wrote with string_view columns:
         # filter after the scan (lookups on hot paths filter on integer keys, which always push down)
