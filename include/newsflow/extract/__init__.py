@@ -41,6 +41,9 @@ class Extracted:
     published_raw: str | None = None
     canonical_url: str | None = None
     language: str | None = None  # declared by the page; the normalise step detects from text too
+    published_source: str | None = None  # where published_at came from: jsonld, meta, time, text or url
+    modified_at: datetime | None = None
+    site_name: str | None = None  # the publisher's name as the page states it
 
 
 def _parse(html: str, huge: bool):
@@ -111,7 +114,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
         except ValueError:  # "http://[x": an unusable base URL, not a reason to lose the page
             url = None
     tree = parse_html(html)
-    meta = page_metadata(tree, url)
+    meta = page_metadata(tree, url, html)
     title = meta["title"]
     try:
         body = extract_body(tree, title)
@@ -123,7 +126,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
             raise
         html = _XML_INCOMPATIBLE_RE.sub("", html)
         tree = parse_html(html)
-        meta = page_metadata(tree, url)
+        meta = page_metadata(tree, url, html)
         title = meta["title"]
         body = extract_body(tree, title)
     return Extracted(
@@ -134,6 +137,9 @@ def extract(html: str, url: str | None = None) -> Extracted:
         published_raw=meta["published_raw"],
         canonical_url=meta["canonical_url"],
         language=meta["declared_language"],
+        published_source=meta["published_source"],
+        modified_at=meta["modified_at"],
+        site_name=meta["site_name"],
     )
 
 

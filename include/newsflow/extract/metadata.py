@@ -9,21 +9,16 @@ import html
 import json
 import logging
 import re
-from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from newsflow.extract.dates import page_dates, parse_datetime
+
 LOGGER = logging.getLogger(__name__)
 
-_DATE_META = (
-    "article:published_time", "og:published_time", "og:article:published_time", "datepublished",
-    "pubdate", "publishdate", "publish-date", "publish_date", "date", "dc.date.issued", "dc.date",
-    "dcterms.created", "sailthru.date", "parsely-pub-date", "cxenseparse:recs:publishtime",
-)
 _AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
 _TITLE_META = ("og:title", "twitter:title", "headline", "parsely-title", "sailthru.title")
-_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^\d])")
 _BY_RE = re.compile(r"^\s*(?:by|von|par|por|di|door)\s+", re.IGNORECASE)
 _SPLIT_AUTHORS_RE = re.compile(r"\s*(?:;|,|\band\b|&|\|)\s*", re.IGNORECASE)
 _NOT_A_PERSON = re.compile(
@@ -81,33 +76,6 @@ _ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting
                   "opinionnewsarticle", "webpage", "liveblogposting", "report", "scholarlyarticle"}
 
 
-def parse_datetime(value: str | None) -> datetime | None:
-    """Parse an ISO-like or common date string to an aware UTC datetime (naive means UTC)."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            import warnings
-
-            from dateutil import parser as date_parser
-
-            with warnings.catch_warnings():  # "tzname EST identified but not understood": we assume UTC
-                warnings.simplefilter("ignore")
-                parsed = date_parser.parse(text, fuzzy=False)
-        except (ValueError, OverflowError, TypeError):
-            return None
-    if parsed.year < 1900 or parsed.year > 2200:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
 def clean_author(name: str) -> str | None:
     name = " ".join(name.split())
     name = _BY_RE.sub("", name).strip(" .,:;|-–—")
@@ -160,10 +128,6 @@ def _clean_title(text: str) -> str:
 # Compiled once: tree.xpath(str) parses the expression again on every call.
 _TITLE_TEXT_XPATH = etree.XPath("//title/text()")
 _H1_XPATH = etree.XPath("//h1")
-_DATE_PUBLISHED_XPATH = etree.XPath(
-    "//*[@itemprop='datePublished']/@content | //*[@itemprop='datePublished']/@datetime")
-_TIME_PUBDATE_XPATH = etree.XPath("//time[@pubdate]/@datetime | //time[contains(@class,'publish')]/@datetime")
-_TIME_XPATH = etree.XPath("//article//time/@datetime | //time/@datetime")
 _LANG_XPATH = etree.XPath("/html/@lang | /html/@xml:lang", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"})
 
 
@@ -227,21 +191,40 @@ def _is_byline(node) -> bool:
     return "author" in tokens or "fn" in tokens
 
 
-def site_names(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> set[str]:
-    """Names the site goes by (og:site_name, JSON-LD publisher, the <title> suffix): never an author."""
-    names = {meta.get("og:site_name", ""), meta.get("application-name", ""), meta.get("publisher", "")}
+def _publisher_names(meta: dict[str, str], ld: list[dict]) -> list[str]:
+    """The publisher's names the page states, most explicit first: og:site_name, the JSON-LD publisher
+    (and Organization/WebSite objects), application-name, the publisher meta tag."""
+    names = [meta.get("og:site_name", "")]
     for obj in ld:
         publisher = obj.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-            names.add(publisher["name"])
+            names.append(publisher["name"])
+    for obj in ld:
         if _types(obj) & {"organization", "newsmediaorganization", "website"} and isinstance(obj.get("name"), str):
-            names.add(obj["name"])
-    titles = _title_texts(tree, titles)
+            names.append(obj["name"])
+    names += [meta.get("application-name", ""), meta.get("publisher", "")]
+    return [" ".join(n.split()) for n in names if n and n.strip() and not n.strip().startswith("http")]
+
+
+def _title_suffix(titles: list) -> str | None:
     if titles:
         match = _SITE_SUFFIX_RE.search(" ".join(titles[0].split()))
         if match:
-            names.add(match.group(0).strip(" |-–—:·»"))
-    return {" ".join(n.split()).casefold() for n in names if n and n.strip()}
+            return match.group(0).strip(" |-–—:·»") or None
+    return None
+
+
+def site_name_from(meta: dict[str, str], ld: list[dict], titles: list) -> str | None:
+    """The publisher's name (not the domain: that is the record's ``source``); the ``<title>`` suffix
+    ("Story | The Daily Ledger") when the page names it nowhere else."""
+    names = _publisher_names(meta, ld)
+    return _clean_title(names[0]) if names else _title_suffix(titles)
+
+
+def site_names(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> set[str]:
+    """Names the site goes by (publisher names and the <title> suffix): never an author."""
+    names = _publisher_names(meta, ld) + [_title_suffix(_title_texts(tree, titles)) or ""]
+    return {n.casefold() for n in names if n}
 
 
 def authors_from(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> list[str]:
@@ -276,36 +259,6 @@ def authors_from(tree, meta: dict[str, str], ld: list[dict], titles: list | None
             if names:
                 return names
     return []
-
-
-def published_from(tree, meta: dict[str, str], ld: list[dict], url: str | None) -> tuple[datetime | None, str | None]:
-    candidates: list[str] = []
-    for obj in ld:
-        if _types(obj) & _ARTICLE_TYPES:
-            for key in ("datePublished", "dateCreated", "uploadDate"):
-                if isinstance(obj.get(key), str):
-                    candidates.append(obj[key])
-    candidates += [meta[key] for key in _DATE_META if meta.get(key)]
-    # the first candidate that parses wins: the markup (whole-tree XPaths) is searched only when the
-    # structured data gave no date
-    for lazy in (None, _DATE_PUBLISHED_XPATH, _TIME_PUBDATE_XPATH):
-        if lazy is not None:
-            candidates = lazy(tree)
-        for value in candidates:
-            parsed = parse_datetime(value)
-            if parsed:
-                return parsed, value
-    times = _TIME_XPATH(tree)
-    for value in times[:3]:
-        parsed = parse_datetime(value)
-        if parsed:
-            return parsed, value
-    if url:
-        match = _URL_DATE_RE.search(urlsplit(url).path + "/")
-        if match:
-            value = "-".join(match.groups())
-            return parse_datetime(value), value
-    return None, None
 
 
 _CANONICAL_XPATH = etree.XPath("//link[@rel='canonical']/@href | //link[@rel='Canonical']/@href")
@@ -346,16 +299,21 @@ def declared_language(tree, meta: dict[str, str]) -> str | None:
     return code if len(code) == 2 and code.isalpha() else None
 
 
-def page_metadata(tree, url: str | None) -> dict:
+def page_metadata(tree, url: str | None, page_html: str | None = None) -> dict:
+    """Metadata of the untouched tree; ``page_html`` (the page's markup as text) lets the date search fall back to
+    htmldate, which parses it again on the few pages that state no date in structured data."""
     meta = _meta_map(tree)
     ld = _json_ld(tree)
-    published, published_raw = published_from(tree, meta, ld, url)
+    published, modified = page_dates(tree, meta, ld, _ARTICLE_TYPES, url, page_html)
     titles = _TITLE_TEXT_XPATH(tree)  # read by both title_from and site_names
     return {
         "title": title_from(tree, meta, ld, titles),
+        "site_name": site_name_from(meta, ld, titles),
         "authors": authors_from(tree, meta, ld, titles),
-        "published_at": published,
-        "published_raw": published_raw,
+        "published_at": published.moment if published else None,
+        "published_raw": published.raw if published else None,
+        "published_source": published.source if published else None,
+        "modified_at": modified.moment if modified else None,
         "canonical_url": canonical_from(tree, meta, url),
         "declared_language": declared_language(tree, meta),
     }
