@@ -76,16 +76,61 @@ _ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting
                   "opinionnewsarticle", "webpage", "liveblogposting", "report", "scholarlyarticle"}
 
 
+# A byline often runs on into its date ("Steven Musil January 18", "Aleš Vávra před 2 hodinami"): a name
+# ends at the first token holding a digit or naming a month, in the languages of the dev sets' news.
+_MONTHS = frozenset((
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "januar februar märz mai juni juli oktober dezember "
+    "janvier février mars avril juin juillet août septembre octobre novembre décembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre "
+    "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre").split())
+# Words that start the date part of a byline ("By Jane Doe Updated Jul 24, 2018").
+_DATE_CUES = frozenset("updated published posted aktualisiert veröffentlicht publié publicado pubblicato".split())
+# Buttons printed inside byline markup ("John C. Welch Follow").
+_BYLINE_BUTTONS = frozenset("follow folgen suivre seguir segui volgen".split())
+# Lowercase words that belong inside a person's name; any other lowercase word ("Ad Operations at IAB",
+# "Tim Denning in The Ascent") means the text is a phrase, not a name.
+_NAME_PARTICLES = frozenset("van von der den de del della di da das dos du la le bin ibn al el y e zu ten ter".split())
+_ARTICLES = frozenset("the a an der die das le la les el il lo".split())
+
+
+def _name_tokens(name: str) -> list[str]:
+    """The name's words, up to where a date or a handle runs on ("Nolan22 Dec 2016" → "Nolan"), minus words left over
+    from the date phrase ("před" of "před 2 hodinami") and trailing Follow buttons."""
+    digit = next((i for i, ch in enumerate(name) if ch.isdigit()), None)
+    cut = digit is not None
+    tokens = name[:digit].split() if cut else name.split()
+    for i, token in enumerate(tokens):
+        word = token.strip(".,:").casefold()
+        if word in _MONTHS or word in _DATE_CUES or token.startswith("@"):  # a date, or a social handle
+            tokens, cut = tokens[:i], True
+            break
+    while tokens and (tokens[-1].casefold().strip(".,:;") in _BYLINE_BUTTONS or (cut and tokens[-1][:1].islower())):
+        tokens.pop()
+    return tokens
+
+
 def clean_author(name: str) -> str | None:
-    name = " ".join(name.split())
-    name = _BY_RE.sub("", name).strip(" .,:;|-–—")
+    name = _BY_RE.sub("", " ".join(name.split())).strip(" .,:;|-–—")
+    name = " ".join(_name_tokens(name)).strip(" .,:;|-–—")
     if not name or len(name) > 60 or len(name.split()) > 5 or "@" in name or "http" in name or "/" in name:
         return None
     if _NOT_A_PERSON.search(name) or not re.search(r"[^\W\d_]", name):
         return None
     if name.isupper() or name.islower():
         name = name.title()
+    if len(name) < 2 or any(t[:1].islower() and t not in _NAME_PARTICLES for t in name.split()):
+        return None  # "I" of "Mac & i"; "on Twitter"
     return name
+
+
+def looks_like_a_person(name: str) -> bool:
+    """Two to four capitalised words, not led by an article: how a person's name reads (a publisher's
+    usually has an article or a publisher word, which ``_NOT_A_PERSON`` catches)."""
+    tokens = name.split()
+    return (2 <= len(tokens) <= 4 and tokens[0].casefold() not in _ARTICLES
+            and all(t[:1].isupper() or t in _NAME_PARTICLES for t in tokens))
 
 
 def split_authors(value: str) -> list[str]:
@@ -182,13 +227,76 @@ def _byline_candidates(tree) -> list:
 
 
 def _is_byline(node) -> bool:
+    cls = node.get("class") or ""
+    tokens = cls.split()
+    if "org" in tokens:  # hCard's "fn org": an organisation's name (a Wikipedia infobox), never a byline
+        return False
     if node.get("rel") == "author" or node.get("itemprop") == "author":
         return True
-    cls = node.get("class") or ""
     if any(part in cls for part in _BYLINE_CLASS_PARTS):
         return True
-    tokens = cls.split()
-    return "author" in tokens or "fn" in tokens
+    return any(t in ("author", "fn", "byline") or t.endswith(("-byline", "_byline")) for t in tokens)
+
+
+def _in_comments(node) -> bool:
+    """Inside a comment thread (an ancestor's class or id names comments): commenters are not authors."""
+    for ancestor in node.iterancestors():
+        marks = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".lower()
+        if "comment" in marks:
+            return True
+    return False
+
+
+def _visible_text(node) -> str:
+    """The node's text without what scripts and styles inside it hold (an e-mail obfuscator's code)."""
+    parts = []
+    for event, element in etree.iterwalk(node, events=("start", "end")):
+        if event == "start":
+            if element.text and element.tag not in ("script", "style"):
+                parts.append(element.text)
+        elif element is not node and element.tail:
+            parts.append(element.tail)
+    return " ".join(" ".join(parts).split())
+
+
+_BYLINE_MAX_CHARS = 100  # longer text in byline markup is an author bio box or a widget, not a byline
+
+
+def _byline_box(node):
+    """The element holding the byline ``node`` and its siblings: its parent, or its grandparent when that
+    is still byline-sized (names split over items of an author list), never the article around it."""
+    parent = node.getparent()
+    grandparent = parent.getparent() if parent is not None else None
+    if grandparent is None:
+        return parent
+    length = 0
+    for piece in grandparent.itertext():
+        length += len(piece.strip())
+        if length > 2 * _BYLINE_MAX_CHARS:
+            return parent
+    return grandparent
+
+
+def _byline_names(tree) -> list[str]:
+    """Names in the page's own byline: the first byline element that names someone, and the byline
+    elements in the same box (a byline split over several links or list items). Later bylines elsewhere
+    on the page belong to teasers, widgets or comments."""
+    names: list[str] = []
+    cluster = None
+    for node in [n for n in _byline_candidates(tree) if _is_byline(n)][:24]:
+        if cluster is not None and cluster not in node.iterancestors():
+            continue
+        content = node.get("content") if node.tag == "meta" else None
+        text = content or _visible_text(node)
+        if not text or len(text) > _BYLINE_MAX_CHARS or "<" in text or _in_comments(node):
+            continue
+        found = split_authors(text)
+        if not found:
+            continue
+        if cluster is None:
+            cluster = _byline_box(node)
+        names += [name for name in found if name not in names]
+    return names
 
 
 def _publisher_names(meta: dict[str, str], ld: list[dict]) -> list[str]:
@@ -235,21 +343,22 @@ def authors_from(tree, meta: dict[str, str], ld: list[dict], titles: list | None
     """
     sites = site_names(tree, meta, ld, titles)
 
+    def is_the_site(name: str) -> bool:
+        folded = name.casefold()
+        if folded in sites:  # the site's own name, unless the site is a person's own ("Haki Benita")
+            return not looks_like_a_person(name)
+        # the site's name minus a word: "Android Developers" on "Android Developers Blog"
+        return any(site.startswith(folded + " ") for site in sites)
+
     def people(names: list[str]) -> list[str]:
-        return [n for n in names if n.casefold() not in sites]
+        return [n for n in names if not is_the_site(n)]
 
     for obj in ld:
         if _types(obj) & _ARTICLE_TYPES:
             names = people(_ld_authors(obj))
             if names:
                 return names
-    names: list[str] = []
-    for node in [n for n in _byline_candidates(tree) if _is_byline(n)][:8]:
-        content = node.get("content") if node.tag == "meta" else None
-        for name in split_authors(content or " ".join("".join(node.itertext()).split())):
-            if name not in names:
-                names.append(name)
-    names = people(names)
+    names = people(_byline_names(tree))
     if names:
         return names
     for key in _AUTHOR_META:
