@@ -11,14 +11,17 @@ See docs/extraction.md for the numbers behind each step.
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from datetime import date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from lxml import etree
+
+LOGGER = logging.getLogger(__name__)
 
 # Values of these meta names/properties state the publication time, most specific first.
 PUBLISHED_META = (
@@ -37,9 +40,12 @@ _URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]
 _LOOKS_DATED_RE = re.compile(r"(?:19|20)\d\d")
 # Compiled once: tree.xpath(str) parses the expression again on every call.
 _PUBLISHED_MICRODATA_XPATH = etree.XPath("//*[@itemprop='datePublished']")
-_MODIFIED_MICRODATA_XPATH = etree.XPath("//*[@itemprop='dateModified']")
 _TIME_PUBDATE_XPATH = etree.XPath("//time[@pubdate]/@datetime | //time[contains(@class,'publish')]/@datetime")
-_TIME_XPATH = etree.XPath("//time/@datetime")
+
+
+def _time_values(tree) -> list[str]:
+    """``datetime`` of every ``<time>``: ``iter("time")`` filters in C, several times faster than ``//time``."""
+    return [value for value in (node.get("datetime") for node in tree.iter("time")) if value]
 
 
 @dataclass(frozen=True)
@@ -180,7 +186,8 @@ def _htmldate(html: str, last_day: date) -> date | None:
 
     try:
         found = find_date(html, extensive_search=False, original_date=True, max_date=last_day.isoformat())
-    except (ValueError, TypeError):  # htmldate refuses some inputs (e.g. a page that is only a URL)
+    except Exception as exc:  # noqa: BLE001 - a failing fallback costs the page its date, never the page
+        LOGGER.debug("htmldate failed: %s: %s", type(exc).__name__, exc)
         return None
     return date.fromisoformat(found) if found else None
 
@@ -227,13 +234,13 @@ def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[st
         published = _first_valid(_microdata(_PUBLISHED_MICRODATA_XPATH(tree))
                                  + [(v, "time") for v in _TIME_PUBDATE_XPATH(tree)], last_day)
     if published is not None:
-        others = _ld_values(ld, article_types, ARTICLE_PUBLISHED_KEYS) + _TIME_XPATH(tree)
+        others = _ld_values(ld, article_types, ARTICLE_PUBLISHED_KEYS) + _time_values(tree)
         others += [meta[key] for key in PUBLISHED_META if meta.get(key)]
         published = _local_rendering(published, others)
     elif html is not None:
         day = _htmldate(html, last_day)
         if day is not None:
-            stated = [(v, "time") for v in _TIME_XPATH(tree)]
+            stated = [(v, "time") for v in _time_values(tree)]
             stated += [(v, "meta") for v in meta.values() if _LOOKS_DATED_RE.search(v)]
             published = _traced(day, stated) or Dated(
                 datetime(day.year, day.month, day.day, tzinfo=timezone.utc), day.isoformat(), "text")
@@ -243,9 +250,9 @@ def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[st
             published = None
     modified_candidates = [(v, "jsonld") for v in _ld_values(ld, article_types, ("dateModified",))]
     modified_candidates += [(meta[key], "meta") for key in MODIFIED_META if meta.get(key)]
+    # (itemprop=dateModified microdata is not searched: a whole-tree walk on every page for a value
+    # that the structured data states wherever it matters)
     modified = _first_valid(modified_candidates, last_day)
-    if modified is None:  # markup: searched only when the structured data gave none
-        modified = _first_valid(_microdata(_MODIFIED_MICRODATA_XPATH(tree)), last_day)
     if modified is not None and published is not None and modified.moment < published.moment:
         modified = None  # an edit cannot precede publication: one of the two is a template default
     return published, modified
