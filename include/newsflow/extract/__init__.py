@@ -1,10 +1,11 @@
 """``newsflow.extract.extract(html, url=None)``: body text and metadata of one page.
 
 The stable interface other code (and outside checks) call. Parse once with
-lxml (libxml2); read metadata from the untouched tree (``metadata``); then
-extract the body from the same tree (``body``: prune furniture, score
-containers, collect blocks). No trafilatura on the hot path: see
-docs/extraction.md for the numbers and what did not help.
+lxml (libxml2); read metadata from the untouched tree (``metadata``; dates in
+``dates``, with htmldate as the fallback for pages that state no date in
+structured data); then extract the body from the same tree (``body``: prune
+furniture, score containers, collect blocks). No trafilatura on the hot path:
+see docs/extraction.md for the numbers and what did not help.
 """
 
 from __future__ import annotations

@@ -174,7 +174,8 @@ def _local_rendering(found: Dated, others: list[str]) -> Dated:
 
 
 def _htmldate(html: str, last_day: date) -> date | None:
-    """htmldate's answer for a page without structured dates (its URL withheld: the URL rule is ours).
+    """htmldate's answer for a page without structured dates. No URL is passed (the URL rule is ours and
+    comes last); htmldate still reads a date from the page's own canonical link, which is page content.
 
     Its fast search only (meta names we do not list, date-like classes and ids, ``<abbr>``, ``<time>``,
     the title, timestamps in the markup, bare dates in the text). Its extensive search (free-text
