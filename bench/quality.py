@@ -17,8 +17,8 @@ they are read in place, never copied. Each set is scored with the metric its REA
 
 Every set's pages go through all its extractors page by page in turn (interleaved), so noise from a
 shared machine falls on all of them alike; pages/s is the extractor call only (HTML string in, result
-out), one process. ``--fast`` scores newsflow alone: the CI gate ``tests/extract/test_quality_floor.py``
-uses it with the floors in ``tests/extract/quality_floors.json``.
+out), one process. ``--fast`` scores newsflow alone, as the CI gate ``tests/extract/test_quality_floor.py``
+does (``run_set``) against the floors in ``tests/extract/quality_floors.json``.
 """
 
 from __future__ import annotations
@@ -437,12 +437,6 @@ def run_set(data: Path, name: str, extractors: list[str] | None = None, repeat: 
                 result = {}
             scores[n].add(page, result, best, failed)
     return scores
-
-
-def run(data: Path, names: list[str], repeat: int = 1) -> dict[str, Score]:
-    """The Zyte set alone (kept for callers of the single-set harness)."""
-    root = data if (data / "ground-truth.json").is_file() else data / "zyte-article-extraction"
-    return run_set(root.parent, "zyte", names, repeat)
 
 
 # ---------------------------------------------------------------- report

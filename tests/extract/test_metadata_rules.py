@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta, timezone
 
+import pytest
+
 from newsflow.extract import extract
 from newsflow.extract.dates import latest_allowed, parse_datetime
 
@@ -82,6 +84,26 @@ def test_modified_at_is_read_and_never_before_publication():
     page = extract(_page(_ld('"datePublished": "2021-11-29T14:13:37+00:00", '
                              '"dateModified": "2001-01-01T00:00:00+00:00"')))
     assert page.modified_at is None
+
+
+def test_a_failing_date_fallback_costs_the_date_not_the_page_nor_the_time_budget(monkeypatch):
+    import htmldate
+
+    from newsflow.limits import BudgetExceeded
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("htmldate bug")
+
+    monkeypatch.setattr(htmldate, "find_date", broken)
+    page = extract(_page())
+    assert page.published_at is None and "repair the old bridge" in page.text
+
+    def out_of_time(*_args, **_kwargs):
+        raise BudgetExceeded("page took too long")
+
+    monkeypatch.setattr(htmldate, "find_date", out_of_time)
+    with pytest.raises(BudgetExceeded):
+        extract(_page())
 
 
 def test_no_date_anywhere_is_none():

@@ -187,6 +187,8 @@ def _htmldate(html: str, last_day: date) -> date | None:
 
     try:
         found = find_date(html, extensive_search=False, original_date=True, max_date=last_day.isoformat())
+    except TimeoutError:  # the page's time budget (limits.BudgetExceeded) ran out: not ours to swallow
+        raise
     except Exception as exc:  # noqa: BLE001 - a failing fallback costs the page its date, never the page
         LOGGER.debug("htmldate failed: %s: %s", type(exc).__name__, exc)
         return None
