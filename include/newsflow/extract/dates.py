@@ -40,7 +40,7 @@ _URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]
 _LOOKS_DATED_RE = re.compile(r"(?:19|20)\d\d")
 # Compiled once: tree.xpath(str) parses the expression again on every call.
 _PUBLISHED_MICRODATA_XPATH = etree.XPath("//*[@itemprop='datePublished']")
-_TIME_PUBDATE_XPATH = etree.XPath("//time[@pubdate]/@datetime | //time[contains(@class,'publish')]/@datetime")
+_TIME_PUBDATE_XPATH = etree.XPath("//time[@pubdate] | //time[contains(@class,'publish')]")
 
 
 def _time_values(tree) -> list[str]:
@@ -130,12 +130,25 @@ def _ld_values(ld: list[dict], article_types: set[str], keys: tuple[str, ...]) -
     return values
 
 
-def _microdata(nodes) -> list[tuple[str, str]]:
-    """(value, source) of schema.org microdata: a <meta itemprop> is a meta tag, anything else is markup."""
+def _in_teaser_card(node) -> bool:
+    """Inside an ``<article>`` that is itself inside a list item: a card in a list of other stories
+    ("related posts"), whose dates are theirs, not the page's."""
+    in_article = False
+    for ancestor in node.iterancestors():
+        if ancestor.tag == "article":
+            in_article = True
+        elif in_article and ancestor.tag == "li":
+            return True
+    return False
+
+
+def _markup_dates(nodes) -> list[tuple[str, str]]:
+    """(value, source) of date markup (schema.org microdata, ``<time pubdate>``): a ``<meta itemprop>`` is
+    a meta tag, anything else is markup; teaser cards' dates are skipped."""
     found = []
     for node in nodes:
         value = node.get("content") or node.get("datetime")
-        if value:
+        if value and not _in_teaser_card(node):
             found.append((value, "meta" if node.tag == "meta" else "time"))
     return found
 
@@ -234,8 +247,8 @@ def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[st
     structured += [(meta[key], "meta") for key in PUBLISHED_META if meta.get(key)]
     published = _first_valid(structured, last_day)
     if published is None:  # markup statements: searched only when the structured data gave no date
-        published = _first_valid(_microdata(_PUBLISHED_MICRODATA_XPATH(tree))
-                                 + [(v, "time") for v in _TIME_PUBDATE_XPATH(tree)], last_day)
+        published = _first_valid(_markup_dates(_PUBLISHED_MICRODATA_XPATH(tree) + _TIME_PUBDATE_XPATH(tree)),
+                                 last_day)
     if published is not None:
         others = _ld_values(ld, article_types, ARTICLE_PUBLISHED_KEYS) + _time_values(tree)
         others += [meta[key] for key in PUBLISHED_META if meta.get(key)]
