@@ -82,10 +82,21 @@ _ENTRIES = [
     Column("canonical_url", pa.string(), "rel=canonical / og:url of the page, else url"),
     Column("source", pa.string(), "Publisher domain (from the URL), or the landing folder's name for plain-text files"),
     Column("title", pa.string(), "Headline (JSON-LD headline, og:title, `<title>`); null for plain text"),
-    Column("authors", pa.list_(pa.string()), "People credited as authors, in page order; empty when unknown",
+    Column("authors", pa.list_(pa.string()), "People credited as authors (no site names, staff or agency credits), each once, in byline order; empty when unknown",
            value=lambda r, _run: list(r.authors)),
-    Column("published_at", TS, "Publication time, UTC; null when the page states none"),
+    Column("site_name", pa.string(),
+           "Publisher's name as the page states it (og:site_name, JSON-LD publisher, application-name, the "
+           "`<title>` suffix); null when none. `source` is the domain"),
+    Column("published_at", TS,
+           "Publication time, UTC (the page's own zone and wording: published_raw); null when the page states none"),
     Column("published_raw", pa.string(), "The publication date as the page or record wrote it"),
+    Column("published_source", pa.string(),
+           "Where published_at came from, most trusted first: jsonld (schema.org JSON-LD), meta (a meta tag), "
+           "time (`<time>` or date microdata in the markup), text (found in the page by htmldate; day only), "
+           "url (a date in the URL; day only), record (the JSONL record's own field); null when no date"),
+    Column("modified_at", TS,
+           "Last modification time the page states (JSON-LD dateModified, article:modified_time, ...), UTC; "
+           "null when none or when it precedes published_at"),
     Column("language", pa.string(), "ISO 639-1 code detected from the body text"),
     Column("text", pa.string(), "Clean body text; paragraphs separated by one blank line; no page furniture",
            staging_type=pa.large_string()),
@@ -123,10 +134,12 @@ assert len(COLUMNS) == len(_ENTRIES), "a column is listed twice"
 
 # Published and state layouts: column names in file order; "?" marks a nullable column.
 LAYOUTS: dict[str, str] = {
-    "articles": "doc_id url? canonical_url? source title? authors published_at? language text normalized_text "
+    "articles": "doc_id url? canonical_url? source site_name? title? authors published_at? published_source? "
+                "modified_at? language text normalized_text "
                 "word_count content_sha256 source_path source_sha256 source_bytes run_id ingested_at",
     "quarantine": "source_path stage reasons reason_codes source_sha256? source_bytes doc_id? url? canonical_url? "
-                  "source? title? authors? published_at? language? text? normalized_text? word_count? "
+                  "source? site_name? title? authors? published_at? published_source? modified_at? language? text? "
+                  "normalized_text? word_count? "
                   "content_sha256? run_id ingested_at",
     "ledger": "source_file? file_sha256? source_path? outcome? doc_id? content_sha256? minhash?",
     # the lake's table of processed landing records (one row per record, keyed by source_path + file_sha256)

@@ -1,10 +1,11 @@
 """``newsflow.extract.extract(html, url=None)``: body text and metadata of one page.
 
 The stable interface other code (and outside checks) call. Parse once with
-lxml (libxml2); read metadata from the untouched tree (``metadata``); then
-extract the body from the same tree (``body``: prune furniture, score
-containers, collect blocks). No trafilatura on the hot path: see
-docs/extraction.md for the numbers and what did not help.
+lxml (libxml2); read metadata from the untouched tree (``metadata``; dates in
+``dates``, with htmldate as the fallback for pages that state no date in
+structured data); then extract the body from the same tree (``body``: prune
+furniture, score containers, collect blocks). No trafilatura on the hot path:
+see docs/extraction.md for the numbers and what did not help.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ class Extracted:
     published_raw: str | None = None
     canonical_url: str | None = None
     language: str | None = None  # declared by the page; the normalise step detects from text too
+    published_source: str | None = None  # where published_at came from: jsonld, meta, time, text or url
+    modified_at: datetime | None = None
+    site_name: str | None = None  # the publisher's name as the page states it
 
 
 def _parse(html: str, huge: bool):
@@ -111,7 +115,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
         except ValueError:  # "http://[x": an unusable base URL, not a reason to lose the page
             url = None
     tree = parse_html(html)
-    meta = page_metadata(tree, url)
+    meta = page_metadata(tree, url, html)
     title = meta["title"]
     try:
         body = extract_body(tree, title)
@@ -123,7 +127,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
             raise
         html = _XML_INCOMPATIBLE_RE.sub("", html)
         tree = parse_html(html)
-        meta = page_metadata(tree, url)
+        meta = page_metadata(tree, url, html)
         title = meta["title"]
         body = extract_body(tree, title)
     return Extracted(
@@ -134,6 +138,9 @@ def extract(html: str, url: str | None = None) -> Extracted:
         published_raw=meta["published_raw"],
         canonical_url=meta["canonical_url"],
         language=meta["declared_language"],
+        published_source=meta["published_source"],
+        modified_at=meta["modified_at"],
+        site_name=meta["site_name"],
     )
 
 

@@ -194,7 +194,7 @@ def prune(root) -> None:
         total_text = None
         embed_holders = _embed_holders(root)
         for el in suspects:
-            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders:
+            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or _is_story_header(el):
                 continue
             text = _text(el)
             if total_lower and len(text) / total_lower < 0.4:
@@ -206,6 +206,17 @@ def prune(root) -> None:
                 doomed.append(el)
     for el in doomed:
         _remove_keep_tail(el)
+
+
+_STANDFIRST_MIN_CHARS = 80
+
+
+def _is_story_header(el) -> bool:
+    """The story's own header: the headline (``<h1>``) with a standfirst paragraph under it. The
+    standfirst is part of the article; the headline, byline and date in it go by their own rules."""
+    if next(el.iter("h1"), None) is None:
+        return False
+    return any(len(_norm(_text(p))) >= _STANDFIRST_MIN_CHARS for p in el.iter("p"))
 
 
 # Embedded posts (the platforms' own embed markup: a blockquote carrying the post's text) are quoted in

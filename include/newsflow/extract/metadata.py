@@ -9,21 +9,16 @@ import html
 import json
 import logging
 import re
-from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from newsflow.extract.dates import page_dates, parse_datetime
+
 LOGGER = logging.getLogger(__name__)
 
-_DATE_META = (
-    "article:published_time", "og:published_time", "og:article:published_time", "datepublished",
-    "pubdate", "publishdate", "publish-date", "publish_date", "date", "dc.date.issued", "dc.date",
-    "dcterms.created", "sailthru.date", "parsely-pub-date", "cxenseparse:recs:publishtime",
-)
 _AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
 _TITLE_META = ("og:title", "twitter:title", "headline", "parsely-title", "sailthru.title")
-_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^\d])")
 _BY_RE = re.compile(r"^\s*(?:by|von|par|por|di|door)\s+", re.IGNORECASE)
 _SPLIT_AUTHORS_RE = re.compile(r"\s*(?:;|,|\band\b|&|\|)\s*", re.IGNORECASE)
 _NOT_A_PERSON = re.compile(
@@ -81,43 +76,61 @@ _ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting
                   "opinionnewsarticle", "webpage", "liveblogposting", "report", "scholarlyarticle"}
 
 
-def parse_datetime(value: str | None) -> datetime | None:
-    """Parse an ISO-like or common date string to an aware UTC datetime (naive means UTC)."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            import warnings
+# A byline often runs on into its date ("Steven Musil January 18", "Aleš Vávra před 2 hodinami"): a name
+# ends at the first token holding a digit or naming a month, in the languages of the dev sets' news.
+_MONTHS = frozenset((
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "januar februar märz mai juni juli oktober dezember "
+    "janvier février mars avril juin juillet août septembre octobre novembre décembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre "
+    "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre").split())
+# Words that start the date part of a byline ("By Jane Doe Updated Jul 24, 2018").
+_DATE_CUES = frozenset("updated published posted aktualisiert veröffentlicht publié publicado pubblicato".split())
+# Buttons printed inside byline markup ("John C. Welch Follow").
+_BYLINE_BUTTONS = frozenset("follow folgen suivre seguir segui volgen".split())
+# Lowercase words that belong inside a person's name; any other lowercase word ("Ad Operations at IAB",
+# "Tim Denning in The Ascent") means the text is a phrase, not a name.
+_NAME_PARTICLES = frozenset("van von der den de del della di da das dos du la le bin ibn al el y e zu ten ter".split())
+_ARTICLES = frozenset("the a an der die das le la les el il lo".split())
 
-            from dateutil import parser as date_parser
 
-            with warnings.catch_warnings():  # "tzname EST identified but not understood": we assume UTC
-                warnings.simplefilter("ignore")
-                parsed = date_parser.parse(text, fuzzy=False)
-        except (ValueError, OverflowError, TypeError):
-            return None
-    if parsed.year < 1900 or parsed.year > 2200:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+def _name_tokens(name: str) -> list[str]:
+    """The name's words, up to where a date or a handle runs on ("Nolan22 Dec 2016" → "Nolan"), minus words left over
+    from the date phrase ("před" of "před 2 hodinami") and trailing Follow buttons."""
+    digit = next((i for i, ch in enumerate(name) if ch.isdigit()), None)
+    cut = digit is not None
+    tokens = name[:digit].split() if cut else name.split()
+    for i, token in enumerate(tokens):
+        word = token.strip(".,:").casefold()
+        if word in _MONTHS or word in _DATE_CUES or token.startswith("@"):  # a date, or a social handle
+            tokens, cut = tokens[:i], True
+            break
+    while tokens and (tokens[-1].casefold().strip(".,:;") in _BYLINE_BUTTONS or (cut and tokens[-1][:1].islower())):
+        tokens.pop()
+    return tokens
 
 
 def clean_author(name: str) -> str | None:
-    name = " ".join(name.split())
-    name = _BY_RE.sub("", name).strip(" .,:;|-–—")
+    name = _BY_RE.sub("", " ".join(name.split())).strip(" .,:;|-–—")
+    name = " ".join(_name_tokens(name)).strip(" .,:;|-–—")
     if not name or len(name) > 60 or len(name.split()) > 5 or "@" in name or "http" in name or "/" in name:
         return None
     if _NOT_A_PERSON.search(name) or not re.search(r"[^\W\d_]", name):
         return None
     if name.isupper() or name.islower():
         name = name.title()
+    if len(name) < 2 or any(t[:1].islower() and t not in _NAME_PARTICLES for t in name.split()):
+        return None  # "I" of "Mac & i"; "on Twitter"
     return name
+
+
+def looks_like_a_person(name: str) -> bool:
+    """Two to four capitalised words, not led by an article: how a person's name reads (a publisher's
+    usually has an article or a publisher word, which ``_NOT_A_PERSON`` catches)."""
+    tokens = name.split()
+    return (2 <= len(tokens) <= 4 and tokens[0].casefold() not in _ARTICLES
+            and all(t[:1].isupper() or t in _NAME_PARTICLES for t in tokens))
 
 
 def split_authors(value: str) -> list[str]:
@@ -160,10 +173,6 @@ def _clean_title(text: str) -> str:
 # Compiled once: tree.xpath(str) parses the expression again on every call.
 _TITLE_TEXT_XPATH = etree.XPath("//title/text()")
 _H1_XPATH = etree.XPath("//h1")
-_DATE_PUBLISHED_XPATH = etree.XPath(
-    "//*[@itemprop='datePublished']/@content | //*[@itemprop='datePublished']/@datetime")
-_TIME_PUBDATE_XPATH = etree.XPath("//time[@pubdate]/@datetime | //time[contains(@class,'publish')]/@datetime")
-_TIME_XPATH = etree.XPath("//article//time/@datetime | //time/@datetime")
 _LANG_XPATH = etree.XPath("/html/@lang | /html/@xml:lang", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"})
 
 
@@ -218,30 +227,112 @@ def _byline_candidates(tree) -> list:
 
 
 def _is_byline(node) -> bool:
+    cls = node.get("class") or ""
+    tokens = cls.split()
+    if "org" in tokens:  # hCard's "fn org": an organisation's name (a Wikipedia infobox), never a byline
+        return False
     if node.get("rel") == "author" or node.get("itemprop") == "author":
         return True
-    cls = node.get("class") or ""
     if any(part in cls for part in _BYLINE_CLASS_PARTS):
         return True
-    tokens = cls.split()
-    return "author" in tokens or "fn" in tokens
+    return any(t in ("author", "fn", "byline") or t.endswith(("-byline", "_byline")) for t in tokens)
 
 
-def site_names(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> set[str]:
-    """Names the site goes by (og:site_name, JSON-LD publisher, the <title> suffix): never an author."""
-    names = {meta.get("og:site_name", ""), meta.get("application-name", ""), meta.get("publisher", "")}
+def _in_comments(node) -> bool:
+    """Inside a comment thread (an ancestor's class or id names comments): commenters are not authors."""
+    for ancestor in node.iterancestors():
+        marks = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".lower()
+        if "comment" in marks:
+            return True
+    return False
+
+
+def _visible_text(node) -> str:
+    """The node's text without what scripts and styles inside it hold (an e-mail obfuscator's code)."""
+    parts = []
+    for event, element in etree.iterwalk(node, events=("start", "end")):
+        if event == "start":
+            if element.text and element.tag not in ("script", "style"):
+                parts.append(element.text)
+        elif element is not node and element.tail:
+            parts.append(element.tail)
+    return " ".join(" ".join(parts).split())
+
+
+_BYLINE_MAX_CHARS = 100  # longer text in byline markup is an author bio box or a widget, not a byline
+
+
+def _byline_box(node):
+    """The element holding the byline ``node`` and its siblings: its parent, or its grandparent when that
+    is still byline-sized (names split over items of an author list), never the article around it."""
+    parent = node.getparent()
+    grandparent = parent.getparent() if parent is not None else None
+    if grandparent is None:
+        return parent
+    length = 0
+    for piece in grandparent.itertext():
+        length += len(piece.strip())
+        if length > 2 * _BYLINE_MAX_CHARS:
+            return parent
+    return grandparent
+
+
+def _byline_names(tree) -> list[str]:
+    """Names in the page's own byline: the first byline element that names someone, and the byline
+    elements in the same box (a byline split over several links or list items). Later bylines elsewhere
+    on the page belong to teasers, widgets or comments."""
+    names: list[str] = []
+    cluster = None
+    for node in [n for n in _byline_candidates(tree) if _is_byline(n)][:24]:
+        if cluster is not None and cluster not in node.iterancestors():
+            continue
+        content = node.get("content") if node.tag == "meta" else None
+        text = content or _visible_text(node)
+        if not text or len(text) > _BYLINE_MAX_CHARS or "<" in text or _in_comments(node):
+            continue
+        found = split_authors(text)
+        if not found:
+            continue
+        if cluster is None:
+            cluster = _byline_box(node)
+        names += [name for name in found if name not in names]
+    return names
+
+
+def _publisher_names(meta: dict[str, str], ld: list[dict]) -> list[str]:
+    """The publisher's names the page states, most explicit first: og:site_name, the JSON-LD publisher
+    (and Organization/WebSite objects), application-name, the publisher meta tag."""
+    names = [meta.get("og:site_name", "")]
     for obj in ld:
         publisher = obj.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-            names.add(publisher["name"])
+            names.append(publisher["name"])
+    for obj in ld:
         if _types(obj) & {"organization", "newsmediaorganization", "website"} and isinstance(obj.get("name"), str):
-            names.add(obj["name"])
-    titles = _title_texts(tree, titles)
+            names.append(obj["name"])
+    names += [meta.get("application-name", ""), meta.get("publisher", "")]
+    return [" ".join(n.split()) for n in names if n and n.strip() and not n.strip().startswith("http")]
+
+
+def _title_suffix(titles: list) -> str | None:
     if titles:
         match = _SITE_SUFFIX_RE.search(" ".join(titles[0].split()))
         if match:
-            names.add(match.group(0).strip(" |-–—:·»"))
-    return {" ".join(n.split()).casefold() for n in names if n and n.strip()}
+            return match.group(0).strip(" |-–—:·»") or None
+    return None
+
+
+def site_name_from(meta: dict[str, str], ld: list[dict], titles: list) -> str | None:
+    """The publisher's name (not the domain: that is the record's ``source``); the ``<title>`` suffix
+    ("Story | The Daily Ledger") when the page names it nowhere else."""
+    names = _publisher_names(meta, ld)
+    return _clean_title(names[0]) if names else _title_suffix(titles)
+
+
+def site_names(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> set[str]:
+    """Names the site goes by (publisher names and the <title> suffix): never an author."""
+    names = _publisher_names(meta, ld) + [_title_suffix(_title_texts(tree, titles)) or ""]
+    return {n.casefold() for n in names if n}
 
 
 def authors_from(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> list[str]:
@@ -252,60 +343,31 @@ def authors_from(tree, meta: dict[str, str], ld: list[dict], titles: list | None
     """
     sites = site_names(tree, meta, ld, titles)
 
+    def is_the_site(name: str) -> bool:
+        folded = name.casefold()
+        if folded in sites:  # the site's own name, unless the site is a person's own ("Haki Benita")
+            return not looks_like_a_person(name)
+        # the site's name minus a word: "Android Developers" on "Android Developers Blog"
+        return any(site.startswith(folded + " ") for site in sites)
+
     def people(names: list[str]) -> list[str]:
-        return [n for n in names if n.casefold() not in sites]
+        return [n for n in names if not is_the_site(n)]
 
     for obj in ld:
         if _types(obj) & _ARTICLE_TYPES:
             names = people(_ld_authors(obj))
             if names:
                 return names
-    names: list[str] = []
-    for node in [n for n in _byline_candidates(tree) if _is_byline(n)][:8]:
-        content = node.get("content") if node.tag == "meta" else None
-        for name in split_authors(content or " ".join("".join(node.itertext()).split())):
-            if name not in names:
-                names.append(name)
-    names = people(names)
-    if names:
-        return names
+    meta_names: list[str] = []
     for key in _AUTHOR_META:
         value = meta.get(key)
         if value and not value.startswith("http"):
-            names = people(split_authors(value))
-            if names:
-                return names
-    return []
-
-
-def published_from(tree, meta: dict[str, str], ld: list[dict], url: str | None) -> tuple[datetime | None, str | None]:
-    candidates: list[str] = []
-    for obj in ld:
-        if _types(obj) & _ARTICLE_TYPES:
-            for key in ("datePublished", "dateCreated", "uploadDate"):
-                if isinstance(obj.get(key), str):
-                    candidates.append(obj[key])
-    candidates += [meta[key] for key in _DATE_META if meta.get(key)]
-    # the first candidate that parses wins: the markup (whole-tree XPaths) is searched only when the
-    # structured data gave no date
-    for lazy in (None, _DATE_PUBLISHED_XPATH, _TIME_PUBDATE_XPATH):
-        if lazy is not None:
-            candidates = lazy(tree)
-        for value in candidates:
-            parsed = parse_datetime(value)
-            if parsed:
-                return parsed, value
-    times = _TIME_XPATH(tree)
-    for value in times[:3]:
-        parsed = parse_datetime(value)
-        if parsed:
-            return parsed, value
-    if url:
-        match = _URL_DATE_RE.search(urlsplit(url).path + "/")
-        if match:
-            value = "-".join(match.groups())
-            return parse_datetime(value), value
-    return None, None
+            meta_names = people(split_authors(value))
+            if meta_names:
+                break
+    if meta_names and all(looks_like_a_person(n) for n in meta_names):
+        return meta_names  # people by name: the byline would say the same (and its walk costs ~7 % of a page)
+    return people(_byline_names(tree)) or meta_names
 
 
 _CANONICAL_XPATH = etree.XPath("//link[@rel='canonical']/@href | //link[@rel='Canonical']/@href")
@@ -346,16 +408,21 @@ def declared_language(tree, meta: dict[str, str]) -> str | None:
     return code if len(code) == 2 and code.isalpha() else None
 
 
-def page_metadata(tree, url: str | None) -> dict:
+def page_metadata(tree, url: str | None, page_html: str | None = None) -> dict:
+    """Metadata of the untouched tree; ``page_html`` (the page's markup as text) lets the date search fall back to
+    htmldate, which parses it again on the few pages that state no date in structured data."""
     meta = _meta_map(tree)
     ld = _json_ld(tree)
-    published, published_raw = published_from(tree, meta, ld, url)
+    published, modified = page_dates(tree, meta, ld, _ARTICLE_TYPES, url, page_html)
     titles = _TITLE_TEXT_XPATH(tree)  # read by both title_from and site_names
     return {
         "title": title_from(tree, meta, ld, titles),
+        "site_name": site_name_from(meta, ld, titles),
         "authors": authors_from(tree, meta, ld, titles),
-        "published_at": published,
-        "published_raw": published_raw,
+        "published_at": published.moment if published else None,
+        "published_raw": published.raw if published else None,
+        "published_source": published.source if published else None,
+        "modified_at": modified.moment if modified else None,
         "canonical_url": canonical_from(tree, meta, url),
         "declared_language": declared_language(tree, meta),
     }

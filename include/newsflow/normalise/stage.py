@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from newsflow.dedup.signature import signature
 from newsflow.extract import ExtractionError, extract
-from newsflow.extract.metadata import parse_datetime
+from newsflow.extract.dates import parse_datetime
 from newsflow.limits import BudgetExceeded, time_budget
 from newsflow.record import Article, is_html
 from newsflow.settings import Settings
@@ -77,6 +77,8 @@ class NormaliseStage(Stage):
             record.authors = page.authors
             record.canonical_url = page.canonical_url or record.hint_url
             published, record.published_raw = page.published_at, page.published_raw
+            record.published_source, record.modified_at = page.published_source, page.modified_at
+            record.site_name = page.site_name
             declared_language = page.language
             self.stats.counters["html"] += 1
         else:
@@ -88,6 +90,7 @@ class NormaliseStage(Stage):
         if record.hint_published:
             record.published_raw = record.hint_published
             published = parse_datetime(record.hint_published)
+            record.published_source = "record" if published else None
         record.published_at = published
         record.source = domain_of(record.canonical_url or record.url) or record.landing_name
         tokens = tokenize(text)
