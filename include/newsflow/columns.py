@@ -90,7 +90,7 @@ _ENTRIES = [
     Column("published_at", TS,
            "Publication time, UTC (the page's own zone and wording: published_raw); null when the page states none"),
     Column("published_raw", pa.string(), "The publication date as the page or record wrote it"),
-    Column("published_source", pa.string(),
+    Column("published_at_source", pa.string(),
            "Where published_at came from, most trusted first: jsonld (schema.org JSON-LD), meta (a meta tag), "
            "time (`<time>` or date microdata in the markup), text (found in the page by htmldate; day only), "
            "url (a date in the URL; day only), record (the JSONL record's own field); null when no date"),
@@ -134,11 +134,11 @@ assert len(COLUMNS) == len(_ENTRIES), "a column is listed twice"
 
 # Published and state layouts: column names in file order; "?" marks a nullable column.
 LAYOUTS: dict[str, str] = {
-    "articles": "doc_id url? canonical_url? source site_name? title? authors published_at? published_source? "
+    "articles": "doc_id url? canonical_url? source site_name? title? authors published_at? published_at_source? "
                 "modified_at? language text normalized_text "
                 "word_count content_sha256 source_path source_sha256 source_bytes run_id ingested_at",
     "quarantine": "source_path stage reasons reason_codes source_sha256? source_bytes doc_id? url? canonical_url? "
-                  "source? site_name? title? authors? published_at? published_source? modified_at? language? text? "
+                  "source? site_name? title? authors? published_at? published_at_source? modified_at? language? text? "
                   "normalized_text? word_count? "
                   "content_sha256? run_id ingested_at",
     "ledger": "source_file? file_sha256? source_path? outcome? doc_id? content_sha256? minhash?",

@@ -53,7 +53,7 @@ class Article:
     authors: list[str] = field(default_factory=list)
     published_at: datetime | None = None
     published_raw: str | None = None
-    published_source: str | None = None  # jsonld | meta | time | text | url | record
+    published_at_source: str | None = None  # jsonld | meta | time | text | url | record
     modified_at: datetime | None = None
     site_name: str | None = None
     language: str | None = None

@@ -33,7 +33,7 @@ def _ld(fields: str) -> str:
 def test_the_stated_zone_is_kept_not_converted_to_utc():
     page = extract(_page(_ld('"datePublished": "2022-01-28T00:30:00+01:00"')))
     assert page.published_at.isoformat() == "2022-01-28T00:30:00+01:00"  # UTC would say the 27th
-    assert page.published_source == "jsonld"
+    assert page.published_at_source == "jsonld"
 
 
 def test_a_utc_stamp_takes_the_zone_of_the_same_moment_printed_locally():
@@ -60,7 +60,7 @@ def test_a_date_in_the_future_is_never_emitted():
     page = extract(_page(_ld(f'"datePublished": "{future}T10:00:00Z"')
                          + '<meta property="article:published_time" content="2020-05-01T10:00:00Z">'))
     assert page.published_at.isoformat() == "2020-05-01T10:00:00+00:00"
-    assert page.published_source == "meta"
+    assert page.published_at_source == "meta"
 
 
 def test_dates_of_teaser_cards_in_a_list_are_not_the_pages():
@@ -78,14 +78,14 @@ def test_a_page_without_structured_dates_gets_one_from_its_text():
     page = extract(_page(byline="<div class='date'>Veröffentlicht am 12.03.2019</div>"))
     assert page.published_at.date() == date(2019, 3, 12)
     assert page.published_at.tzinfo == timezone.utc
-    assert page.published_source == "text"
+    assert page.published_at_source == "text"
 
 
 def test_a_text_date_is_traced_back_to_the_time_element_that_states_it():
     page = extract(_page(byline="<p class='meta'>Posted <time datetime='2019-03-12T08:30:00+01:00'>"
                                 "12 March 2019</time></p>"))
     assert page.published_at.isoformat() == "2019-03-12T08:30:00+01:00"
-    assert page.published_source == "time"
+    assert page.published_at_source == "time"
 
 
 def test_modified_at_is_read_and_never_before_publication():
@@ -119,7 +119,7 @@ def test_a_failing_date_fallback_costs_the_date_not_the_page_nor_the_time_budget
 
 def test_no_date_anywhere_is_none():
     page = extract(_page())
-    assert page.published_at is None and page.published_source is None
+    assert page.published_at is None and page.published_at_source is None
 
 
 # ---------------------------------------------------------------- bylines

@@ -42,7 +42,7 @@ class Extracted:
     published_raw: str | None = None
     canonical_url: str | None = None
     language: str | None = None  # declared by the page; the normalise step detects from text too
-    published_source: str | None = None  # where published_at came from: jsonld, meta, time, text or url
+    published_at_source: str | None = None  # where published_at came from: jsonld, meta, time, text or url
     modified_at: datetime | None = None
     site_name: str | None = None  # the publisher's name as the page states it
 
@@ -138,7 +138,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
         published_raw=meta["published_raw"],
         canonical_url=meta["canonical_url"],
         language=meta["declared_language"],
-        published_source=meta["published_source"],
+        published_at_source=meta["published_at_source"],
         modified_at=meta["modified_at"],
         site_name=meta["site_name"],
     )

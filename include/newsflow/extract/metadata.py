@@ -421,7 +421,7 @@ def page_metadata(tree, url: str | None, page_html: str | None = None) -> dict:
         "authors": authors_from(tree, meta, ld, titles),
         "published_at": published.moment if published else None,
         "published_raw": published.raw if published else None,
-        "published_source": published.source if published else None,
+        "published_at_source": published.source if published else None,
         "modified_at": modified.moment if modified else None,
         "canonical_url": canonical_from(tree, meta, url),
         "declared_language": declared_language(tree, meta),

@@ -29,8 +29,13 @@ def _old_rows(lake: Lake, dataset: str, files: list[str], day) -> pa.Table:
     parts = []
     for name in files:
         table = storage.read_table(lake.root / name)
-        parts.append(table.append_column("date", pa.array([day] * table.num_rows, pa.date32()))
-                     .select(target.names).cast(target))
+        table = table.append_column("date", pa.array([day] * table.num_rows, pa.date32()))
+        for field in target:  # columns added since that release: null where nullable, else refuse
+            if field.name not in table.column_names:
+                if not field.nullable:
+                    raise ValueError(f"{name} lacks the required column {field.name}")
+                table = table.append_column(field.name, pa.nulls(table.num_rows, field.type))
+        parts.append(table.select(target.names).cast(target))
     return pa.concat_tables(parts) if parts else target.empty_table()
 
 

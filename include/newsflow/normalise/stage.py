@@ -77,7 +77,7 @@ class NormaliseStage(Stage):
             record.authors = page.authors
             record.canonical_url = page.canonical_url or record.hint_url
             published, record.published_raw = page.published_at, page.published_raw
-            record.published_source, record.modified_at = page.published_source, page.modified_at
+            record.published_at_source, record.modified_at = page.published_at_source, page.modified_at
             record.site_name = page.site_name
             declared_language = page.language
             self.stats.counters["html"] += 1
@@ -90,7 +90,7 @@ class NormaliseStage(Stage):
         if record.hint_published:
             record.published_raw = record.hint_published
             published = parse_datetime(record.hint_published)
-            record.published_source = "record" if published else None
+            record.published_at_source = "record" if published else None
         record.published_at = published
         record.source = domain_of(record.canonical_url or record.url) or record.landing_name
         tokens = tokenize(text)
