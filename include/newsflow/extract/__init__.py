@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from newsflow.extract.body import extract_body
@@ -103,11 +103,13 @@ def _paragraphs(text: str, title: str | None) -> str:
     return "\n\n".join(lines)
 
 
-def extract(html: str, url: str | None = None) -> Extracted:
+def extract(html: str, url: str | None = None, *, today: date | None = None) -> Extracted:
     """Extract the article body (paragraphs separated by blank lines) and metadata.
 
     Parses once: metadata is read from the untouched tree, then the body extractor prunes the same
-    tree in place. Raises ``ExtractionError`` (with a ``code``) for pages it refuses.
+    tree in place. Raises ``ExtractionError`` (with a ``code``) for pages it refuses. ``today``: the
+    crawl or run day; no publication date after it is emitted (default: today's date, UTC). The pipeline
+    passes the run's partition day, so a rerun gives the same dates whenever it runs.
     """
     if url is not None:
         try:
@@ -115,7 +117,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
         except ValueError:  # "http://[x": an unusable base URL, not a reason to lose the page
             url = None
     tree = parse_html(html)
-    meta = page_metadata(tree, url, html)
+    meta = page_metadata(tree, url, html, today)
     title = meta["title"]
     try:
         body = extract_body(tree, title)
@@ -127,7 +129,7 @@ def extract(html: str, url: str | None = None) -> Extracted:
             raise
         html = _XML_INCOMPATIBLE_RE.sub("", html)
         tree = parse_html(html)
-        meta = page_metadata(tree, url, html)
+        meta = page_metadata(tree, url, html, today)
         title = meta["title"]
         body = extract_body(tree, title)
     return Extracted(

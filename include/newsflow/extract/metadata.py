@@ -9,6 +9,7 @@ import html
 import json
 import logging
 import re
+from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -408,12 +409,13 @@ def declared_language(tree, meta: dict[str, str]) -> str | None:
     return code if len(code) == 2 and code.isalpha() else None
 
 
-def page_metadata(tree, url: str | None, page_html: str | None = None) -> dict:
+def page_metadata(tree, url: str | None, page_html: str | None = None, today: date | None = None) -> dict:
     """Metadata of the untouched tree; ``page_html`` (the page's markup as text) lets the date search fall back to
-    htmldate, which parses it again on the few pages that state no date in structured data."""
+    htmldate, which parses it again on the few pages that state no date in structured data. ``today``: the
+    run's day (no later date is returned); the wall clock's when not given."""
     meta = _meta_map(tree)
     ld = _json_ld(tree)
-    published, modified = page_dates(tree, meta, ld, _ARTICLE_TYPES, url, page_html)
+    published, modified = page_dates(tree, meta, ld, _ARTICLE_TYPES, url, page_html, today)
     titles = _TITLE_TEXT_XPATH(tree)  # read by both title_from and site_names
     return {
         "title": title_from(tree, meta, ld, titles),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from newsflow.dedup.signature import signature
@@ -42,9 +42,10 @@ class NormaliseStage(Stage):
 
     name = STAGE
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, run_day: date | None = None) -> None:
         super().__init__()
         self.settings = settings
+        self.run_day = run_day  # no publication date after it is taken from a page (None: today, UTC)
 
     def process(self, record: Article) -> None:
         declared_language = None
@@ -58,7 +59,7 @@ class NormaliseStage(Stage):
         if is_html(record):
             try:
                 with time_budget(self.settings.extract_timeout_seconds):
-                    page = extract(record.decoded or "", url=record.hint_url)
+                    page = extract(record.decoded or "", url=record.hint_url, today=self.run_day)
             except ExtractionError as exc:
                 record.reject(self.name, exc.code, exc.detail)
                 return

@@ -85,7 +85,7 @@ def normalise(ctx: RunContext, batch: int = 0) -> dict:
     from newsflow.normalise.stage import NormaliseStage, SignStage
     from newsflow.stages.base import run_stages
 
-    stages = [NormaliseStage(ctx.settings), SignStage(ctx.settings)]
+    stages = [NormaliseStage(ctx.settings, ctx.day), SignStage(ctx.settings)]
     records = run_stages(_gated_with_pages(ctx, batch), stages)
     # decoded pages of records quarantined before normalising are not needed downstream either
     count = write_records(ctx.run.step_file("normalise", batch), records, drop=("decoded",))
