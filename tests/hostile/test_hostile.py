@@ -127,7 +127,7 @@ def test_extraction_time_budget_quarantines_a_slow_page(monkeypatch):
     from newsflow.record import Article
     from newsflow.settings import Settings
 
-    def slow(html, url=None):
+    def slow(html, url=None, **_kwargs):
         while True:
             time.sleep(0.01)
 
