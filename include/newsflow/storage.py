@@ -194,55 +194,6 @@ def write_text_atomic(path, text: str) -> None:
         target.write_text(text, encoding="utf-8")
 
 
-def copy_atomic(source, target) -> None:
-    with _atomic_target(target) as tmp:
-        copy_file(source, tmp)
-
-
-def replace_folder(source: object, target, run_key: str) -> list:
-    """Replace the files of folder ``target`` with those of ``source`` (one staged partition), as
-    atomically as the store allows; returns the target's files afterwards.
-
-    Local: copy next to the target, then swap the folders by rename, so a globbing reader never sees a
-    mix. Object stores have no rename: files are written under run-named keys
-    (``part-00000-<run>.parquet``), then the folder's other files are deleted; between the two a plain
-    glob can see old and new files (readers go through the manifest, README "The lake").
-    """
-    if _is_local(target):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        incoming = target.parent / f".{target.name}.incoming"
-        outgoing = target.parent / f".{target.name}.outgoing"
-        for leftover in (incoming, outgoing):
-            if leftover.exists():
-                shutil.rmtree(leftover)
-        shutil.copytree(source, incoming)
-        if target.exists():
-            os.replace(target, outgoing)
-        os.replace(incoming, target)
-        _fsync_dir(target.parent)
-        if outgoing.exists():
-            shutil.rmtree(outgoing)
-        return sorted(target.glob("*.parquet"))
-    written = []
-    for file in sorted(source.glob("*.parquet")):
-        destination = target / f"{file.stem}-{run_key}{file.suffix}"
-        copy_file(file, destination)
-        written.append(destination)
-    names = {w.name for w in written}
-    for old in list(target.glob("*.parquet")):
-        if old.name not in names:
-            old.unlink()
-    return written
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def upload_tree(local: Path, target) -> None:
     """Copy a local folder's files under ``target`` (a no-op when target is that folder)."""
     if _is_local(target) and Path(target).resolve() == local.resolve():

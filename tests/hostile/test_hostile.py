@@ -5,18 +5,13 @@ bounded time and memory (measured in a child process: wall clock, and its peak R
 from __future__ import annotations
 
 import json
-import logging
-import os
 import time
-import traceback
 
-import pyarrow.parquet as pq
 import pytest
 
 import lakes
 from hostile.child import run as run_child
 from hostile.corpus import build
-from newsflow.pipeline import RunContext, run_all
 
 DAY = "2024-06-01"
 LEAK_MARKER = "S3CRET-hostile-7f1c2b9e"  # the content of a file outside the landing root that XXE tries to read

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-import pyarrow.parquet as pq
 import pytest
 
 import lakes

@@ -83,13 +83,6 @@ class Lake:
     def ledger(self, day: date):
         return self.ledgers / f"{day_folder(day)}.parquet"
 
-    def ledger_days(self) -> list[tuple[date, object]]:
-        """(date, ledger file) of every ledger, oldest first."""
-        if not self.ledgers.exists():
-            return []
-        found = ((day_of(p.name), p) for p in self.ledgers.glob("date=*.parquet"))
-        return sorted(((d, p) for d, p in found if d), key=lambda item: item[0])
-
     @property
     def staging_root(self):
         return self.root / "_staging"

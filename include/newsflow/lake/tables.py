@@ -22,7 +22,6 @@ from datetime import date
 import pyarrow as pa
 
 from newsflow import storage
-from newsflow.lake.layout import Lake
 
 LOGGER = logging.getLogger(__name__)
 PARTITION = "date"
@@ -181,8 +180,3 @@ def claim(path, rows: pa.Table, day: date, run_id: str) -> int:
             time.sleep(random.uniform(0.05, 0.2) * (1 + attempt % 5))
     raise RuntimeError(f"could not claim {day} in {storage.display(path)} after {CLAIM_ATTEMPTS} attempts") \
         from last_error
-
-
-def versions(lake: Lake) -> dict[str, int | None]:
-    """The latest version of every published table."""
-    return {name: version(lake.table(name)) for name in ("articles", "quarantine")}
