@@ -14,7 +14,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export GX_ANALYTICS_ENABLED ?= False
 
-.PHONY: setup run test test-fast browser ui stack audit bench clean
+.PHONY: setup run test test-fast browser ui stack audit bench bench-scale clean
 
 # Install uv (pinned) if missing, then the venv exactly as uv.lock says. Bytecode is compiled at install:
 # with PYTHONDONTWRITEBYTECODE set (as on these machines) every process would otherwise recompile Airflow and GX.
@@ -44,12 +44,19 @@ stack: setup
 
 # Throughput and memory: corpora of N real-shaped pages, the pipeline vs trafilatura and bs4, 1 vs 2 workers,
 # GX share, peak RSS, Airflow's per-task overhead, DAG import time (bench/pipeline_bench.py; JSON in artifacts/);
-# then dedup against 1 vs 30 dates of lake history (bench/history_bench.py).
+# then dedup against 1 vs 30 dates of lake history (bench/history_bench.py); then the same pages as WARC
+# archives vs .html files, and the WARC readers alone (bench/warc_bench.py).
 BENCH_SIZES ?= 1000 10000
 BENCH_ROUNDS ?= 2
 bench: setup
 	$(BIN)/python -u bench/pipeline_bench.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) --airflow
 	$(BIN)/python -u bench/history_bench.py --dates 1 30 --per-date 10000 --run 10000
+	$(BIN)/python -u bench/warc_bench.py --sizes $(BENCH_SIZES) --workers 1 2
+
+# WARC at crawl scale: 10k- and 100k-record archive sets (CC-NEWS-shaped) end to end on two workers, peak RSS
+# of each (the goal: the 100k run within 20 % of the 10k run). About an hour on two cores.
+bench-scale: setup
+	$(BIN)/python -u bench/warc_bench.py --sizes 10000 100000 --workers 2 --no-html --json artifacts/warc_scale.json
 
 # pip-audit over uv.lock; prints SKIPPED (not a pass) when the advisory service is unreachable.
 audit: setup

@@ -448,6 +448,10 @@ class Stack:
         self._request("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
         return run
 
+    def pause(self) -> None:
+        """Pause news_ingest again (before triggering another run: ``trigger`` unpauses it)."""
+        self._request("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": True})
+
     def dag_runs(self) -> list[dict]:
         return self._request("GET", f"/api/v2/dags/{DAG_ID}/dagRuns?limit=100")["dag_runs"]
 

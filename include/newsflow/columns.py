@@ -61,9 +61,10 @@ _ENTRIES = [
     # identity and provenance, set at ingest
     Column("record_id", pa.string(), "Record id: sha256 of the landing path (and JSONL line), 24 hex chars"),
     Column("source_path", pa.string(),
-           "Path of the landing file relative to the landing root (JSONL records: path#L<line>)"),
+           "Path of the landing file relative to the landing root (JSONL records: path#L<line>; WARC records: "
+           "path@<record offset>)"),
     Column("landing_name", pa.string(), "Name of the landing folder (the source of plain-text files)"),
-    Column("kind", pa.string(), "Landing format: txt, html or jsonl (unknown when unsupported)"),
+    Column("kind", pa.string(), "Landing format: txt, html, jsonl or warc (unknown when unsupported)"),
     Column("size_bytes", pa.int64(), "Size of the record's landing bytes"),
     Column("sha256", pa.string(), "sha256 of the record's landing bytes"),
     Column("file_sha256", pa.string(), "sha256 of the whole landing file (differs from the record's for JSONL lines)",
@@ -73,6 +74,17 @@ _ENTRIES = [
     Column("hint_title", pa.string(), "Title given by the landing record (JSONL title)"),
     Column("hint_published", pa.string(), "Publication date given by the landing record (JSONL published)"),
     Column("hint_format", pa.string(), "Body format of a JSONL record: html or text"),
+    Column("hint_charset", pa.string(), "Charset of a WARC response's HTTP Content-Type header"),
+    Column("warc_filename", pa.string(),
+           "WARC records: the archive's path relative to the landing root; null for other landing files"),
+    Column("warc_record_offset", pa.int64(),
+           "WARC records: byte offset of the record in the archive (of its gzip member when gzipped per record, "
+           "as in Common Crawl's index; in the decompressed stream for whole-file gzip); null otherwise"),
+    Column("warc_record_length", pa.int64(),
+           "WARC records: length in bytes of the record at that offset (its gzip member when gzipped per "
+           "record); null otherwise"),
+    Column("warc_record_id", pa.string(), "WARC records: the WARC-Record-ID header; null otherwise"),
+    Column("fetched_at", TS, "WARC records: when the crawler fetched the page (WARC-Date), UTC; null otherwise"),
     Column("decoded", pa.large_string(), "The landing bytes decoded to text"),
     Column("encoding", pa.string(), "Encoding used to decode, and how it was chosen when not declared"),
     # normalised content and metadata
@@ -136,11 +148,13 @@ assert len(COLUMNS) == len(_ENTRIES), "a column is listed twice"
 LAYOUTS: dict[str, str] = {
     "articles": "doc_id url? canonical_url? source site_name? title? authors published_at? published_at_source? "
                 "modified_at? language text normalized_text "
-                "word_count content_sha256 source_path source_sha256 source_bytes run_id ingested_at",
+                "word_count content_sha256 source_path source_sha256 source_bytes run_id ingested_at "
+                "warc_filename? warc_record_offset? warc_record_length? warc_record_id? fetched_at?",
     "quarantine": "source_path stage reasons reason_codes source_sha256? source_bytes doc_id? url? canonical_url? "
                   "source? site_name? title? authors? published_at? published_at_source? modified_at? language? text? "
                   "normalized_text? word_count? "
-                  "content_sha256? run_id ingested_at",
+                  "content_sha256? run_id ingested_at "
+                  "warc_filename? warc_record_offset? warc_record_length? warc_record_id? fetched_at?",
     "ledger": "source_file? file_sha256? source_path? outcome? doc_id? content_sha256? minhash?",
     # the lake's table of processed landing records (one row per record, keyed by source_path + file_sha256)
     "processed": "source_file file_sha256 source_path outcome doc_id? content_sha256? run_id date",

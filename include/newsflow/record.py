@@ -31,7 +31,7 @@ class Article:
     record_id: str
     source_path: str
     landing_name: str
-    kind: str  # "txt" | "html" | "jsonl"
+    kind: str  # "txt" | "html" | "jsonl" | "warc"
     size_bytes: int
     sha256: str
     file_sha256: str = ""  # the landing file's hash (differs from sha256 for JSONL lines)
@@ -41,6 +41,13 @@ class Article:
     hint_title: str | None = None
     hint_published: str | None = None
     hint_format: str | None = None  # "html" | "text" for JSONL records
+    hint_charset: str | None = None  # the HTTP Content-Type charset of a WARC response
+    # provenance of a WARC record (Common Crawl index fields); None for other landing files
+    warc_filename: str | None = None
+    warc_record_offset: int | None = None
+    warc_record_length: int | None = None
+    warc_record_id: str | None = None
+    fetched_at: datetime | None = None
     # decoding
     decoded: str | None = None
     encoding: str | None = None
@@ -76,12 +83,14 @@ class Article:
 
 
 def is_html(record: Article) -> bool:
-    """Whether the record's body is HTML (an .html file, or a JSONL record carrying html)."""
-    return record.kind == "html" or (record.kind == "jsonl" and record.hint_format == "html")
+    """Whether the record's body is HTML (an .html file, a WARC response, a JSONL record carrying html)."""
+    return record.kind in ("html", "warc") or (record.kind == "jsonl" and record.hint_format == "html")
 
 
 def source_file(record: Article) -> str:
-    """The landing file a record came from (JSONL records carry a line suffix)."""
+    """The landing file a record came from (JSONL records carry a line suffix, WARC records an offset)."""
     if record.kind == "jsonl" and "#L" in record.source_path:
         return record.source_path.rsplit("#L", 1)[0]
+    if record.kind == "warc" and record.warc_filename is not None:
+        return record.warc_filename
     return record.source_path

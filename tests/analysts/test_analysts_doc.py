@@ -43,17 +43,44 @@ def test_the_doc_has_an_example_per_library():
     assert {"DuckDB", "Polars", "pandas", "pyarrow"} <= sections
 
 
+WARC_SECTION = "WARC provenance: re-reading the raw record"
+
+
+@pytest.fixture(scope="module")
+def warc_lake(tmp_path_factory) -> tuple[Path, Path]:
+    """A lake published from a crawl archive, and the landing folder that holds the archive."""
+    from paths import SHARED
+    from warcs import crawl, dev_pages
+
+    from newsflow.pipeline import RunContext, run_all
+
+    if not (SHARED / "benchmarks").is_dir():
+        pytest.skip("needs ../shared/benchmarks")
+    root = tmp_path_factory.mktemp("analysts-warc")
+    (root / "landing").mkdir()
+    crawl(root / "landing" / "crawl.warc.gz", dev_pages(4), truncate_last=False)
+    run_all(RunContext.create(str(root / "landing"), str(root / "lake"), lakes.DAY, "manual__warc"))
+    return root / "lake", root / "landing"
+
+
 @pytest.mark.parametrize("section,code", EXAMPLES, ids=[f"{i}-{name}" for i, (name, _) in enumerate(EXAMPLES)])
-def test_example_runs(section, code, lake, tmp_path):
+def test_example_runs(section, code, request, tmp_path):
     script = tmp_path / "example.py"
     script.write_text(code, encoding="utf-8")
-    env = {**os.environ, "NEWSFLOW_LAKE": str(lake)}
+    if section == WARC_SECTION:
+        lake, landing = request.getfixturevalue("warc_lake")
+        env = {**os.environ, "NEWSFLOW_LAKE": str(lake), "NEWSFLOW_LANDING": str(landing)}
+    else:
+        lake = request.getfixturevalue("lake")
+        env = {**os.environ, "NEWSFLOW_LAKE": str(lake)}
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, f"{section} example failed:\n{done.stderr[-3000:]}"
     out = done.stdout
     # The seeds publish two articles from source 'seeds', one about "Made in China 2025".
-    if section != "Which dates to read":
+    if section == WARC_SECTION:
+        assert "WARC/1." in out and "WARC-Type: response" in out, out
+    elif section != "Which dates to read":
         assert "seeds" in out, out
     else:
         assert f"{lakes.DAY} 2 articles, 1 quarantined" in out, out

@@ -75,3 +75,35 @@ def test_bad_arguments_are_clear_errors(airflow_home, tmp_path):
     assert run.returncode == 2 and "does not exist" in run.stderr
     run = newsflow_run(airflow_home, "--landing", tmp_path, "--lake", tmp_path / "lake", "--date", "May 1")
     assert run.returncode == 2 and "expected YYYY-MM-DD" in run.stderr
+
+
+def test_a_landing_folder_of_warc_archives_through_the_dag(airflow_home, tmp_path):
+    from paths import SHARED
+    from warcs import crawl, dev_pages
+
+    if not (SHARED / "benchmarks").is_dir():
+        pytest.skip("needs ../shared/benchmarks")
+    landing, lake = tmp_path / "crawls", tmp_path / "lake"
+    landing.mkdir()
+    first = crawl(landing / "part-00000.warc.gz", dev_pages(8), truncate_last=True)
+    second = crawl(landing / "part-00001.warc", dev_pages(8, start=8), gzip_records=False, truncate_last=False,
+                   redirect=False)
+    run = newsflow_run(airflow_home, "--landing", landing, "--lake", lake, "--date", DAY, "--json")
+    assert run.returncode == 0, run.stdout + run.stderr
+    summary = json.loads(run.stdout[run.stdout.index("{"):])
+    articles = lakes.read(lake, "articles", DAY).to_pylist()
+    # both archives hold the same windows-1252 page: published once, the copy quarantined by dedup
+    latin = "https://news.example/latin"
+    assert sorted(a["url"] for a in articles) == sorted(first.articles + [u for u in second.articles if u != latin])
+    assert {a["warc_filename"] for a in articles} == {"part-00000.warc.gz", "part-00001.warc"}
+    reasons = dict(summary["quarantine_reasons"])
+    assert [reasons.pop("gate_raw.not_readable"), reasons.pop("ingest.warc_truncated")] == [1, 1]
+    assert list(reasons.values()) == [1] and next(iter(reasons)).startswith("dedup.")
+    kinds = {k: first.not_articles.get(k, 0) + second.not_articles.get(k, 0)
+             for k in first.not_articles | second.not_articles}
+    assert summary["not_articles"] == dict(sorted(kinds.items())) and summary["archives"] == 2
+    report_json = next((lake / "_quality").rglob("report.json"))
+    report = json.loads(report_json.read_text())
+    assert report["archives"]["not_articles"] == summary["not_articles"]
+    page = (report_json.parent / "report.html").read_text()  # the UI's quality page renders the same report
+    assert 'id="not-articles"' in page and "<code>not_html:application/pdf</code>" in page

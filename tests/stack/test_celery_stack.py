@@ -12,7 +12,8 @@ import sys
 import pytest
 
 import lakes
-from paths import REPO
+from paths import REPO, SHARED
+from warcs import crawl, dev_pages
 
 GENERATED = 17  # + the 3 seeds = 20 files
 BATCH_SIZE = 5  # -> 4 batches
@@ -71,6 +72,19 @@ def test_news_ingest_on_celery_stack_spreads_batches_over_two_workers(tmp_path):
         assert (lake / "_state" / "published" / f"date={day}.json").is_file()
         runs = stack.dag_runs()
         assert [r["dag_run_id"] for r in runs] == [result.run_id], "unpausing must not add a scheduled run"
+
+        # One WARC archive split by record offsets over both workers.
+        if (SHARED / "benchmarks").is_dir():
+            crawls, crawl_lake = tmp_path / "crawls", tmp_path / "crawl-lake"
+            crawls.mkdir()
+            expected = crawl(crawls / "crawl.warc.gz", dev_pages(12), truncate_last=False)
+            stack.pause()
+            archive_run = stack.run_dag(crawls, crawl_lake, 4, timeout=420, logical_date="2024-05-02T00:00:00+00:00")
+            assert archive_run.state == "success", f"run {archive_run.run_id}; logs in {stack.home}"
+            ingests = [t for t in archive_run.task_instances if t["task_id"] == "batch.ingest"]
+            assert len(ingests) >= 4 and {t["hostname"] for t in ingests} == set(stack.worker_names)
+            published = lakes.read(crawl_lake, "articles", archive_run.partition).column("url").to_pylist()
+            assert sorted(published) == sorted(expected.articles)
     finally:
         survivors = stack.stop()
 

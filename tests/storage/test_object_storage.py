@@ -101,3 +101,24 @@ def test_newsflow_run_on_s3_through_an_airflow_connection(s3, tmp_path):
     fs.invalidate_cache()
     manifest = json.loads(fs.cat_file(f"lake-bucket/lake/_state/published/date={DAY}.json"))
     assert manifest["articles"] == 2
+
+
+def test_a_warc_archive_on_s3_is_split_across_batches_and_published(s3, tmp_path):
+    from paths import SHARED
+    from warcs import crawl, dev_pages
+
+    from newsflow.lake import tables
+
+    if not (SHARED / "benchmarks").is_dir():
+        pytest.skip("needs ../shared/benchmarks")
+    expected = crawl(tmp_path / "crawl.warc.gz", dev_pages(6), truncate_last=True)
+    s3["fs"].put(str(tmp_path / "crawl.warc.gz"), "landing-bucket/crawls/crawl.warc.gz")
+    s3["fs"].invalidate_cache()
+    ctx = RunContext.create("s3://landing-bucket/crawls", "s3://lake-bucket/lake", DAY, "manual__warc",
+                            {"batch_size": 4}, storage_options=s3["options"])
+    summary = run_all(ctx)
+    assert summary["batches"] >= 2 and summary["not_articles"] == dict(sorted(expected.not_articles.items()))
+    articles = tables.read(ctx.lake.table("articles"))
+    assert sorted(articles.column("url").to_pylist()) == sorted(expected.articles)
+    assert set(articles.column("warc_filename").to_pylist()) == {"crawl.warc.gz"}
+    assert summary["quarantine_reasons"]["ingest.warc_truncated"] == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from newsflow.gates.runner import Check
+from newsflow.ingest.landing import KINDS, SUFFIXES_TEXT
 from newsflow.record import Article, is_html
 from newsflow.settings import Settings
 
@@ -38,8 +39,8 @@ def raw_frame(records: list[Article], decoded_chars: list[int] | None = None):
 def raw_checks(settings: Settings) -> list[Check]:
     return [
         Check("ExpectColumnValuesToBeUnique", {"column": "record_id"}, "duplicate_record_id", "batch"),
-        Check("ExpectColumnValuesToBeInSet", {"column": "kind", "value_set": ["txt", "html", "jsonl"]},
-              "unsupported_type", detail="not .txt, .html/.htm or .jsonl"),
+        Check("ExpectColumnValuesToBeInSet", {"column": "kind", "value_set": list(KINDS)},
+              "unsupported_type", detail=f"not {SUFFIXES_TEXT}"),
         Check("ExpectColumnValuesToBeBetween",
               {"column": "size_bytes", "min_value": settings.min_file_bytes, "max_value": settings.max_file_bytes},
               "size_out_of_bounds", detail=f"size outside {settings.min_file_bytes}..{settings.max_file_bytes} bytes"),

@@ -1,4 +1,5 @@
-"""Bytes to text, deliberately: BOM, then the declared charset, then detection.
+"""Bytes to text, deliberately, in the WHATWG order: BOM, then the transport's charset (a WARC response's
+HTTP Content-Type), then the page's own declaration, then detection.
 
 Never silent mojibake: bytes that no candidate decodes cleanly raise
 ``DecodeError`` with a reason, and the record is quarantined.
@@ -56,7 +57,7 @@ class DecodeError(ValueError):
 class Decoded:
     text: str
     encoding: str
-    how: str  # "bom" | "declared" | "utf-8" | "detected"
+    how: str  # "bom" | "http" | "declared" | "utf-8" | "detected"
 
 
 def _canonical(label: str) -> str | None:
@@ -113,8 +114,16 @@ def sniff_binary(data: bytes) -> str | None:
     return None
 
 
-def decode_bytes(data: bytes, *, html: bool) -> Decoded:
-    """Decode ``data`` or raise ``DecodeError`` (code + detail)."""
+def _transport(label: str | None, data: bytes) -> str | None:
+    name = _canonical(label) if label else None
+    if name and name.startswith(("utf-16", "utf-32")) and b"\x00" not in data[:_SNIFF]:
+        return None  # the same lie as in a <meta>: ASCII-compatible bytes are not UTF-16
+    return name
+
+
+def decode_bytes(data: bytes, *, html: bool, transport_charset: str | None = None) -> Decoded:
+    """Decode ``data`` or raise ``DecodeError`` (code + detail). ``transport_charset``: the charset the
+    HTTP response declared, which outranks the page's own ``<meta>`` (WHATWG)."""
     if not data.strip():
         raise DecodeError("empty", "no content")
     for bom, encoding in _BOMS:
@@ -128,6 +137,15 @@ def decode_bytes(data: bytes, *, html: bool) -> Decoded:
     binary = sniff_binary(data)
     if binary:
         raise DecodeError("not_text", f"content is a {binary}, not text")
+    transport = _transport(transport_charset, data)
+    if transport:
+        try:
+            text = data.decode(transport)
+        except UnicodeDecodeError:
+            pass  # mislabelled by the server: the page's declaration and detection decide
+        else:
+            _check_text(text, transport, data if transport == "utf-8" else None)
+            return Decoded(text, transport, "http")
     utf16 = _utf16_without_bom(data)
     if utf16:
         try:

@@ -1,4 +1,5 @@
-"""Read a landing folder into article records: one per file, one per JSONL line.
+"""Read a landing folder into article records: one per file, one per JSONL line, one per HTML response
+of a WARC archive (``warc.py`` frames and parses archives; this module turns their records into articles).
 
 Every file found ends as a record, readable or not; a record that cannot be
 read carries a ``Reject`` with the reason instead of content.
@@ -11,15 +12,20 @@ import json
 import os
 import re
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from newsflow.ingest import warc
 
 from newsflow import storage
 from newsflow.record import Article
 from newsflow.settings import Settings
 
 STAGE = "ingest"
-_KINDS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+_KINDS = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".warc": "warc"}
+KINDS = tuple(dict.fromkeys(_KINDS.values()))  # every landing format newsflow reads
+SUFFIXES_TEXT = ".txt, .html, .htm, .jsonl or .warc (optionally .gz)"
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _JSONL_TEXT_FIELDS = ("url", "title", "html", "text", "published", "published_at", "date")
 
@@ -99,7 +105,11 @@ def read_landing(
             continue
         rec = Article(size_bytes=size, sha256=sha, file_sha256=sha, **base)
         if kind is None:
-            rec.reject(STAGE, "unsupported_type", "expected .txt, .html, .htm or .jsonl (optionally .gz)")
+            rec.reject(STAGE, "unsupported_type", f"expected {SUFFIXES_TEXT}")
+            yield rec
+            continue
+        if kind == "warc":  # archives are read by their plan's spans (read_archive), never whole
+            rec.reject(STAGE, "warc_unreadable", "the archive was not indexed by the plan")
             yield rec
             continue
         if size > settings.max_file_bytes:
@@ -177,3 +187,79 @@ def _jsonl_records(data: bytes, rel: str, landing_name: str, settings: Settings,
         whole.reject(STAGE, "empty", "JSONL file has no records")
         yield whole
 
+
+
+@dataclass(frozen=True)
+class ArchivePart:
+    """Some consecutive record spans of one archive: what ``plan`` puts in a batch for an archive."""
+
+    key: str  # the archive's file key
+    sha256: str = ""
+    mode: str = ""
+    first: bool = True  # holds the archive's first span (counts the archive once when it is skipped)
+    spans: tuple[warc.Span, ...] = ()
+    error: str = ""  # the archive could not be indexed
+
+    def to_json(self) -> dict:
+        return {"archive": self.key, "sha256": self.sha256, "mode": self.mode, "first": self.first,
+                "spans": [s.to_json() for s in self.spans], "error": self.error}
+
+    @classmethod
+    def from_json(cls, item: dict) -> "ArchivePart":
+        return cls(item["archive"], item["sha256"], item["mode"], item["first"],
+                   tuple(warc.Span.from_json(s) for s in item["spans"]), item["error"])
+
+
+def read_archive(
+    root,
+    landing_name: str,
+    settings: Settings,
+    part: ArchivePart,
+    skip: set[tuple[str, str]] | None = None,
+    skipped: list[str] | None = None,
+    not_articles: Counter | None = None,
+) -> Iterator[Article]:
+    """An article record per HTML response in ``part``'s spans, a quarantined record per span that should
+    have been one and cannot be read; every other record only counted, by kind, in ``not_articles``."""
+    not_articles = Counter() if not_articles is None else not_articles
+    rel, path = storage.from_file_key(root, part.key)
+    real, code, detail = storage.resolve_inside(root, path)
+    if real is None or part.error:
+        rec = Article(record_id=record_id(rel), source_path=rel, landing_name=landing_name, kind="warc",
+                      size_bytes=0, sha256="", warc_filename=rel)
+        rec.reject(STAGE, code or "warc_unreadable", detail or part.error)
+        yield rec
+        return
+    if (rel, part.sha256) in (skip or set()):
+        if part.first and skipped is not None:
+            skipped.append(rel)
+        return
+    for span, data in warc.read_spans(real, part.mode, list(part.spans)):
+        if span.warc_type and not span.is_response:  # requests, metadata, warcinfo, revisits: not pages
+            not_articles[span.warc_type] += 1
+            continue
+        source = f"{rel}@{span.offset}"
+        rec = Article(record_id=record_id(source), source_path=source, landing_name=landing_name, kind="warc",
+                      size_bytes=len(data), sha256="", file_sha256=part.sha256, hint_format="html",
+                      warc_filename=rel, warc_record_offset=span.offset, warc_record_length=span.length)
+        try:
+            if span.problem:
+                raise ValueError(span.problem, span.detail)
+            response = warc.parse_record(data, settings.max_decompressed_bytes)
+        except ValueError as exc:
+            rec.sha256 = hashlib.sha256(data).hexdigest()  # of the record's bytes: there is no page
+            rec.reject(STAGE, *exc.args)
+            yield rec
+            continue
+        rec.warc_record_id, rec.fetched_at, rec.hint_url = response.record_id, response.fetched_at, response.target_uri
+        kind = warc.not_article_kind(response)
+        if kind is not None:
+            not_articles[kind] += 1
+            continue
+        rec.size_bytes, rec.sha256 = len(response.payload), hashlib.sha256(response.payload).hexdigest()
+        rec.hint_charset = response.charset
+        if rec.size_bytes > settings.max_file_bytes:
+            rec.reject(STAGE, "too_large", f"{rec.size_bytes} bytes > max_file_bytes {settings.max_file_bytes}")
+        else:
+            rec.raw = response.payload
+        yield rec

@@ -9,7 +9,7 @@ from newsflow.stages.base import Stage
 
 
 class DecodeStage(Stage):
-    """BOM, declared charset, detection; undecodable bytes are rejected with the decoder's reason."""
+    """BOM, HTTP charset, declared charset, detection; undecodable bytes are rejected with the decoder's reason."""
 
     name = STAGE
 
@@ -18,10 +18,10 @@ class DecodeStage(Stage):
             record.reject(self.name, "empty", "no content read")
             return
         try:
-            decoded = decode_bytes(record.raw, html=is_html(record))
+            decoded = decode_bytes(record.raw, html=is_html(record), transport_charset=record.hint_charset)
         except DecodeError as exc:
             record.reject(self.name, exc.code, exc.detail)
             return
         record.decoded = decoded.text
-        record.encoding = decoded.encoding if decoded.how in ("bom", "declared", "utf-8") else f"{decoded.encoding} ({decoded.how})"
+        record.encoding = decoded.encoding if decoded.how in ("bom", "http", "declared", "utf-8") else f"{decoded.encoding} ({decoded.how})"
         self.stats.counters[f"decoded_{decoded.how.split(' ')[0]}"] += 1

@@ -84,8 +84,9 @@ def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id:
     from deltalake import write_deltalake
 
     table = ensure_table(path, data.schema, [PARTITION])
+    # schema_mode="merge": a lake written before a column was added takes it (older rows read as null)
     write_deltalake(table, data, mode="overwrite", predicate=f"{PARTITION} = '{day.isoformat()}'",
-                    partition_by=[PARTITION], writer_properties=_writer_properties(row_group_rows),
+                    schema_mode="merge", partition_by=[PARTITION], writer_properties=_writer_properties(row_group_rows),
                     commit_properties=commit_properties(run_id, date=day.isoformat()))
     table.update_incremental()
     return table.version()

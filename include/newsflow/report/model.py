@@ -260,6 +260,20 @@ def _lake_partitions(run: RunPaths, limit: int = LAKE_DAYS) -> list[dict]:
     return out
 
 
+def _archives(run: RunPaths, summary: dict | None) -> dict:
+    """WARC archives read, their records, and those that are not pages (requests, metadata, redirects,
+    images, ...) by kind: counted, never quarantined."""
+    if summary and "not_articles" in summary:
+        return {"archives": int(summary.get("archives") or 0), "records": int(summary.get("archive_records") or 0),
+                "not_articles": dict(summary["not_articles"])}
+    kinds: Counter = Counter()
+    for batch in run.staged_batches():
+        kinds.update((_read_json(run.stats_file("ingest", batch)) or {}).get("not_articles") or {})
+    plan = _read_json(run.stats_file("plan")) if run.stats_file("plan").exists() else {}
+    return {"archives": int((plan or {}).get("archives") or 0), "records": int((plan or {}).get("archive_records") or 0),
+            "not_articles": dict(sorted(kinds.items()))}
+
+
 # -- the model ------------------------------------------------------------------------------------------------
 
 def build_report(run: RunPaths, summary: dict | None = None) -> dict:
@@ -324,6 +338,7 @@ def build_report(run: RunPaths, summary: dict | None = None) -> dict:
             "skipped_already_processed": int((summary or {}).get("skipped_already_processed") or 0),
         },
         "steps": steps,
+        "archives": _archives(run, summary),
         "quarantine_reasons": reasons,
         "gates": gates,
         "partitions": {name: [storage.display(p) for p in paths] for name, paths in files.items()}

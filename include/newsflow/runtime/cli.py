@@ -49,6 +49,10 @@ def _print_summary(summary: dict) -> None:
     print(f"newsflow: run {summary['run_id']} for date={summary['date']}: {summary['status']}")
     print(f"  ingested {summary['ingested']}, published {summary['articles']}, quarantined {summary['quarantined']}"
           f", skipped (already processed) {summary['skipped_already_processed']}")
+    if summary.get("archives"):
+        kinds = ", ".join(f"{kind} {n}" for kind, n in summary["not_articles"].items()) or "none"
+        print(f"  WARC: {summary['archives']} archive(s), {summary['archive_records']} records; "
+              f"not articles (counted, not quarantined): {kinds}")
     for code, count in summary["quarantine_reasons"].items():
         print(f"  quarantine reason {code}: {count}")
     for item in summary["quarantined_files"][:20]:

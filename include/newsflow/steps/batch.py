@@ -16,18 +16,33 @@ from newsflow.steps.context import RunContext
 
 
 def ingest(ctx: RunContext, batch: int = 0) -> dict:
-    from newsflow.ingest.landing import LandingFile, read_landing
+    from collections import Counter
+
+    from newsflow.ingest.landing import ArchivePart, LandingFile, read_archive, read_landing
     from newsflow.ingest.stage import DecodeStage
     from newsflow.lake.ledger import processed_elsewhere
 
-    keys = ctx.load_plan()["batches"][batch]
-    files = [LandingFile.from_json(ctx.landing, key) for key in keys]
+    items = ctx.load_plan()["batches"][batch]
+    skip = processed_elsewhere(ctx.lake, ctx.day)
     skipped: list[str] = []
+    not_articles: Counter = Counter()
     decode = DecodeStage()
-    records = read_landing(ctx.landing, ctx.landing.name, ctx.settings, processed_elsewhere(ctx.lake, ctx.day),
-                           skipped, files=files)
-    count = write_records(ctx.run.step_file("ingest", batch), decode.run(records), drop=("raw",))
-    return ctx.save_stats("ingest", {"step": "ingest", "batch": batch, "files": len(files), "records": count,
+
+    def records():
+        for item in items:
+            if isinstance(item, dict):
+                yield from read_archive(ctx.landing, ctx.landing.name, ctx.settings, ArchivePart.from_json(item),
+                                        skip, skipped, not_articles)
+            else:
+                yield from read_landing(ctx.landing, ctx.landing.name, ctx.settings, skip, skipped,
+                                        files=[LandingFile.from_json(ctx.landing, item)])
+
+    count = write_records(ctx.run.step_file("ingest", batch), decode.run(records()), drop=("raw",))
+    parts = [item for item in items if isinstance(item, dict)]
+    return ctx.save_stats("ingest", {"step": "ingest", "batch": batch, "files": len(items) - len(parts),
+                                     "archive_parts": len(parts),
+                                     "archive_records": sum(len(p["spans"]) for p in parts),
+                                     "records": count, "not_articles": dict(sorted(not_articles.items())),
                                      "skipped_already_processed": len(skipped), "skipped": skipped[:100],
                                      "stage": decode.stats.as_dict()}, batch)
 

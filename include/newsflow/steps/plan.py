@@ -1,4 +1,9 @@
-"""The ``plan`` task: split the landing folder into batches (the mapped tasks' inputs)."""
+"""The ``plan`` task: split the landing folder into batches (the mapped tasks' inputs).
+
+A batch holds up to ``batch_size`` pages: landing files, or HTML-candidate records of WARC archives. An
+archive is indexed here into record spans, so one big archive is split across batches and its parts run
+in parallel; its other records (requests, metadata, ...) ride along with the span before them.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,58 @@ from newsflow.steps.context import RunContext
 
 
 def plan(ctx: RunContext) -> list[int]:
-    """Batches of ``batch_size`` landing files; always at least one (maybe empty)."""
-    from newsflow.ingest.landing import discover
+    """Batches of ``batch_size`` pages; always at least one (maybe empty)."""
+    from newsflow.ingest import warc
+    from newsflow.ingest.landing import ArchivePart, discover
 
     if not ctx.landing.is_dir():
         raise FileNotFoundError(f"landing folder {storage.display(ctx.landing)} does not exist")
     storage.rmtree(ctx.run.staging)  # a rerun or retry starts this run's staging afresh
     ctx.run.quality.mkdir(parents=True, exist_ok=True)  # the UI finds a run by its quality folder
-    files = [f.to_json(ctx.landing) for f in discover(ctx.landing)]
     size = max(1, ctx.settings.batch_size)
-    batches = [files[i:i + size] for i in range(0, len(files), size)] or [[]]
-    storage.write_text_atomic(ctx.run.plan, json.dumps({"batch_size": size, "files": len(files),
-                                                        "batches": batches}))
-    ctx.save_stats("plan", {"step": "plan", "files": len(files), "batches": len(batches), "batch_size": size})
+    batches: list[list] = [[]]
+    load = 0
+    files = archives = spans_total = 0
+
+    def room(weight: int) -> None:
+        nonlocal load
+        if load + weight > size and batches[-1]:
+            batches.append([])
+            load = 0
+        load += weight
+
+    for item in discover(ctx.landing):
+        key = item.to_json(ctx.landing)
+        real = storage.resolve_inside(ctx.landing, item.path)[0] if warc.is_archive(item.rel_path) else None
+        if real is None:  # a page file, or an archive ingest will refuse with the reason
+            files += 1
+            room(1)
+            batches[-1].append(key)
+            continue
+        archives += 1
+        try:
+            index = warc.index_archive(real)
+        except OSError as exc:
+            room(1)
+            batches[-1].append(ArchivePart(key, error=f"archive cannot be read: {exc}").to_json())
+            continue
+        spans_total += len(index.spans)
+        part: list = []
+        first = True
+        for span in index.spans:
+            weight = 1 if span.is_response or span.problem else 0
+            if load + weight > size and (part or batches[-1]):
+                if part:
+                    batches[-1].append(ArchivePart(key, index.sha256, index.mode, first, tuple(part)).to_json())
+                    first, part = False, []
+                room(weight)
+            else:
+                load += weight
+            part.append(span)
+        if part or first:
+            batches[-1].append(ArchivePart(key, index.sha256, index.mode, first, tuple(part)).to_json())
+    storage.write_text_atomic(ctx.run.plan, json.dumps({"batch_size": size, "files": files, "archives": archives,
+                                                        "archive_records": spans_total, "batches": batches}))
+    ctx.save_stats("plan", {"step": "plan", "files": files, "archives": archives, "archive_records": spans_total,
+                            "batches": len(batches), "batch_size": size})
     return list(range(len(batches)))
