@@ -118,3 +118,15 @@ def test_a_page_over_the_size_cap_is_quarantined_not_read(tmp_path):
     crawl(tmp_path / "c.warc.gz", dev_pages(4), truncate_last=False)
     _, records, _ = _read(tmp_path, "c.warc.gz", Settings(max_file_bytes=1000))
     assert records and all(r.rejects[0].code == "too_large" for r in records)
+
+
+def test_a_gzip_bomb_inside_a_response_stops_at_the_decompression_cap(tmp_path):
+    from warcs import Crawl
+
+    bomb = gzip.compress(b"<html><body>" + b" " * (60 << 20), mtime=0)  # 60 MB from ~60 kB
+    with open(tmp_path / "bomb.warc.gz", "wb") as handle:
+        Crawl(handle).response("https://news.example/bomb", bomb,
+                               [("Content-Type", "text/html"), ("Content-Encoding", "gzip")])
+    _, records, _ = _read(tmp_path, "bomb.warc.gz")
+    assert [(r.rejects[0].code, r.raw) for r in records] == [("too_large", None)]
+    assert "max_decompressed_bytes" in records[0].rejects[0].detail
