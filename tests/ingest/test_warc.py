@@ -130,3 +130,18 @@ def test_a_gzip_bomb_inside_a_response_stops_at_the_decompression_cap(tmp_path):
     _, records, _ = _read(tmp_path, "bomb.warc.gz")
     assert [(r.rejects[0].code, r.raw) for r in records] == [("too_large", None)]
     assert "max_decompressed_bytes" in records[0].rejects[0].detail
+
+
+@pytest.mark.parametrize("content", [b"", b"\r\n"])
+def test_an_archive_without_records_is_quarantined_not_lost(tmp_path, content):
+    (tmp_path / "empty.warc").write_bytes(content)
+    _, records, kinds = _read(tmp_path, "empty.warc")
+    assert [(r.source_path, r.rejects[0].code) for r in records] == [("empty.warc", "empty")] and not kinds
+
+
+def test_bytes_that_are_not_a_warc_are_one_quarantined_span(tmp_path):
+    notes = b"these are notes, not an archive\n" * 100
+    (tmp_path / "notes.warc.gz").write_bytes(notes)
+    index, records, _ = _read(tmp_path, "notes.warc.gz")
+    assert [(s.offset, s.length, s.problem) for s in index.spans] == [(0, len(notes), "warc_bad_header")]
+    assert [r.rejects[0].code for r in records] == ["warc_bad_header"]

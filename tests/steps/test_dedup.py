@@ -25,7 +25,7 @@ def test_run_level_step_reads_batches_column_wise(tmp_path):
     duplicates across batches are found and named."""
     ctx = pipeline.RunContext.create(tmp_path / "landing", tmp_path / "lake", "2024-05-01", "t1")
     ctx.run.staging.mkdir(parents=True)
-    ctx.run.plan.write_text(json.dumps({"batch_size": 2, "files": 5, "batches": [[], []]}))
+    ctx.run.plan.write_text(json.dumps({"batch_size": 2, "files": 5, "batches": 2}))
     story = "\n\n".join(story_paragraphs(3))
     first, unsigned = _doc("a/first.txt", story), _doc("b/unsigned.txt", "\n\n".join(story_paragraphs(4)))
     unsigned.minhash = []

@@ -40,10 +40,11 @@ def test_one_archive_split_across_batches_publishes_each_record_once(archive_lan
     landing, expected = archive_landing
     ctx = RunContext.create(str(landing), str(tmp_path / "lake"), DAY, "manual__1", {"batch_size": 5})
     plan_step(ctx)
-    plan = json.loads(ctx.run.plan.read_text())  # publish clears the staging folder: read it first
+    # publish clears the staging folder: read the plan first
+    batches = [json.loads(ctx.run.batch_plan(b).read_text()) for b in ctx.batches()]
     summary = run_all(ctx)
-    parts = [item for batch in plan["batches"] for item in batch]
-    assert len(plan["batches"]) >= 3 and all(isinstance(p, dict) for p in parts)
+    parts = [item for batch in batches for item in batch]
+    assert len(batches) >= 3 and all(isinstance(p, dict) for p in parts)
     assert all(sum(s[2] == "response" or bool(s[3]) for s in p["spans"]) <= 5 for p in parts)
     offsets = [s[0] for p in parts for s in p["spans"]]
     assert offsets == sorted(set(offsets))  # the batches cover the archive, each record once, in order

@@ -234,6 +234,12 @@ def read_archive(
         if part.first and skipped is not None:
             skipped.append(rel)
         return
+    if part.first and not part.spans:
+        rec = Article(record_id=record_id(rel), source_path=rel, landing_name=landing_name, kind="warc",
+                      size_bytes=0, sha256=part.sha256, file_sha256=part.sha256, warc_filename=rel)
+        rec.reject(STAGE, "empty", "the archive holds no WARC record")
+        yield rec
+        return
     for span, data in warc.read_spans(real, part.mode, list(part.spans)):
         if span.warc_type and not span.is_response:  # requests, metadata, warcinfo, revisits: not pages
             not_articles[span.warc_type] += 1

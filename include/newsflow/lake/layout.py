@@ -137,6 +137,11 @@ class RunPaths:
     def batch_dir(self, batch: int):
         return self.staging / f"batch-{batch:05d}"
 
+    def batch_plan(self, batch: int):
+        """What one batch reads (its landing files and archive spans): one file per batch, so a task
+        loads its own part of a plan that may list millions of records."""
+        return self.batch_dir(batch) / "plan.json"
+
     def staged_batches(self) -> list[int]:
         """The batches that have a staging folder (a run that stopped part way)."""
         if not self.staging.exists():

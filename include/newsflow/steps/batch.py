@@ -22,7 +22,7 @@ def ingest(ctx: RunContext, batch: int = 0) -> dict:
     from newsflow.ingest.stage import DecodeStage
     from newsflow.lake.ledger import processed_elsewhere
 
-    items = ctx.load_plan()["batches"][batch]
+    items = ctx.load_batch(batch)
     skip = processed_elsewhere(ctx.lake, ctx.day)
     skipped: list[str] = []
     not_articles: Counter = Counter()

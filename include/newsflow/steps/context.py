@@ -58,4 +58,8 @@ class RunContext:
         return json.loads(self.run.plan.read_text())
 
     def batches(self) -> list[int]:
-        return list(range(len(self.load_plan()["batches"])))
+        return list(range(self.load_plan()["batches"]))
+
+    def load_batch(self, batch: int) -> list:
+        """The batch's items: landing file keys, and archive parts (dicts)."""
+        return json.loads(self.run.batch_plan(batch).read_text())

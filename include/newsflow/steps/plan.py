@@ -64,8 +64,11 @@ def plan(ctx: RunContext) -> list[int]:
             part.append(span)
         if part or first:
             batches[-1].append(ArchivePart(key, index.sha256, index.mode, first, tuple(part)).to_json())
+    for number, items in enumerate(batches):
+        storage.write_text_atomic(ctx.run.batch_plan(number), json.dumps(items))
+    # written last: a plan file means a whole plan
     storage.write_text_atomic(ctx.run.plan, json.dumps({"batch_size": size, "files": files, "archives": archives,
-                                                        "archive_records": spans_total, "batches": batches}))
+                                                        "archive_records": spans_total, "batches": len(batches)}))
     ctx.save_stats("plan", {"step": "plan", "files": files, "archives": archives, "archive_records": spans_total,
                             "batches": len(batches), "batch_size": size})
     return list(range(len(batches)))
