@@ -145,3 +145,16 @@ def test_bytes_that_are_not_a_warc_are_one_quarantined_span(tmp_path):
     index, records, _ = _read(tmp_path, "notes.warc.gz")
     assert [(s.offset, s.length, s.problem) for s in index.spans] == [(0, len(notes), "warc_bad_header")]
     assert [r.rejects[0].code for r in records] == ["warc_bad_header"]
+
+
+def test_gzip_members_holding_several_records_are_read_as_one_stream(tmp_path):
+    """Some writers gzip a few records per member: offsets cannot be read alone, the file is a stream."""
+    pages = dev_pages(4)
+    crawl(tmp_path / "plain.warc", pages, gzip_records=False, truncate_last=False)
+    data = (tmp_path / "plain.warc").read_bytes()
+    spans = warc.index_archive(tmp_path / "plain.warc").spans
+    cut = spans[len(spans) // 2].offset  # two members, each holding half the records
+    (tmp_path / "mixed.warc.gz").write_bytes(gzip.compress(data[:cut], mtime=0) + gzip.compress(data[cut:], mtime=0))
+    index, records, kinds = _read(tmp_path, "mixed.warc.gz")
+    assert index.mode == "stream" and [s.offset for s in index.spans] == [s.offset for s in spans]
+    assert len(records) + sum(kinds.values()) == len(spans) and not any(r.rejected for r in records)

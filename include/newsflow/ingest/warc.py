@@ -116,14 +116,15 @@ def index_archive(path) -> ArchiveIndex:
         handle.seek(0)
         if magic == _GZIP_MAGIC:
             try:
-                _walk_member(handle, 0, size)
+                try:  # one gzip stream over the whole file shows in its first member: decide before a full pass
+                    _walk_member(handle, 0, size)
+                except (EOFError, zlib.error):
+                    pass  # a broken first member: the recovering framer says so
+                spans = _fast_spans(handle, size, gzipped=True)
+                return ArchiveIndex("members", size, sha, spans if spans is not None else _member_spans(handle, size))
             except _MultiRecordMember:
                 handle.seek(0)
                 return ArchiveIndex("stream", size, sha, _stream_spans(gzip.GzipFile(fileobj=handle, mode="rb")))
-            except (EOFError, zlib.error):
-                pass  # a broken first member: the recovering framer says so
-            spans = _fast_spans(handle, size, gzipped=True)
-            return ArchiveIndex("members", size, sha, spans if spans is not None else _member_spans(handle, size))
         spans = _fast_spans(handle, size, gzipped=False)
         if spans is None:
             handle.seek(0)
