@@ -3,7 +3,8 @@
 
 Turns raw news pages in a **landing** folder into an analyst-ready Parquet **lake**.
 
-`plan` splits the landing folder into batches of `batch_size` files; for each batch, mapped over the
+`plan` splits the landing folder into batches of `batch_size` pages (landing files, or the records of
+`.warc`/`.warc.gz` archives: one archive is split by record offsets); for each batch, mapped over the
 workers: `ingest` (read + decode) → `gate_raw` → `normalise` (HTML → clean text + metadata, token rule,
 MinHash) → `gate_normalised`; then once per run: `dedup` (exact + near duplicates across batches and
 against the lake) → `write` (stage Parquet, gate_output, publish atomically).
@@ -82,7 +83,7 @@ def _step(name: str, *args):
         "lake": Param(DEFAULT_LAKE, type="string", description="Lake root to publish into (path or URI)"),
         "conn_id": Param("", type="string", description="Airflow connection for object-store URIs"),
         "batch_size": Param(1000, type="integer", minimum=1,  # = Settings.batch_size (tested)
-                            description="Landing files per mapped batch (batches spread over workers)"),
+                            description="Pages (landing files or WARC records) per mapped batch, spread over workers"),
         "max_quarantine_ratio": Param(0.8, type="number", minimum=0, maximum=1,
                                       description="Fail the run when a larger share is quarantined"),
     },
