@@ -113,3 +113,15 @@ def stage_run(lake: Path, day: date, spec: Day, run_id: str | None = None):
             writer.write_table(_table(name, data, None))
     ctx.run.quality.mkdir(parents=True, exist_ok=True)
     return ctx
+
+
+# A history shaped like the seeds' run (2 plain-text articles, one quarantined record a date), but with
+# titles: a seeds run on top of it publishes with a missing_title warning (tests/gates, tests/ui).
+SEEDS_LIKE = Day(sources={"seeds": 2}, words={"seeds": 700}, undated=0.0,
+                 reasons={"gate_normalised.boilerplate_phrase": 1}, duplicates=0)
+
+
+def before(lake: Path, day: date, spec: Day, days: int = DAYS) -> None:
+    """``days`` normal dates ending the day before ``day``."""
+    for i in range(days):
+        publish_day(lake, day - timedelta(days=days - i), spec.varied(i))

@@ -127,20 +127,14 @@ def test_a_warn_only_rule_turns_the_volume_drop_into_a_warning(lake):
 
 # -- through the pipeline: a warn publishes, a fail publishes nothing --------------------------------------------
 
-SEEDS_LIKE = Day(sources={"seeds": 2}, words={"seeds": 700}, undated=0.0,
-                 reasons={"gate_normalised.boilerplate_phrase": 1}, duplicates=0)
-
-
 def _seed_history(root: Path, spec: Day) -> None:
     from datetime import date
 
-    day = date.fromisoformat(lakes.DAY)
-    for i in range(14):
-        histories.publish_day(root / "lake", day - timedelta(days=14 - i), spec.varied(i))
+    histories.before(root / "lake", date.fromisoformat(lakes.DAY), spec)
 
 
 def test_pipeline_publishes_with_warnings_in_the_report(tmp_path):
-    _seed_history(tmp_path, SEEDS_LIKE)
+    _seed_history(tmp_path, histories.SEEDS_LIKE)
     lake, summary = lakes.seed_lake(tmp_path)
     assert summary is not None and summary["status"] == "published"
     run = Lake(lake).find_run(lakes.RUN_ID)
@@ -162,7 +156,7 @@ def test_pipeline_publishes_with_warnings_in_the_report(tmp_path):
 
 
 def test_pipeline_publishes_nothing_on_a_drift_failure(tmp_path):
-    _seed_history(tmp_path, replace(SEEDS_LIKE, sources={"seeds": 40}))
+    _seed_history(tmp_path, replace(histories.SEEDS_LIKE, sources={"seeds": 40}))
     lake, summary = lakes.seed_lake(tmp_path)
     assert summary is None  # gate_output failed
     lake_ = Lake(lake)

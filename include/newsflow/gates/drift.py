@@ -43,7 +43,8 @@ GATE = "gate_drift"
 RATIO, DIFFERENCE = "ratio", "difference"
 SEVERITIES = ("warn", "fail")
 OK, WARN, FAIL, NO_HISTORY = "ok", "warn", "fail", "not_enough_history"
-_ORDER = {FAIL: 0, WARN: 1, OK: 2, NO_HISTORY: 3}
+NOT_JUDGED = "not_judged"  # a figure without history enough (or too small a source): its ``why_not`` says which
+_ORDER = {FAIL: 0, WARN: 1, OK: 2, NOT_JUDGED: 3}
 
 # rule -> (how today is compared with the trailing median, what the figure is, per-source or scoped by what)
 DRIFT_FIGURES: dict[str, tuple[str, str]] = {
@@ -288,7 +289,7 @@ def verdicts(rows: list[dict], report) -> list[dict]:
     """GX's verdicts (``GateReport.row_reasons`` keyed by figure) on the rows: each row gets its severity."""
     for row in rows:
         failed = {level for level in (e[0] for e in report.row_reasons.get(row["key"], ()))}
-        severity = FAIL if "fail" in failed else WARN if "warn" in failed else OK if row["judged"] else NO_HISTORY
+        severity = FAIL if "fail" in failed else WARN if "warn" in failed else OK if row["judged"] else NOT_JUDGED
         row["severity"] = severity
         row["crossed"] = severity if severity in (FAIL, WARN) else None
         row["message"] = message(row)

@@ -40,7 +40,7 @@ def trend(points: list[dict], *, title: str, percent: bool = False, width: int =
     value None where the figure is unknown that date."""
     if not points:
         return f'<p class="empty">{escape(empty)}</p>'
-    left, right, top_pad = (52 if labels else 4), 10, (16 if labels else 4)
+    left, right, top_pad = (60 if labels else 4), 10, (16 if labels else 4)
     bottom = 46 if labels else 4
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     candidates = [p["value"] for p in points if p.get("value") is not None]
@@ -48,7 +48,7 @@ def trend(points: list[dict], *, title: str, percent: bool = False, width: int =
         for pair in (p.get("thresholds") or {}).values():
             candidates += [v for v in pair if v is not None]
     top = max(candidates + [0.0]) or 1.0
-    top *= 1.08
+    top = min(1.0, top * 1.08) if percent and top <= 1.0 else top * 1.08
     slot = plot_w / max(1, len(points) - 1) if len(points) > 1 else 0
 
     def xy(i: int, v: float | None):
