@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", type=_parse_date, default=None, help="partition date (default: today, UTC)")
     run.add_argument("--max-quarantine-ratio", type=float, default=None,
                      help=f"fail the run above this quarantined share (default {Settings().max_quarantine_ratio})")
+    run.add_argument("--alert-conn-id", default=None,
+                     help="Airflow connection (smtp or http) for alerts: a failed task, drift warnings")
+    run.add_argument("--alert-to", default=None, help="alert recipients for an smtp connection, comma separated")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     lake = sub.add_parser("lake", help="lake maintenance").add_subparsers(dest="lake_command", required=True)
     migrate = lake.add_parser("migrate", help="turn a lake in the pre-Delta layout into Delta tables (idempotent)")
@@ -86,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     day = args.date or datetime.now(timezone.utc).date()
     run_id, state, unfinished = run_dag(display(landing), display(lake), day, args.max_quarantine_ratio,
-                                        args.conn_id, args.batch_size)
+                                        args.conn_id, args.batch_size,
+                                        {"alert_conn_id": args.alert_conn_id, "alert_to": args.alert_to})
     run_paths = Lake(lake).run(day, run_id)
     if state.endswith("success") and run_paths.summary.exists():
         summary = json.loads(run_paths.summary.read_text())
