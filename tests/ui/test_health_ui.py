@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import time
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -89,7 +88,7 @@ def test_health_route_needs_the_api_servers_auth(server):
     assert status == 200 and 'id="trends"' in body and lakes.DAY in body
 
 
-def test_lake_health_in_the_browser(server, chromium):
+def test_lake_health_in_the_browser(server, chromium):  # noqa: F811 (the fixture imported above)
     from playwright.sync_api import expect, sync_playwright
 
     base, token, run_id, lake = server
