@@ -60,7 +60,8 @@ class Settings:
     # ratio (today / trailing median) or difference (today - trailing median, in shares of 0..1), as
     # DRIFT_FIGURES says; null bound: open side; "fail": null makes the expectation warn-only. A JSON
     # override of one expectation replaces that expectation only. Defaults: docs/drift.md
-    drift_rules: dict = field(default_factory=lambda: {name: dict(rule) for name, rule in DRIFT_RULES.items()})
+    drift_rules: dict = field(default_factory=lambda: {name: dict(rule) for name, rule in DRIFT_RULES.items()},
+                              hash=False)  # a dict: Settings stay hashable without it
 
     def override(self, values: dict | None) -> "Settings":
         if not values:

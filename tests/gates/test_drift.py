@@ -166,7 +166,7 @@ def test_pipeline_publishes_nothing_on_a_drift_failure(tmp_path):
     run = lake_.find_run(lakes.RUN_ID)
     output = json.loads(run.gate_report("gate_output").read_text())
     assert output["success"] is False
-    assert any(f.startswith("volume: 2 articles vs trailing median 40 articles") and f.endswith("FAIL")
+    assert any(f.startswith("drift.volume: 2 articles vs trailing median 40 articles") and f.endswith("FAIL")
                for f in output["batch_failures"])
     from newsflow.report import build_report
 

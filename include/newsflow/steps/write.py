@@ -83,7 +83,8 @@ def gate_output(ctx: RunContext) -> dict:
                       id_column="row_key")
     broken = sum(1 for codes in quarantine.column("reason_codes").to_pylist() if is_broken(codes))
     drift = check_drift(ctx)  # the run against the lake's recent dates: its fail verdicts fail this gate
-    failures = report.batch_failures + ratio_failures(broken, ingested, ctx.settings) + drift["failures"]
+    failures = (report.batch_failures + ratio_failures(broken, ingested, ctx.settings)
+                + [f"drift.{failure}" for failure in drift["failures"]])
     counts = {"records": ingested, "articles": articles.num_rows, "quarantined": quarantine.num_rows,
               "expected_articles": expected_articles, "expected_quarantine": expected_quarantine,
               "drift": {k: drift[k] for k in ("status", "warnings", "failures")}}
