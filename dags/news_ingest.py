@@ -15,7 +15,7 @@ GX results and Data Docs for each run: `<lake>/_quality/date=<day>/<run>/`.
 
 Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`),
 `conn_id` (the Airflow connection for those URIs; empty: the provider's default credentials),
-`batch_size`, `max_quarantine_ratio`; `alert_conn_id` (an `smtp` or `http` Airflow connection: a failed task,
+`batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id` (an `smtp` or `http` Airflow connection: a failed task,
 or a date published with drift warnings, is sent there; empty: no alert) and `alert_to` (SMTP recipients).
 On object stores, trust a date only through its manifest
 `<lake>/_state/published/date=D.json` (written last). The partition date is the run's
@@ -49,7 +49,8 @@ def _run_context():
     conn_id = params.get("conn_id") or None
     moment = context.get("logical_date") or context["dag_run"].run_after
     day = pendulum.instance(moment).in_timezone("UTC").date()
-    overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size")}
+    overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size"),
+                 "drift_enforce": params.get("drift_enforce")}
     return RunContext.create(location(params["landing"], conn_id), location(params["lake"], conn_id), day,
                              context["run_id"], overrides)
 
@@ -102,6 +103,8 @@ def _step(name: str, *args):
                             description="Landing files per mapped batch (batches spread over workers)"),
         "max_quarantine_ratio": Param(0.8, type="number", minimum=0, maximum=1,
                                       description="Fail the run when a larger share is quarantined"),
+        "drift_enforce": Param(True, type="boolean",
+                               description="Fail the run on a drift 'fail' verdict (off: report it as a warning)"),
         "alert_conn_id": Param("", type="string",
                                description="Airflow connection (smtp or http) for alerts: failed tasks, drift "
                                            "warnings; empty: none sent"),

@@ -56,6 +56,9 @@ class Settings:
     drift_min_history: int = 5
     # a per-source figure is judged only for sources with this many articles today and as median
     drift_min_source_articles: int = 10
+    # False: fail verdicts are reported as warnings and the run publishes (a known holiday, a feed
+    # that really changed); DAG param ``drift_enforce``, ``newsflow run --drift-warn-only``
+    drift_enforce: bool = True
     # one entry per drift expectation: {"warn": [low, high], "fail": [low, high]} on the figure's
     # ratio (today / trailing median) or difference (today - trailing median, in shares of 0..1), as
     # DRIFT_FIGURES says; null bound: open side; "fail": null makes the expectation warn-only. A JSON

@@ -125,6 +125,15 @@ def test_a_warn_only_rule_turns_the_volume_drop_into_a_warning(lake):
     assert _verdict(section, "volume")["message"].endswith("is below ×0.5: WARN")
 
 
+def test_drift_enforce_off_reports_fail_verdicts_as_warnings(lake):
+    settings = Settings().override({"drift_enforce": False})
+    section = _judge(lake, Day(sources={"a.example": 5, "b.example": 3, "c.example": 2}), settings)
+    assert section["status"] == "warn" and section["failures"] == [] and section["enforced"] is False
+    assert section["warnings"][0] == ("volume: 10 articles vs trailing median 100 articles over 14 dates (×0.10) "
+                                      "is below ×0.2: FAIL (not enforced: drift_enforce is off)")
+    assert _verdict(section, "volume")["severity"] == "fail"  # the verdict stands; only its consequence changes
+
+
 # -- through the pipeline: a warn publishes, a fail publishes nothing --------------------------------------------
 
 def _seed_history(root: Path, spec: Day) -> None:

@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", type=_parse_date, default=None, help="partition date (default: today, UTC)")
     run.add_argument("--max-quarantine-ratio", type=float, default=None,
                      help=f"fail the run above this quarantined share (default {Settings().max_quarantine_ratio})")
+    run.add_argument("--drift-warn-only", action="store_true",
+                     help="report drift 'fail' verdicts as warnings and publish (docs/drift.md)")
     run.add_argument("--alert-conn-id", default=None,
                      help="Airflow connection (smtp or http) for alerts: a failed task, drift warnings")
     run.add_argument("--alert-to", default=None, help="alert recipients for an smtp connection, comma separated")
@@ -90,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     day = args.date or datetime.now(timezone.utc).date()
     run_id, state, unfinished = run_dag(display(landing), display(lake), day, args.max_quarantine_ratio,
                                         args.conn_id, args.batch_size,
-                                        {"alert_conn_id": args.alert_conn_id, "alert_to": args.alert_to})
+                                        {"alert_conn_id": args.alert_conn_id, "alert_to": args.alert_to,
+                                         "drift_enforce": False if args.drift_warn_only else None})
     run_paths = Lake(lake).run(day, run_id)
     if state.endswith("success") and run_paths.summary.exists():
         summary = json.loads(run_paths.summary.read_text())
