@@ -34,9 +34,25 @@ import corpus  # noqa: E402  (bench/corpus.py: the dev-set templates and the pag
 START = date(2025, 1, 6)  # a Monday
 
 
+def _shrink(html: str, keep: int = 60) -> str:
+    """A layout change the extractor half-survives: every longer text node cut to its first ``keep``
+    characters, a teaser instead of a paragraph (scripts and styles, JSON-LD included, left alone)."""
+    pieces = corpus._CODE_RE.split(html)
+    out, index = [], 0
+    while index < len(pieces):
+        if index % 3 == 1:  # a script/style block, then its tag name
+            out.append(pieces[index])
+            index += 2
+            continue
+        out.append(corpus._TEXT_RE.sub(lambda m: ">" + m.group(1)[:keep] + "<", pieces[index]))
+        index += 1
+    return "".join(out)
+
+
 def build_day(landing: Path, day: date, templates: list, seeds: list[str], n: int, rng: random.Random,
-              bad_share: float = 0.03, text_share: float = 0.1) -> None:
-    """``n`` files named after the date (a landing path belongs to the first date that claims it)."""
+              bad_share: float = 0.03, text_share: float = 0.1, shrunk: int | None = None) -> None:
+    """``n`` files named after the date (a landing path belongs to the first date that claims it);
+    ``shrunk``: the index of the template whose pages lose most of their text (``_shrink``)."""
     landing.mkdir(parents=True, exist_ok=True)
     for index in range(n):
         roll = rng.random()
@@ -45,8 +61,10 @@ def build_day(landing: Path, day: date, templates: list, seeds: list[str], n: in
         elif roll < bad_share + text_share:
             name, data = f"{day}-story-{index:05d}.txt", corpus._seed_like(rng, seeds).encode("utf-8")
         else:
-            html, words = templates[rng.randrange(len(templates))]
-            data = corpus._variant(rng, html, words).encode("utf-8")
+            pick = rng.randrange(len(templates))
+            html, words = templates[pick]
+            page = corpus._variant(rng, html, words)
+            data = (_shrink(page) if pick == shrunk else page).encode("utf-8")
             name = f"{day}-page-{index:05d}.html"
             if rng.random() < 0.2:
                 name, data = name + ".gz", gzip.compress(data, mtime=0)
@@ -63,7 +81,7 @@ def _spread(values: list[float]) -> dict:
 
 
 def main() -> int:
-    from newsflow.gates import drift
+    from newsflow.gates import GateFailed, drift
     from newsflow.lake.layout import Lake
     from newsflow.pipeline import RunContext, run_all
     from newsflow.settings import Settings
@@ -103,7 +121,10 @@ def main() -> int:
     drift_module.check_drift = timed("check_drift", drift_module.check_drift)
     pipeline.gate_output = timed("gate_output", pipeline.gate_output)
     started = time.perf_counter()
+    done = set(Lake(lake).published_days())  # a second call on the same --out reuses the dates
     for day in days:
+        if day in done:
+            continue
         weekend = day.weekday() >= 5
         n = round(args.pages * (0.65 if weekend else 1.0) * rng.uniform(0.9, 1.1))
         landing = args.out / "landing" / day.isoformat() / "wire"  # "wire": the plain-text stories' source
@@ -138,11 +159,37 @@ def main() -> int:
               "sources": args.sources, "window": args.window, "seconds": round(elapsed, 1),
               "spread": {rule: _spread(values) for rule, values in sorted(by_rule.items())},
               "crossed_with_defaults": crossed, "defaults": defaults.drift_rules,
-              "seconds_median": {k: round(statistics.median(v[args.window:] or v), 3) for k, v in timings.items()}}
+              "seconds_median": {k: round(statistics.median(v[args.window:] or v), 3) for k, v in timings.items() if v}}
+
+    # Anomalies on the next date, judged with the default bounds (enforced) against the same history (the
+    # dates strictly before it: an anomaly that publishes, with warnings, does not move the next one's).
+    anomalies = {}
+    next_day = days[-1] + timedelta(days=1)
+    for kind, n, shrunk in (("volume_drop", round(args.pages * 0.15), None), ("layout_change", args.pages, 0)):
+        landing = args.out / "anomalies" / kind / "wire"
+        if not landing.exists():
+            build_day(landing, next_day, picked, seeds, n, random.Random(f"{args.seed}/{kind}"), shrunk=shrunk)
+        ctx = RunContext.create(str(landing), str(lake), next_day, f"anomaly__{kind}")
+        try:
+            run_all(ctx)
+            outcome = "published"
+        except GateFailed as exc:
+            outcome = f"{exc.gate} failed"
+        section = json.loads(ctx.run.drift_report.read_text())
+        anomalies[kind] = {"outcome": outcome, "status": section["status"], "failures": section["failures"],
+                           "warnings": section["warnings"]}
+    result["anomalies"] = anomalies
     (args.out / "calibration.json").write_text(json.dumps(result, indent=1, sort_keys=True))
+    for kind, found in anomalies.items():
+        print(f"anomaly {kind}: {found['outcome']}, drift {found['status']}")
+        for line in found["failures"]:
+            print(f"  FAIL {line}")
+        for line in found["warnings"]:
+            print(f"  warn {line}")
     cost = result["seconds_median"]
-    print(f"\ncheck_drift {cost['check_drift']:.2f} s of gate_output's {cost['gate_output']:.2f} s (median over the "
-          f"judged dates; ratio {cost['check_drift'] / cost['gate_output']:.2f})")
+    if "check_drift" in cost:  # dates run by this call
+        print(f"\ncheck_drift {cost['check_drift']:.2f} s of gate_output's {cost['gate_output']:.2f} s (median over "
+              f"the judged dates; ratio {cost['check_drift'] / cost['gate_output']:.2f})")
     print(f"{len(judged_days)} normal dates judged against the {args.window} before each ({elapsed:.0f} s):")
     print(f"{'rule':22} {'compared as':11} {'n':>5} {'min':>8} {'p05':>8} {'median':>8} {'p95':>8} {'max':>8}  "
           f"default warn / fail; figures crossing them")
