@@ -132,6 +132,11 @@ def test_lake_health_in_the_browser(server, chromium):  # noqa: F811 (the fixtur
             expect(page.locator("#sources")).to_contain_text("seeds")
             page.screenshot(path=str(ARTIFACTS / "11-lake-health-page.png"), full_page=True)
 
+            # The runs tab: the drift gate's badge says warn.
+            page.goto(f"{base}/newsflow/dags/{DAG_ID}/runs")
+            expect(page.locator("#runs .badge.warn")).to_have_text("gate_drift")
+            page.goto(f"{base}/newsflow/dags/{DAG_ID}/health")
+
             # Each date links to its run's quality page, which carries the drift section.
             page.locator("#dates a", has_text=run_id).click()
             expect(page.locator("#drift-status")).to_have_text("drift: warnings, published")

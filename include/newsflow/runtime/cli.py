@@ -79,6 +79,16 @@ def _failure_report(run) -> list[str]:
     return lines
 
 
+def _print_drift(run_paths) -> None:
+    """The drift gate's verdict (docs/drift.md): its status, and every warning."""
+    if not run_paths.drift_report.exists():
+        return
+    drift = json.loads(run_paths.drift_report.read_text())
+    print(f"  drift against the last {len(drift['history'])} published dates: {drift['status']}")
+    for line in drift["warnings"]:
+        print(f"    warn {line}")
+
+
 def run(args: argparse.Namespace) -> int:
     from newsflow.lake.layout import Lake
     from newsflow.runtime.airflow_local import configure, location, run_dag
@@ -101,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({k: v for k, v in summary.items() if k != "steps"}, indent=1))
         else:
             _print_summary(summary)
+            _print_drift(run_paths)
         return 0
     print(f"newsflow: run {run_id} for date={day.isoformat()} ended {state}; nothing was published", file=sys.stderr)
     print(f"  tasks not successful: {', '.join(unfinished) or 'none'}", file=sys.stderr)

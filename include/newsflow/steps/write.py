@@ -61,7 +61,8 @@ def _expected_counts(ctx: RunContext) -> tuple[int, int, int]:
 
 def gate_output(ctx: RunContext) -> dict:
     """The staged files against the contract: schema (here: GX sees frames, not Arrow schemas), then GX
-    for row counts, unique ids and values, then the quarantine ratio over the whole run."""
+    for row counts, unique ids and values, then the quarantine ratio over the whole run, then drift against the
+    lake's last published dates (``gates/drift.py``)."""
     from newsflow.columns import SCHEMAS
     from newsflow.gates.drift import check_drift
     from newsflow.gates.policy import is_broken, languages, ratio_failures
