@@ -162,6 +162,10 @@ def test_pipeline_publishes_with_warnings_in_the_report(tmp_path):
     output = json.loads(run.gate_report("gate_output").read_text())
     assert output["drift"]["status"] == "warn" and output["drift"]["warnings"] == drift["warnings"]
     assert Lake(lake).health_page.exists()
+    from newsflow.report.render import render_task
+
+    task = render_task(run, report, "write.gate_output", -1, "quality")
+    assert 'id="drift-warnings"' in task and "missing_title: 100.0 %" in task
 
 
 def test_pipeline_publishes_nothing_on_a_drift_failure(tmp_path):
