@@ -84,7 +84,10 @@ def _print_drift(run_paths) -> None:
     if not run_paths.drift_report.exists():
         return
     drift = json.loads(run_paths.drift_report.read_text())
-    print(f"  drift against the last {len(drift['history'])} published dates: {drift['status']}")
+    if drift["status"] == "not_enough_history":
+        print(f"  drift: not enough history yet ({len(drift['history'])} of {drift['min_history']} published dates)")
+    else:
+        print(f"  drift against the last {len(drift['history'])} published dates: {drift['status']}")
     for line in drift["warnings"]:
         print(f"    warn {line}")
 
