@@ -16,7 +16,9 @@ GX results and Data Docs for each run: `<lake>/_quality/date=<day>/<run>/`.
 
 Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`),
 `conn_id` (the Airflow connection for those URIs; empty: the provider's default credentials),
-`batch_size`, `max_quarantine_ratio`. On object stores, trust a date only through its manifest
+`batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id` (an `smtp` or `http` Airflow connection: a failed task,
+or a date published with drift warnings, is sent there; empty: no alert) and `alert_to` (SMTP recipients).
+On object stores, trust a date only through its manifest
 `<lake>/_state/published/date=D.json` (written last). The partition date is the run's
 logical date (or its run-after time for runs triggered without one), in UTC.
 """
@@ -28,7 +30,7 @@ from datetime import timedelta
 
 import pendulum
 
-from airflow.sdk import Asset, Param, dag, get_current_context, task, task_group
+from airflow.sdk import Asset, BaseNotifier, Param, dag, get_current_context, task, task_group
 
 # Analysts' DAGs schedule on this; each event's extra names the partition published.
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
@@ -48,9 +50,24 @@ def _run_context():
     conn_id = params.get("conn_id") or None
     moment = context.get("logical_date") or context["dag_run"].run_after
     day = pendulum.instance(moment).in_timezone("UTC").date()
-    overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size")}
+    overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size"),
+                 "drift_enforce": params.get("drift_enforce")}
     return RunContext.create(location(params["landing"], conn_id), location(params["lake"], conn_id), day,
                              context["run_id"], overrides)
+
+
+class Alert(BaseNotifier):
+    """Sends newsflow's alert of ``kind`` through the connection the ``alert_conn_id`` param names
+    (``newsflow.runtime.alerts``); nothing when the param is empty."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def notify(self, context) -> None:
+        from newsflow.runtime.alerts import send
+
+        send(self.kind, context)
 
 
 def _step(name: str, *args):
@@ -77,7 +94,8 @@ def _step(name: str, *args):
     max_active_runs=1,
     doc_md=__doc__,
     tags=["newsflow", "ingestion", "great-expectations"],
-    default_args={"owner": "newsflow", "retries": 2, "retry_delay": timedelta(seconds=30)},
+    default_args={"owner": "newsflow", "retries": 2, "retry_delay": timedelta(seconds=30),
+                  "on_failure_callback": Alert("failure")},
     params={
         "landing": Param(DEFAULT_LANDING, type="string", description="Landing folder to ingest (path or URI)"),
         "lake": Param(DEFAULT_LAKE, type="string", description="Lake root to publish into (path or URI)"),
@@ -86,6 +104,12 @@ def _step(name: str, *args):
                             description="Pages (landing files or WARC records) per mapped batch, spread over workers"),
         "max_quarantine_ratio": Param(0.8, type="number", minimum=0, maximum=1,
                                       description="Fail the run when a larger share is quarantined"),
+        "drift_enforce": Param(True, type="boolean",
+                               description="Fail the run on a drift 'fail' verdict (off: report it as a warning)"),
+        "alert_conn_id": Param("", type="string",
+                               description="Airflow connection (smtp or http) for alerts: failed tasks, drift "
+                                           "warnings; empty: none sent"),
+        "alert_to": Param("", type="string", description="Alert recipients for an smtp connection, comma separated"),
     },
 )
 def news_ingest():
@@ -127,7 +151,7 @@ def news_ingest():
         def gate_output() -> dict:
             return _step("gate_output")
 
-        @task(outlets=[ARTICLES])
+        @task(outlets=[ARTICLES], on_success_callback=Alert("drift_warning"))
         def publish() -> dict:
             summary = _step("publish")
             get_current_context()["outlet_events"][ARTICLES].extra = {

@@ -3,8 +3,9 @@
 - a FastAPI app mounted in the API server at ``/newsflow`` (routes: ``newsflow_ui/routes.py``; pages from
   ``newsflow.report``, the same model and HTML as the lake's ``report.html``), behind the API server's
   own authentication;
-- external views: a "Data quality" tab on the DAG page (every run's verdict), on the DAG run page (the
-  run's quality page) and on the task instance page (a gate's failed expectations and row counts);
+- external views: on the DAG page a "Data quality" tab (every run's verdict) and a "Lake health" tab (the
+  drift figures over the last dates, ``newsflow.report.health``); a "Data quality" tab on the DAG run page
+  (the run's quality page) and on the task instance page (a gate's failed expectations and row counts);
 - a "Data quality" extra link on every task of ``news_ingest`` (``NEWSFLOW_QUALITY_DAGS``).
 
 Every Airflow process imports plugin files (task processes too, for macros), so this file stays light:
@@ -57,6 +58,8 @@ class NewsflowQualityPlugin(AirflowPlugin):
     external_views = [
         {"name": "Data quality", "href": PREFIX + "/dags/{DAG_ID}/runs", "destination": "dag",
          "url_route": "newsflow-dag-quality"},
+        {"name": "Lake health", "href": PREFIX + "/dags/{DAG_ID}/health", "destination": "dag",
+         "url_route": "newsflow-lake-health"},
         {"name": "Data quality", "href": PREFIX + "/dags/{DAG_ID}/runs/{RUN_ID}/quality", "destination": "dag_run",
          "url_route": "newsflow-run-quality"},
         {"name": "Data quality", "href": PREFIX + "/dags/{DAG_ID}/runs/{RUN_ID}/tasks/{TASK_ID}?map_index={MAP_INDEX}",

@@ -5,7 +5,23 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
+
+
+# Drift expectations (gates/drift.py). Bounds from 30 dates of bench/corpus.py corpora (docs/drift.md):
+# warn outside what those normal days reached, fail only where a day cannot be a normal one.
+DRIFT_RULES: dict[str, dict] = {
+    "volume": {"warn": [0.5, 2.0], "fail": [0.2, None]},
+    "source_volume": {"warn": [0.25, 4.0], "fail": None},
+    "source_median_words": {"warn": [0.6, 1.67], "fail": [0.3, None]},
+    "quarantine_rate": {"warn": [None, 0.1], "fail": [None, 0.3]},
+    "reason_rate": {"warn": [None, 0.1], "fail": None},
+    "duplicate_rate": {"warn": [None, 0.15], "fail": None},
+    "missing_published_at": {"warn": [None, 0.15], "fail": None},
+    "missing_authors": {"warn": [None, 0.2], "fail": None},
+    "missing_title": {"warn": [None, 0.1], "fail": None},
+    "language_share": {"warn": [-0.15, 0.15], "fail": None},
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,22 @@ class Settings:
     shingle_size: int = 5
     # batch gates: above this share of quarantined records the run fails and publishes nothing
     max_quarantine_ratio: float = 0.8
+    # drift (gates/drift.py): today's figures against the median of the last ``drift_history_dates``
+    # published dates before the run's day; with fewer than ``drift_min_history`` of them (first runs)
+    # every verdict is "not enough history" and nothing fails
+    drift_history_dates: int = 14
+    drift_min_history: int = 5
+    # a per-source figure is judged only for sources with this many articles today and as median
+    drift_min_source_articles: int = 10
+    # False: fail verdicts are reported as warnings and the run publishes (a known holiday, a feed
+    # that really changed); DAG param ``drift_enforce``, ``newsflow run --drift-warn-only``
+    drift_enforce: bool = True
+    # one entry per drift expectation: {"warn": [low, high], "fail": [low, high]} on the figure's
+    # ratio (today / trailing median) or difference (today - trailing median, in shares of 0..1), as
+    # DRIFT_FIGURES says; null bound: open side; "fail": null makes the expectation warn-only. A JSON
+    # override of one expectation replaces that expectation only. Defaults: docs/drift.md
+    drift_rules: dict = field(default_factory=lambda: {name: dict(rule) for name, rule in DRIFT_RULES.items()},
+                              hash=False)  # a dict: Settings stay hashable without it
 
     def override(self, values: dict | None) -> "Settings":
         if not values:
@@ -46,7 +78,12 @@ class Settings:
             if value is None:
                 continue
             default = getattr(self, key)
-            if isinstance(default, tuple):
+            if isinstance(default, dict):  # drift_rules: merged per rule; a misspelt rule is an error
+                strange = sorted(set(value) - set(default))
+                if strange:
+                    raise ValueError(f"unknown drift rules: {', '.join(strange)}")
+                coerced[key] = {**default, **value}
+            elif isinstance(default, tuple):
                 coerced[key] = tuple(value)
             elif isinstance(default, bool):
                 coerced[key] = bool(value)

@@ -11,6 +11,8 @@ read access to the DAG's runs, from a JWT in the ``Authorization`` header or the
   (a tab on the task instance page, and the task's "Data quality" extra link)
 - ``/newsflow/dags/{dag_id}/runs/{run_id}/docs/...``: the run's GX Data Docs
 - ``/newsflow/dags/{dag_id}/runs/{run_id}/partitions/{dataset}``: the Parquet partition the run published
+- ``/newsflow/dags/{dag_id}/health``: the lake health page (drift figures over the last dates; a tab on the
+  DAG page), for the lake of the DAG's latest run
 """
 
 from __future__ import annotations
@@ -172,3 +174,23 @@ def partition(dag_id: str, run_id: str, dataset: str, session: SessionDep) -> Fi
     path = Path(files[0])
     return FileResponse(path, media_type="application/vnd.apache.parquet",
                         filename=f"{dataset}_{report['date']}_{path.name}")
+
+
+@app.get("/dags/{dag_id}/health", response_class=HTMLResponse, dependencies=_can_read_runs)
+def health_page(dag_id: str, session: SessionDep) -> HTMLResponse:
+    """The lake health page of the lake the DAG's latest run wrote (else the default lake); each date
+    links to its run's quality page here."""
+    from sqlalchemy import select
+
+    from airflow.models.dagrun import DagRun
+    from newsflow.lake.layout import Lake
+    from newsflow.report.health import HealthLinks, build_health, render_health
+    from newsflow.settings import load_settings
+
+    runs = list(session.scalars(select(DagRun).where(DagRun.dag_id == dag_id)
+                                .order_by(DagRun.run_after.desc()).limit(1000)))
+    lake = _lake(runs[0]) if runs else Path(os.environ.get("NEWSFLOW_LAKE") or _REPO / "lake")
+    known = {run.run_id for run in runs}  # dates published outside Airflow have no run page
+    links = HealthLinks(report=lambda _day, run_id: f"{_run_url(dag_id, run_id)}/quality" if run_id in known else None,
+                        back=("all runs of " + dag_id, f"{PREFIX}/dags/{quote(dag_id, safe='')}/runs"))
+    return HTMLResponse(render_health(build_health(Lake(lake), load_settings()), links))

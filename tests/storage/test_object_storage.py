@@ -71,6 +71,9 @@ def test_rerun_replaces_the_partition_and_later_dates_skip(s3):
     later = run_all(RunContext.create("s3://landing-bucket/seeds", "s3://lake-bucket/lake", "2024-05-02",
                                       "manual__3", storage_options=s3["options"]))
     assert later["skipped_already_processed"] == 3 and later["ingested"] == 0
+    fs.invalidate_cache()  # the lake health page and the drift verdicts live on the store too
+    assert b"Lake health" in fs.cat_file("lake-bucket/lake/_quality/health.html")
+    assert fs.exists("lake-bucket/lake/_quality/date=2024-05-02/manual__3/drift.json")
 
 
 @pytest.mark.slow

@@ -240,4 +240,8 @@ def run_gate(gate: str, frame, checks: list[Check], results_file: Path, docs_dir
     report.results_path = str(results_file)
     index = docs_dir / "index.html"
     report.docs_path = str(index) if index.exists() else None
+    if report.docs_path:
+        from newsflow.gates.data_docs import add_offline_styles
+
+        add_offline_styles(docs_dir)  # GX's pages fetch Bootstrap and their icons from CDNs (data_docs.py)
     return report

@@ -6,7 +6,8 @@
 <lake>/_state/processed/                      Delta table: landing records each date processed (who owns a file)
 <lake>/_state/signatures/, _state/lsh_bands/  Delta tables: dedup history (signatures, LSH band index)
 <lake>/_state/published/date=D.json           the run's completion marker: table versions, counts, files
-<lake>/_quality/date=D/<run>/                 gate results, Data Docs, summary, report
+<lake>/_quality/date=D/<run>/                 gate results, Data Docs, summary, report, drift verdicts
+<lake>/_quality/health.html                   the lake health page (trends over the last dates), rewritten at publish
 <lake>/_staging/<run>/                        work in progress between tasks
 <lake>/_legacy/                               files of the pre-Delta layout, moved aside by `newsflow lake migrate`
 ```
@@ -70,6 +71,11 @@ class Lake:
     def table(self, name: str):
         """A Delta table's root: ``articles`` and ``quarantine`` at the top, state tables under ``_state``."""
         return self.root / name if name in PUBLISHED else self.root / "_state" / name
+
+    @property
+    def health_page(self):
+        """The lake health page (``report/health.py``), beside the dates' quality folders."""
+        return self.root / "_quality" / "health.html"
 
     @property
     def legacy(self):
@@ -210,6 +216,15 @@ class RunPaths:
     def from_quality(self, path) -> str:
         """A link from the quality folder to ``path`` in the lake (relative, posix: the lake can move)."""
         return posixpath.relpath(self.lake.relative(path), self.lake.relative(self.quality))
+
+    @property
+    def drift_report(self):
+        """The drift gate's verdicts (``gates/drift.py``): the ``drift`` section of the run report."""
+        return self.quality / "drift.json"
+
+    def from_health(self, path) -> str:
+        """A link from the lake health page to ``path`` in the lake (relative, posix)."""
+        return posixpath.relpath(self.lake.relative(path), self.lake.relative(self.lake.health_page.parent))
 
     @property
     def report_json(self):

@@ -64,8 +64,10 @@ def load_dag():
 
 
 def run_dag(landing: str, lake: str, day: date, max_quarantine_ratio: float | None = None,
-            conn_id: str | None = None, batch_size: int | None = None) -> tuple[str, str, list[str]]:
-    """Run the DAG once for ``day``; return (run_id, final state, ids of tasks that did not succeed)."""
+            conn_id: str | None = None, batch_size: int | None = None,
+            params: dict | None = None) -> tuple[str, str, list[str]]:
+    """Run the DAG once for ``day``; return (run_id, final state, ids of tasks that did not succeed).
+    ``params``: more DAG params (``alert_conn_id``, ...); None values are left at the DAG's defaults."""
     home = configure()
     migrate_if_needed(home)
     dag = load_dag()
@@ -74,6 +76,7 @@ def run_dag(landing: str, lake: str, day: date, max_quarantine_ratio: float | No
         conf["max_quarantine_ratio"] = max_quarantine_ratio
     if batch_size is not None:
         conf["batch_size"] = batch_size
+    conf.update({k: v for k, v in (params or {}).items() if v is not None})
     logical = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     dag_run = dag.test(logical_date=logical, run_conf=conf)
     unfinished = sorted(f"{ti.task_id}={ti.state}" for ti in dag_run.get_task_instances() if str(ti.state) != "success")

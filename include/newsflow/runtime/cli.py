@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", type=_parse_date, default=None, help="partition date (default: today, UTC)")
     run.add_argument("--max-quarantine-ratio", type=float, default=None,
                      help=f"fail the run above this quarantined share (default {Settings().max_quarantine_ratio})")
+    run.add_argument("--drift-warn-only", action="store_true",
+                     help="report drift 'fail' verdicts as warnings and publish (docs/drift.md)")
+    run.add_argument("--alert-conn-id", default=None,
+                     help="Airflow connection (smtp or http) for alerts: a failed task, drift warnings")
+    run.add_argument("--alert-to", default=None, help="alert recipients for an smtp connection, comma separated")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     lake = sub.add_parser("lake", help="lake maintenance").add_subparsers(dest="lake_command", required=True)
     migrate = lake.add_parser("migrate", help="turn a lake in the pre-Delta layout into Delta tables (idempotent)")
@@ -78,6 +83,19 @@ def _failure_report(run) -> list[str]:
     return lines
 
 
+def _print_drift(run_paths) -> None:
+    """The drift gate's verdict (docs/drift.md): its status, and every warning."""
+    if not run_paths.drift_report.exists():
+        return
+    drift = json.loads(run_paths.drift_report.read_text())
+    if drift["status"] == "not_enough_history":
+        print(f"  drift: not enough history yet ({len(drift['history'])} of {drift['min_history']} published dates)")
+    else:
+        print(f"  drift against the last {len(drift['history'])} published dates: {drift['status']}")
+    for line in drift["warnings"]:
+        print(f"    warn {line}")
+
+
 def run(args: argparse.Namespace) -> int:
     from newsflow.lake.layout import Lake
     from newsflow.runtime.airflow_local import configure, location, run_dag
@@ -90,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     day = args.date or datetime.now(timezone.utc).date()
     run_id, state, unfinished = run_dag(display(landing), display(lake), day, args.max_quarantine_ratio,
-                                        args.conn_id, args.batch_size)
+                                        args.conn_id, args.batch_size,
+                                        {"alert_conn_id": args.alert_conn_id, "alert_to": args.alert_to,
+                                         "drift_enforce": False if args.drift_warn_only else None})
     run_paths = Lake(lake).run(day, run_id)
     if state.endswith("success") and run_paths.summary.exists():
         summary = json.loads(run_paths.summary.read_text())
@@ -98,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({k: v for k, v in summary.items() if k != "steps"}, indent=1))
         else:
             _print_summary(summary)
+            _print_drift(run_paths)
         return 0
     print(f"newsflow: run {run_id} for date={day.isoformat()} ended {state}; nothing was published", file=sys.stderr)
     print(f"  tasks not successful: {', '.join(unfinished) or 'none'}", file=sys.stderr)

@@ -61,8 +61,10 @@ def _expected_counts(ctx: RunContext) -> tuple[int, int, int]:
 
 def gate_output(ctx: RunContext) -> dict:
     """The staged files against the contract: schema (here: GX sees frames, not Arrow schemas), then GX
-    for row counts, unique ids and values, then the quarantine ratio over the whole run."""
+    for row counts, unique ids and values, then the quarantine ratio over the whole run, then drift against the
+    lake's last published dates (``gates/drift.py``)."""
     from newsflow.columns import SCHEMAS
+    from newsflow.gates.drift import check_drift
     from newsflow.gates.policy import is_broken, languages, ratio_failures
     from newsflow.gates.runner import GateReport, validate
     from newsflow.gates.suites import OUTPUT, output_checks, output_frame
@@ -81,15 +83,19 @@ def gate_output(ctx: RunContext) -> dict:
                       output_checks(expected_articles, expected_quarantine, languages(ctx.settings)),
                       id_column="row_key")
     broken = sum(1 for codes in quarantine.column("reason_codes").to_pylist() if is_broken(codes))
-    failures = report.batch_failures + ratio_failures(broken, ingested, ctx.settings)
+    drift = check_drift(ctx)  # the run against the lake's recent dates: its fail verdicts fail this gate
+    failures = (report.batch_failures + ratio_failures(broken, ingested, ctx.settings)
+                + [f"drift.{failure}" for failure in drift["failures"]])
     counts = {"records": ingested, "articles": articles.num_rows, "quarantined": quarantine.num_rows,
-              "expected_articles": expected_articles, "expected_quarantine": expected_quarantine}
+              "expected_articles": expected_articles, "expected_quarantine": expected_quarantine,
+              "drift": {k: drift[k] for k in ("status", "warnings", "failures")}}
     return finish_gate(ctx, OUTPUT, report, counts, failures, None)
 
 
 def publish(ctx: RunContext) -> dict:
     from newsflow.lake.publish import publish as commit
     from newsflow.report import write_run_report
+    from newsflow.report.health import write_health_page
     from newsflow.steps.summary import run_summary
 
     if not ctx.load_stats("gate_output").get("success"):
@@ -107,6 +113,7 @@ def publish(ctx: RunContext) -> dict:
     summary["status"] = "published"
     storage.write_text_atomic(ctx.run.summary, json.dumps(summary, indent=1, sort_keys=True, default=str))
     write_run_report(ctx.run, summary)  # report.html + report.json beside summary.json
+    write_health_page(ctx.lake, ctx.settings)  # <lake>/_quality/health.html, this date included
     storage.rmtree(ctx.run.staging)
     storage.remove_if_empty(ctx.lake.staging_root)  # only when no other run is staging
     return summary

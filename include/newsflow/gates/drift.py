@@ -1,0 +1,354 @@
+"""Drift: today's run against the lake's own recent history, as a GX validation (``gate_drift``).
+
+Every other gate judges one run against fixed thresholds; this one compares the run's figures with the
+median of the same figures over the last ``drift_history_dates`` published dates strictly before the
+run's day (so a rerun of a date sees the same history and reaches the same verdicts):
+
+| rule | figure, per date | compared as |
+|---|---|---|
+| ``volume`` | articles published | ratio to the trailing median |
+| ``source_volume`` | articles per source | ratio |
+| ``source_median_words`` | median word count per source | ratio |
+| ``quarantine_rate`` | share of records quarantined for anything but duplication | difference (share points) |
+| ``reason_rate`` | share of records quarantined per reason code (``dedup.*`` aside) | difference |
+| ``duplicate_rate`` | share of records quarantined only as duplicates | difference |
+| ``missing_published_at``, ``missing_authors``, ``missing_title`` | share of articles without it | difference |
+| ``language_share`` | share of articles per language | difference |
+
+Each rule's warn and fail bounds live in ``Settings.drift_rules`` (one place); each (rule, severity) with
+bounds is one GX expectation over the rows of that rule, so the evidence (results JSON, Data Docs) is
+GX's like the other gates'. ``warn``: reported, logged, alerted, the run publishes; ``fail``: the run
+publishes nothing. With fewer than ``drift_min_history`` dates of history every verdict is "not enough
+history" and nothing fails.
+
+History is read through the table layer (``lake/tables.py``, filtered on the dates) and the publish
+markers (which dates are complete); today's figures come from the run's staged files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+from collections import Counter, defaultdict
+from datetime import date
+
+from newsflow import storage
+from newsflow.gates.policy import is_broken
+from newsflow.gates.runner import Check
+
+LOGGER = logging.getLogger(__name__)
+
+GATE = "gate_drift"
+RATIO, DIFFERENCE = "ratio", "difference"
+SEVERITIES = ("warn", "fail")
+OK, WARN, FAIL, NO_HISTORY = "ok", "warn", "fail", "not_enough_history"
+NOT_JUDGED = "not_judged"  # a figure without history enough (or too small a source): its ``why_not`` says which
+_ORDER = {FAIL: 0, WARN: 1, OK: 2, NOT_JUDGED: 3}
+
+# rule -> (how today is compared with the trailing median, what the figure is, per-source or scoped by what)
+DRIFT_FIGURES: dict[str, tuple[str, str]] = {
+    "volume": (RATIO, "articles published"),
+    "source_volume": (RATIO, "articles from the source"),
+    "source_median_words": (RATIO, "median word count of the source's articles"),
+    "quarantine_rate": (DIFFERENCE, "share of records quarantined (duplicates aside)"),
+    "reason_rate": (DIFFERENCE, "share of records quarantined with this reason"),
+    "duplicate_rate": (DIFFERENCE, "share of records quarantined as duplicates"),
+    "missing_published_at": (DIFFERENCE, "share of articles without published_at"),
+    "missing_authors": (DIFFERENCE, "share of articles without authors"),
+    "missing_title": (DIFFERENCE, "share of articles without a title"),
+    "language_share": (DIFFERENCE, "share of articles in this language"),
+}
+# Figures absent on a date count as 0 there (a source that sent nothing, a reason nobody hit); a median
+# of no articles is unknown instead, and that date does not count towards the source's history.
+_ABSENT_IS_ZERO = set(DRIFT_FIGURES) - {"source_median_words"}
+ARTICLE_COLUMNS = ["source", "word_count", "published_at", "authors", "title", "language"]
+QUARANTINE_COLUMNS = ["reason_codes"]
+
+
+def key(rule: str, scope: str | None = None) -> str:
+    return rule if scope is None else f"{rule}:{scope}"
+
+
+def split_key(name: str) -> tuple[str, str | None]:
+    rule, _, scope = name.partition(":")
+    return rule, scope or None
+
+
+# -- figures of one date --------------------------------------------------------------------------------------
+
+def figures(articles: list[dict], reason_codes: list[list[str]]) -> dict[str, float]:
+    """One date's figures, from its articles (``ARTICLE_COLUMNS``) and its quarantined records' reason codes.
+
+    Keys are ``rule`` or ``rule:scope`` (a source, a language, a reason code)."""
+    out: dict[str, float] = {}
+    n_articles = len(articles)
+    records = n_articles + len(reason_codes)
+    out["volume"] = float(n_articles)
+    words: dict[str, list[int]] = defaultdict(list)
+    per_source: Counter = Counter()
+    languages: Counter = Counter()
+    missing = Counter()
+    for row in articles:
+        source = row.get("source") or "(unknown)"
+        per_source[source] += 1
+        if row.get("word_count") is not None:
+            words[source].append(int(row["word_count"]))
+        languages[row.get("language") or "(none)"] += 1
+        missing["missing_published_at"] += row.get("published_at") is None
+        missing["missing_authors"] += not row.get("authors")
+        missing["missing_title"] += not (row.get("title") or "").strip()
+    for source, n in per_source.items():
+        out[key("source_volume", source)] = float(n)
+    for source, values in words.items():
+        out[key("source_median_words", source)] = float(statistics.median(values))
+    for rule in ("missing_published_at", "missing_authors", "missing_title"):
+        out[rule] = missing[rule] / n_articles if n_articles else 0.0
+    for language, n in languages.items():
+        out[key("language_share", language)] = n / n_articles
+    broken = duplicates = 0
+    reasons: Counter = Counter()
+    for codes in reason_codes:
+        codes = list(codes or [])
+        if is_broken(codes):
+            broken += 1
+        else:
+            duplicates += 1
+        reasons.update({code for code in codes if is_broken([code])})
+    out["quarantine_rate"] = broken / records if records else 0.0
+    out["duplicate_rate"] = duplicates / records if records else 0.0
+    for code, n in reasons.items():
+        out[key("reason_rate", code)] = n / records
+    return out
+
+
+def staged_figures(run) -> dict[str, float]:
+    """The run's figures from its staged output (``RunPaths``): what it is about to publish."""
+    articles = storage.read_table(run.staged_file("articles"), ARTICLE_COLUMNS).to_pylist()
+    codes = storage.read_table(run.staged_file("quarantine"), QUARANTINE_COLUMNS).column("reason_codes").to_pylist()
+    return figures(articles, codes)
+
+
+def history_days(lake, day: date, window: int) -> list[date]:
+    """The last ``window`` published dates strictly before ``day`` (a date is published once its marker is)."""
+    return [d for d in lake.published_days() if d < day][-window:] if window > 0 else []
+
+
+def history(lake, days: list[date]) -> dict[date, dict[str, float]]:
+    """Each date's figures, read from the ``articles`` and ``quarantine`` tables filtered on those dates."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from newsflow.lake import tables
+
+    if not days:
+        return {}
+    where = pc.field("date").isin(pa.array(days, pa.date32()))
+    arts = tables.read(lake.table("articles"), columns=["date", *ARTICLE_COLUMNS], filter=where)
+    quar = tables.read(lake.table("quarantine"), columns=["date", *QUARANTINE_COLUMNS], filter=where)
+    by_day_articles: dict[date, list[dict]] = defaultdict(list)
+    by_day_codes: dict[date, list[list[str]]] = defaultdict(list)
+    for row in (arts.to_pylist() if arts is not None else []):
+        by_day_articles[row.pop("date")].append(row)
+    for row in (quar.to_pylist() if quar is not None else []):
+        by_day_codes[row["date"]].append(row["reason_codes"])
+    return {d: figures(by_day_articles.get(d, []), by_day_codes.get(d, [])) for d in days}
+
+
+# -- judging ------------------------------------------------------------------------------------------------------
+
+def _bounds(rule: str, settings) -> dict[str, tuple[float | None, float | None]]:
+    spec = settings.drift_rules.get(rule) or {}
+    out = {}
+    for severity in SEVERITIES:
+        pair = spec.get(severity)
+        if pair and any(v is not None for v in pair):
+            low, high = pair
+            out[severity] = (None if low is None else float(low), None if high is None else float(high))
+    return out
+
+
+def _absolute(how: str, baseline: float, bounds: tuple[float | None, float | None]) -> list[float | None]:
+    """A rule's bounds in the figure's own unit, around this baseline (what the health page draws)."""
+    out = []
+    for bound in bounds:
+        if bound is None:
+            out.append(None)
+        elif how == RATIO:
+            out.append(round(baseline * bound, 4))
+        else:
+            out.append(round(min(1.0, max(0.0, baseline + bound)), 4))
+    return out
+
+
+def compare(today: dict[str, float], past: dict[date, dict[str, float]], settings) -> list[dict]:
+    """One row per figure of today or of the history: value, trailing median, the comparison, and whether
+    there is history enough to judge it (``judged``). No verdict yet: GX gives it (``verdicts``)."""
+    days = sorted(past)
+    enough = len(days) >= settings.drift_min_history
+    names = sorted(set(today) | {name for figs in past.values() for name in figs})
+    rows = []
+    for name in names:
+        rule, scope = split_key(name)
+        if rule not in DRIFT_FIGURES or rule not in settings.drift_rules:
+            continue
+        how, what = DRIFT_FIGURES[rule]
+        zero = rule in _ABSENT_IS_ZERO
+        series = [past[d].get(name, 0.0 if zero else None) for d in days]
+        known = [v for v in series if v is not None]
+        value = today.get(name, 0.0 if zero else None)
+        baseline = statistics.median(known) if known else None
+        why = None
+        if not enough:
+            why = f"not enough history ({len(days)} of {settings.drift_min_history} dates needed)"
+        elif value is None:
+            why = "no articles today"
+        elif len(known) < settings.drift_min_history:
+            why = f"not enough history ({len(known)} dates with this figure)"
+        elif rule.startswith("source_"):
+            volume = key("source_volume", scope)
+            history_volume = statistics.median([past[d].get(volume, 0.0) for d in days])
+            if history_volume < settings.drift_min_source_articles:
+                why = f"source too small to judge (median {history_volume:g} articles a date)"
+            elif rule == "source_median_words" and today.get(volume, 0.0) < settings.drift_min_source_articles:
+                why = f"too few articles today ({today.get(volume, 0.0):g})"
+        if why is None and how == RATIO and not baseline:
+            why = "trailing median is 0"
+        ratio = value / baseline if value is not None and baseline else None
+        difference = value - baseline if value is not None and baseline is not None else None
+        bounds = _bounds(rule, settings)
+        rows.append({
+            "key": name, "rule": rule, "scope": scope, "compare": how, "what": what,
+            "value": value, "baseline": baseline, "history_dates": len(known),
+            "ratio": None if ratio is None else round(ratio, 4),
+            "difference": None if difference is None else round(difference, 4),
+            "judged": why is None, "why_not": why,
+            "bounds": {s: list(b) for s, b in bounds.items()},
+            "thresholds": {s: _absolute(how, baseline, b) for s, b in bounds.items()} if baseline is not None else {},
+        })
+    return rows
+
+
+def checks(settings) -> list[Check]:
+    """One GX expectation per (rule, severity) with bounds, over that rule's judged rows."""
+    out = []
+    for rule, (how, what) in DRIFT_FIGURES.items():
+        for severity, (low, high) in _bounds(rule, settings).items():
+            shown = "×" if how == RATIO else " share points"
+            detail = (f"{severity}: {what}: {how} to the trailing median outside "
+                      f"{'-∞' if low is None else f'{low:g}'}..{'∞' if high is None else f'{high:g}'}{shown}")
+            out.append(Check("ExpectColumnValuesToBeBetween", {"column": how, "min_value": low, "max_value": high},
+                             rule, severity, detail=detail, where=("check", rule)))
+    return out
+
+
+def frame(rows: list[dict]):
+    """What GX sees: one row per figure; ``check`` names the rule for judged rows only."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        "key": [r["key"] for r in rows],
+        "check": [r["rule"] if r["judged"] else "" for r in rows],
+        "value": [r["value"] for r in rows],
+        "baseline": [r["baseline"] for r in rows],
+        "ratio": [float("nan") if r["ratio"] is None else r["ratio"] for r in rows],
+        "difference": [float("nan") if r["difference"] is None else r["difference"] for r in rows],
+    })
+
+
+def _fmt(how: str, rule: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if how == DIFFERENCE:
+        return f"{100 * value:.1f} %"
+    return f"{value:,.0f} " + ("words" if rule == "source_median_words" else "articles")
+
+
+def message(row: dict) -> str:
+    """One line a person reads: the figure, today vs the trailing median, and the bound it crossed."""
+    how, rule = row["compare"], row["rule"]
+    name = row["rule"] + (f"[{row['scope']}]" if row["scope"] else "")
+    if not row["judged"]:
+        return f"{name}: {_fmt(how, rule, row['value'])}, {row['why_not']}"
+    change = (f"×{row['ratio']:.2f}" if how == RATIO
+              else f"{100 * row['difference']:+.1f} points")
+    text = (f"{name}: {_fmt(how, rule, row['value'])} vs trailing median {_fmt(how, rule, row['baseline'])} "
+            f"over {row['history_dates']} dates ({change})")
+    crossed = row.get("crossed")
+    if crossed:
+        low, high = row["bounds"][crossed]
+        unit = "×" if how == RATIO else ""
+        scale = (lambda v: f"{v:g}") if how == RATIO else (lambda v: f"{100 * v:+g} points")
+        side = (f"below {unit}{scale(low)}" if low is not None and (row["ratio"] if how == RATIO else row["difference"]) < low
+                else f"above {unit}{scale(high)}")
+        text += f" is {side}: {crossed.upper()}"
+    return text
+
+
+def verdicts(rows: list[dict], report) -> list[dict]:
+    """GX's verdicts (``GateReport.row_reasons`` keyed by figure) on the rows: each row gets its severity."""
+    for row in rows:
+        failed = {level for level in (e[0] for e in report.row_reasons.get(row["key"], ()))}
+        severity = FAIL if "fail" in failed else WARN if "warn" in failed else OK if row["judged"] else NOT_JUDGED
+        row["severity"] = severity
+        row["crossed"] = severity if severity in (FAIL, WARN) else None
+        row["message"] = message(row)
+    return sorted(rows, key=lambda r: (_ORDER[r["severity"]], list(DRIFT_FIGURES).index(r["rule"]), r["key"]))
+
+
+def _levels(report, checks_: list[Check]) -> None:
+    """``row_reasons`` carry (code, detail): put the severity first, the form ``verdicts`` reads."""
+    severity = {(c.code, c.detail): c.level for c in checks_}
+    report.row_reasons = {k: [(severity.get((code, detail), "warn"), code) for code, detail in reasons]
+                          for k, reasons in report.row_reasons.items()}
+
+
+# -- the step -----------------------------------------------------------------------------------------------------
+
+def check_drift(ctx) -> dict:
+    """Judge the run's staged output against the lake's history; keep the evidence; returns the drift
+    section (``status``, ``failures``: fail-severity messages, ``warnings``: warn-severity ones)."""
+    from newsflow.gates.runner import validate
+
+    settings = ctx.settings
+    days = history_days(ctx.lake, ctx.day, settings.drift_history_dates)
+    rows = compare(staged_figures(ctx.run), history(ctx.lake, days), settings)
+    enough = len(days) >= settings.drift_min_history
+    results = docs = None
+    if enough:
+        checks_ = checks(settings)
+        report = validate(ctx.run, GATE, frame(rows), checks_, id_column="key")
+        results, docs = report.results_path, report.docs_path
+        _levels(report, checks_)
+    else:
+        from newsflow.gates.runner import GateReport
+
+        report = GateReport(GATE, len(rows))
+    rows = verdicts(rows, report)
+    # an expectation that raised is a broken gate, not a verdict on the data: it fails like one
+    failures = [r["message"] for r in rows if r["severity"] == FAIL] + list(report.batch_failures)
+    warnings = [r["message"] for r in rows if r["severity"] == WARN]
+    if failures and not settings.drift_enforce:  # reported, not enforced: the run publishes
+        warnings = [f"{text} (not enforced: drift_enforce is off)" for text in failures] + warnings
+        failures = []
+    status = FAIL if failures else WARN if warnings else OK if enough else NO_HISTORY
+    section = {
+        "status": status, "enforced": settings.drift_enforce,
+        "window": settings.drift_history_dates, "min_history": settings.drift_min_history,
+        "history": [d.isoformat() for d in days], "failures": failures, "warnings": warnings,
+        "verdicts": rows, "results_path": results, "docs_path": docs,
+    }
+    storage.write_text_atomic(ctx.run.drift_report, json.dumps(section, indent=1, sort_keys=True, default=str))
+    if enough:  # the gate's own entry in the run report, with its Data Docs
+        entry = report.as_dict() | {"gate": GATE, "batch": None, "records": len(rows), "success": not failures,
+                                    "batch_failures": ["drift." + f for f in failures],
+                                    "warnings": warnings}
+        storage.write_text_atomic(ctx.run.gate_report(GATE), json.dumps(entry, indent=1, sort_keys=True, default=str))
+    if status == NO_HISTORY:
+        LOGGER.info("drift: not enough history (%d of %d published dates before %s)", len(days),
+                    settings.drift_min_history, ctx.day)
+    for text in warnings:
+        LOGGER.warning("drift WARN %s", text)
+    for text in failures:
+        LOGGER.error("drift FAIL %s", text)
+    return section

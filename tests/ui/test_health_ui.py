@@ -1,0 +1,173 @@
+"""The lake health page in a real Airflow UI and as the lake's own file, driven by headless Chromium.
+
+A lake with 14 synthetic dates (tests/histories.py) and then a ``newsflow run`` of the seeds on the next
+day, which publishes with a drift warning; ``airflow api-server`` with this repo's plugins; Chromium opens
+the DAG's "Lake health" tab, the plugin page, a date's run page (its drift section), and the lake's
+``_quality/health.html`` from disk. Screenshots in ``artifacts/ui/``. Nothing may be fetched from outside
+the API server (no CDN, no script).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from datetime import date
+
+import pytest
+
+import histories
+import lakes
+from newsflow.lake.layout import Lake
+from paths import REPO
+from ui.test_quality_ui import ARTIFACTS, BIN, CHROME_ARGS, DAG_ID, _free_port, _http, _stop, chromium  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """(base_url, token, run_id, lake): the API server over a lake of 15 dates; stopped afterwards, always."""
+    root = tmp_path_factory.mktemp("health-ui")
+    home = root / "airflow"
+    home.mkdir()
+    landing = root / "seeds"
+    shutil.copytree(lakes.SEEDS, landing)
+    lake = root / "lake"
+    histories.before(lake, date.fromisoformat(lakes.DAY), histories.SEEDS_LIKE)
+    env = {**os.environ, "AIRFLOW_HOME": str(home), "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+           "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+           "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+           "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__AUTH_MANAGER":
+           "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin", "NEWSFLOW_LAKE": str(lake),
+           "GX_ANALYTICS_ENABLED": "False"}
+    done = subprocess.run([str(BIN / "newsflow"), "run", "--landing", str(landing), "--lake", str(lake),
+                           "--date", lakes.DAY, "--json"], env=env, cwd=root, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_id = json.loads(done.stdout[done.stdout.index("{"):])["run_id"]
+
+    port = _free_port()
+    log = open(root / "api-server.log", "w")
+    proc = subprocess.Popen([str(BIN / "airflow"), "api-server", "--port", str(port), "--host", "127.0.0.1"],
+                            env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError("api-server exited:\n" + (root / "api-server.log").read_text()[-3000:])
+            try:
+                if _http(base + "/api/v2/monitor/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("api-server did not answer:\n" + (root / "api-server.log").read_text()[-3000:])
+            time.sleep(2)
+        passwords = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
+        status, body = _http(base + "/auth/token", {"username": "admin", "password": passwords["admin"]})
+        assert status in (200, 201), body
+        yield base, json.loads(body)["access_token"], run_id, lake
+    finally:
+        _stop(proc)
+        log.close()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / "api-server.log", ARTIFACTS / "api-server-health.log")
+
+
+def test_health_route_needs_the_api_servers_auth(server):
+    base, token, _, _ = server
+    url = f"{base}/newsflow/dags/{DAG_ID}/health"
+    assert _http(url)[0] in (401, 403)
+    status, body = _http(url, token=token)
+    assert status == 200 and 'id="trends"' in body and lakes.DAY in body
+
+
+def test_lake_health_in_the_browser(server, chromium):  # noqa: F811 (the fixture imported above)
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token, run_id, lake = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROME_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            context.add_cookies([{"name": "_token", "value": token, "url": base}])
+            page = context.new_page()
+        except Exception:
+            browser.close()
+            raise
+        try:
+            page.set_default_timeout(60_000)
+            expect.set_options(timeout=60_000)
+
+            # The DAG page's "Lake health" tab: the plugin page in the UI's iframe.
+            page.goto(f"{base}/dags/{DAG_ID}")
+            tab = page.locator("a[href$='/plugin/newsflow-lake-health']")
+            expect(tab).to_have_text("Lake health")
+            tab.click()
+            frame = page.frame_locator("iframe[title='Lake health']")
+            expect(frame.locator("#dates")).to_contain_text(lakes.DAY)
+            expect(frame.locator("#dates")).to_contain_text("warn (")
+            page.screenshot(path=str(ARTIFACTS / "10-lake-health-tab.png"))
+
+            # The page on its own: only the API server is asked for anything.
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((base, "data:")) else None)
+            page.goto(f"{base}/newsflow/dags/{DAG_ID}/health")
+            expect(page.locator("#trends")).to_be_visible()
+            for key in ("volume", "quarantine_rate", "duplicate_rate", "missing_published_at", "missing_authors",
+                        "missing_title"):
+                expect(page.locator(f"#trend-{key} svg.trend")).to_have_count(1)
+            # the bounds are drawn: dashed warn and fail lines from the 6th date on (5 dates of history)
+            assert page.locator("#trend-volume path.threshold.warn").count() == 2
+            assert page.locator("#trend-volume path.threshold.fail").count() == 1
+            # today's missing_title point carries the warn verdict the run recorded
+            expect(page.locator("#trend-missing_title circle").last).to_have_attribute("fill", "#d08a00")
+            expect(page.locator("#sources")).to_contain_text("seeds")
+            page.screenshot(path=str(ARTIFACTS / "11-lake-health-page.png"), full_page=True)
+
+            # The runs tab: the drift gate's badge says warn.
+            page.goto(f"{base}/newsflow/dags/{DAG_ID}/runs")
+            expect(page.locator("#runs .badge.warn")).to_have_text("gate_drift")
+            page.goto(f"{base}/newsflow/dags/{DAG_ID}/health")
+
+            # Each date links to its run's quality page, which carries the drift section.
+            page.locator("#dates a", has_text=run_id).click()
+            expect(page.locator("#drift-status")).to_have_text("drift: warnings, published")
+            expect(page.locator("#drift")).to_contain_text("missing_title")
+            page.locator("#drift").screenshot(path=str(ARTIFACTS / "12-run-drift-section.png"))
+            assert outside == [], outside
+
+            # The lake's own file: the same page, links relative inside the lake.
+            health = Lake(lake).health_page
+            page.goto(health.as_uri())
+            expect(page.locator("#dates")).to_contain_text(lakes.DAY)
+            page.screenshot(path=str(ARTIFACTS / "13-lake-health-file.png"), full_page=True)
+            page.locator("#dates a").first.click()
+            expect(page.locator("#title")).to_contain_text(f"Data quality for {lakes.DAY}")
+            expect(page.locator("#drift-status")).to_have_text("drift: warnings, published")
+
+            # GX Data Docs with every request off the machine refused: styled by our fallback, and the
+            # pass/fail icons (Font Awesome glyphs online) still drawn
+            page.route("**/*", lambda route: route.abort() if route.request.url.startswith("http")
+                       else route.continue_())
+            docs = Lake(lake).find_run(run_id).data_docs("gate_drift")
+            validation = sorted((docs / "validations").rglob("*.html"))[0]
+            page.goto(validation.as_uri())
+            icons = page.locator(".fa-check-circle, .fa-times")
+            assert icons.count() >= 10
+            assert {icons.nth(i).evaluate("e => getComputedStyle(e, '::before').content")
+                    for i in range(icons.count())} == {'"✔"', '"✘"'}
+            page.screenshot(path=str(ARTIFACTS / "14-data-docs-offline.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failure-health.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
