@@ -34,6 +34,20 @@ def test_processed_records_of_other_dates(landing, tmp_path):
     assert processed_elsewhere(Lake(lake), D1) == set(), "a date's own rows are ignored on rerun"
 
 
+def test_a_file_with_new_content_under_a_known_path_is_published_by_the_later_date(tmp_path):
+    from helpers import article_html, story_paragraphs
+
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    landing.mkdir()
+    (landing / "page.html").write_text(article_html("First story", story_paragraphs(1)), encoding="utf-8")
+    assert _publish(landing, lake)["articles"] == 1
+    (landing / "page.html").write_text(article_html("Second story", story_paragraphs(2)), encoding="utf-8")
+    later = _publish(landing, lake, D2, "manual__2")
+    assert (later["articles"], later["skipped_already_processed"]) == (1, 0)
+    titles = tables.read(Lake(lake).table("articles"), columns=["title", "date"]).sort_by("date").to_pylist()
+    assert [(t["title"], t["date"]) for t in titles] == [("First story", D1), ("Second story", D2)]
+
+
 def test_candidates_come_from_hash_and_band_lookups_only(landing, tmp_path):
     lake = tmp_path / "lake"
     _publish(landing, lake)

@@ -73,13 +73,20 @@ def processed_elsewhere(lake: Lake, day: date) -> set[tuple[str, str]]:
     return set(zip(table.column("source_file").to_pylist(), table.column("file_sha256").to_pylist()))
 
 
-def owned_elsewhere(lake: Lake, day: date, source_paths: list[str]) -> set[str]:
-    """Which of these records another date holds in ``_state/processed`` (after this date's claim)."""
-    if not source_paths:
+def owned_elsewhere(lake: Lake, day: date, records: list[tuple[str, str]]) -> set[str]:
+    """Which of these (source_path, file_sha256) records another date holds in ``_state/processed`` (after
+    this date's claim). Keyed like the claim: a landing file with new content under a known path is this
+    date's to publish."""
+    if not records:
         return set()
-    table = tables.read(lake.table("processed"), columns=["source_path"],
-                        filter=_other_dates(day) & pc.field("source_path").isin(pa.array(source_paths, pa.string())))
-    return set() if table is None else set(table.column("source_path").to_pylist())
+    wanted = set(records)
+    paths = pa.array(sorted({path for path, _ in records}), pa.string())
+    table = tables.read(lake.table("processed"), columns=["source_path", "file_sha256"],
+                        filter=_other_dates(day) & pc.field("source_path").isin(paths))
+    if table is None:
+        return set()
+    held = zip(table.column("source_path").to_pylist(), table.column("file_sha256").to_pylist())
+    return {path for path, sha in held if (path, sha) in wanted}
 
 
 def history_rows(ledger: pa.Table, day: date, settings: Settings) -> tuple[pa.Table, pa.Table]:

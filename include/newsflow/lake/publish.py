@@ -63,7 +63,8 @@ def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
         "run_id": pa.array([run.run_id] * ledger.num_rows, pa.string()),
         "date": pa.array([day] * ledger.num_rows, pa.date32())}, schema=PROCESSED)
     versions = {"processed": tables.claim(lake.table("processed"), processed, day, run.run_id)}
-    others = owned_elsewhere(lake, day, ledger.column("source_path").to_pylist())
+    others = owned_elsewhere(lake, day, list(zip(ledger.column("source_path").to_pylist(),
+                                                 ledger.column("file_sha256").to_pylist())))
     for dataset in PUBLISHED:
         versions[dataset] = tables.replace_date(lake.table(dataset),
                                                 _with_date(run.staged_file(dataset), dataset, day, others),
