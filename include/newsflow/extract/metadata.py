@@ -415,10 +415,11 @@ def page_metadata(tree, url: str | None, page_html: str | None = None, today: da
     run's day (no later date is returned); the wall clock's when not given."""
     meta = _meta_map(tree)
     ld = _json_ld(tree)
-    published, modified = page_dates(tree, meta, ld, _ARTICLE_TYPES, url, page_html, today)
     titles = _TITLE_TEXT_XPATH(tree)  # read by both title_from and site_names
+    title = title_from(tree, meta, ld, titles)
+    published, modified = page_dates(tree, meta, ld, _ARTICLE_TYPES, url, page_html, today, title)
     return {
-        "title": title_from(tree, meta, ld, titles),
+        "title": title,
         "site_name": site_name_from(meta, ld, titles),
         "authors": authors_from(tree, meta, ld, titles),
         "published_at": published.moment if published else None,
