@@ -126,15 +126,37 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _text_and_headings(root) -> tuple[str, list[tuple[int, object]]]:
+def _headline(root, title: str | None):
+    """The story's headline element: the first ``<h1>`` (else ``<h2>``) that the page's title contains
+    or that contains it (a logo or "Navigation" in an ``<h1>`` is no headline), else the first ``<h1>``."""
+    headings = [h for h in root.iter("h1", "h2") if not _in_skipped(h)]
+    folded_title = _fold(title or "")
+    if folded_title:
+        for level in ("h1", "h2"):
+            for element in headings:
+                if element.tag != level:
+                    continue
+                text = _fold("".join(element.itertext()))
+                if len(text) >= 8 and (text in folded_title or folded_title in text):
+                    return element
+    return next((element for element in headings if element.tag == "h1"), None)
+
+
+def _in_skipped(element) -> bool:
+    return any(ancestor.tag in _SKIP_TAGS for ancestor in element.iterancestors())
+
+
+def _text_until(root, headline, after: int | None) -> tuple[str, int | None]:
     """The visible text of the body in document order (whitespace folded: a date split over lines of
-    markup reads as one), and where each ``<h1>``/``<h2>`` begins in it."""
+    markup reads as one) and the offset where ``headline`` begins in it; the walk stops ``after``
+    characters past the headline (None: the whole body)."""
     body = root.find("body")
     if body is None:
         body = root
     parts: list[str] = []
     length = 0
-    headings: list[tuple[int, object]] = []
+    offset = None
+    stop = None
     skipping = None
     for event, element in etree.iterwalk(body, events=("start", "end")):
         if event == "start":
@@ -144,8 +166,9 @@ def _text_and_headings(root) -> tuple[str, list[tuple[int, object]]]:
             if not isinstance(tag, str) or tag in _SKIP_TAGS:
                 skipping = element
                 continue
-            if tag in _HEADINGS:
-                headings.append((length, element))
+            if element is headline:
+                offset = length
+                stop = None if after is None else length + after
             piece = element.text
         else:
             if element is skipping:
@@ -158,23 +181,9 @@ def _text_and_headings(root) -> tuple[str, list[tuple[int, object]]]:
             piece = " ".join(piece.split()) + " "
             parts.append(piece)
             length += len(piece)
-    return "".join(parts), headings
-
-
-def _headline_offset(headings: list[tuple[int, object]], title: str | None) -> int | None:
-    """Where the story's headline begins: the first ``<h1>`` (else ``<h2>``) that the page's title
-    contains or that contains it (a logo or "Navigation" in an ``<h1>`` is no headline), else the
-    first ``<h1>``."""
-    folded_title = _fold(title or "")
-    if folded_title:
-        for level in ("h1", "h2"):
-            for offset, element in headings:
-                if element.tag != level:
-                    continue
-                text = _fold("".join(element.itertext()))
-                if len(text) >= 8 and (text in folded_title or folded_title in text):
-                    return offset
-    return next((offset for offset, element in headings if element.tag == "h1"), None)
+            if stop is not None and length > stop:
+                break
+    return "".join(parts), offset
 
 
 class PrintedDates:
@@ -186,16 +195,25 @@ class PrintedDates:
         self._title = title
         self._month_first = month_first
         self._text: str | None = None
+        self._whole = False
+        self._headline_element = None
         self._headline: int | None = None
 
-    def _load(self) -> None:
+    def _load(self, whole: bool = False) -> None:
+        """Walk the text once: up to a window past the headline, or (``whole``) all of it."""
+        if self._text is not None and (self._whole or not whole):
+            return
         if self._text is None:
-            text, headings = _text_and_headings(self._root)
-            self._headline = _headline_offset(headings, self._title)
-            lowered = text.lower()
-            # ("İ" lowercases to two characters: keep offsets right on the rare page that has one)
-            self._text = lowered if len(lowered) == len(text) else "".join(
-                ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+            self._headline_element = _headline(self._root, self._title)
+        if self._headline_element is None and not whole:
+            self._text = ""
+            return
+        text, self._headline = _text_until(self._root, self._headline_element, None if whole else _WINDOW_AFTER)
+        self._whole = whole or self._headline is None
+        lowered = text.lower()
+        # ("İ" lowercases to two characters: keep offsets right on the rare page that has one)
+        self._text = lowered if len(lowered) == len(text) else "".join(
+            ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
 
     def _nearest(self, last_day: date, start: int, headline: int, end: int | None) -> tuple[date, str] | None:
         before = None
@@ -227,7 +245,7 @@ class PrintedDates:
 
     def states(self, day: date) -> bool:
         """True when the text prints this day in full somewhere (not just its month and year)."""
-        self._load()
+        self._load(whole=True)
         text = self._text or ""
         return any(_match_date(match, self._month_first) == day for match in _find_dates(text, 0, len(text)))
 
@@ -235,7 +253,7 @@ class PrintedDates:
         """The same search over the whole text (the first date after the headline, else the last one
         before it; the first date of the page without a headline): the last resort of a page that
         states no date anywhere else."""
-        self._load()
+        self._load(whole=True)
         return self._nearest(last_day, 0, self._headline or 0, None)
 
 
