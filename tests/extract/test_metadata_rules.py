@@ -251,3 +251,20 @@ def test_a_utc_stamp_on_a_central_european_page_takes_the_local_day():
                    ).published_at.date() == date(2023, 11, 2)
     assert extract(_plain("<h1>Neue Brücke für die Altstadt</h1>" + STORY, head, lang="en")
                    ).published_at.date() == date(2023, 11, 1)  # English: no single zone to assume
+
+
+# ---------------------------------------------------------------- titles and bylines (second pass)
+
+def test_dublin_core_title_and_creator_come_first_and_a_meta_tag_may_state_several_properties():
+    head = ('<meta property="og:title" content="Bridge to be repaired | Town Crier">'
+            '<meta property="x:title dc:title" content="Bridge to be repaired">'
+            '<meta name="author" content="TOWN CRIER">'
+            '<meta property="dc:creator twitter:creator" content="Jane Doe">')
+    page = extract(_page(head))
+    assert page.title == "Bridge to be repaired"
+    assert page.authors == ["Jane Doe"]
+
+
+def test_a_bem_named_byline_is_a_byline():
+    page = extract(_page(byline="<div class='article__author'>By Scott Cunningham</div>"))
+    assert page.authors == ["Scott Cunningham"]
