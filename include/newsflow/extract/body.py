@@ -70,7 +70,7 @@ _FURNITURE_RE = re.compile(
 _CONTENT_RE = re.compile(
     r"(?:^|[\s_-])(?:article-?body|articlebody|story-?body|storybody|entry-content|post-content|"
     r"article-content|articlecontent|main-content|body-text|bodytext|article-text|story-content|"
-    r"text-body|content-body|post-body|rich-text|richtext)(?=$|[\s_-])"
+    r"text-body|content-body|post-body|rich-text|richtext|hentry|type-post|type-page)(?=$|[\s_-])"
 )
 _POSITIVE_RE = re.compile(r"article|body|content|entry|hentry|main|page|post|text|blog|story")
 _NEGATIVE_RE = re.compile(
@@ -107,7 +107,7 @@ def _attr_words(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
-_KEEP, _DROP, _SUSPECT = 0, 1, 2
+_KEEP, _DROP, _SUSPECT, _CONTENT = 0, 1, 2, 3  # _CONTENT: kept, and names the article's body
 # The class/id regexes below were most of prune's time, and class/id strings repeat within a page and
 # across a site's pages: their verdict is kept (bounded: emptied when full, a few MB at most).
 _FURNITURE_WORDS: dict = {}
@@ -120,6 +120,18 @@ def _furniture_words(words: str) -> bool:
         if len(_FURNITURE_WORDS) > _FURNITURE_WORDS_MAX:
             _FURNITURE_WORDS.clear()
         found = _FURNITURE_WORDS[words] = bool(_FURNITURE_RE.search(words)) and not _CONTENT_RE.search(words)
+    return found
+
+
+_CONTENT_WORDS: dict = {}
+
+
+def _content_words(words: str) -> bool:
+    found = _CONTENT_WORDS.get(words)
+    if found is None:
+        if len(_CONTENT_WORDS) > _FURNITURE_WORDS_MAX:
+            _CONTENT_WORDS.clear()
+        found = _CONTENT_WORDS[words] = bool(_CONTENT_RE.search(words))
     return found
 
 
@@ -144,17 +156,27 @@ def _verdict(tag: str, items: tuple) -> int:
     if tag in _TABLE_ROW_TAGS:  # row classes describe the data ("player-2020-580"), not the page
         return _KEEP
     words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-    if len(words) > 1 and tag not in ("html", "body", "main", "article") and itemprop != "articlebody" \
-            and _furniture_words(words):
+    if itemprop == "articlebody" or (len(words) > 1 and _content_words(words)):
+        return _CONTENT
+    if len(words) > 1 and tag not in ("html", "body", "main", "article") and _furniture_words(words):
         return _SUSPECT
     return _KEEP
 
 
+_NOSCRIPT_PROSE_CHARS = 400
+
+
 def prune(root) -> None:
     """Remove furniture in place: tags, hidden nodes, class/id patterns, ARIA roles, comments."""
+    # A <noscript> holding paragraphs of prose is the page's rendering for readers without JavaScript
+    # (blog platforms put the whole post there and draw it with a script): it becomes a plain block.
+    # The usual <noscript> (a tracking pixel, "please enable JavaScript") holds no <p> of that size.
+    for holder in list(root.iter("noscript")):
+        if sum(len(_text(p)) for p in holder.iter("p")) >= _NOSCRIPT_PROSE_CHARS:
+            holder.tag = "div"
     # tags that never hold prose go first, in C (their tail text stays), so the walk below is short
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
-    doomed, suspects = [], []
+    doomed, suspects, content = [], [], []
     # Within a page most elements repeat an earlier one's tag and attributes exactly (list items, grid
     # cells): one verdict per distinct pair. Per page only: href/src make most pairs page-specific.
     verdicts: dict = {}
@@ -167,8 +189,10 @@ def prune(root) -> None:
         if verdict:
             if verdict == _DROP:
                 doomed.append(el)
-            else:
+            elif verdict == _SUSPECT:
                 suspects.append(el)
+            else:
+                content.append(el)
     for el in doomed:
         _remove_keep_tail(el)
     doomed = _link_cards(root)
@@ -193,8 +217,15 @@ def prune(root) -> None:
         total_lower = 0 if nested else sum(p_len.values())
         total_text = None
         embed_holders = _embed_holders(root)
+        # Whatever holds the article's named body ("entry-content", itemprop=articleBody, a WordPress
+        # "hentry") with real prose in it is the article's frame, whatever its own class says (Blogger's
+        # "widget Blog" around every post).
+        for el in content:
+            if p_under.get(el, 0) >= _CONTENT_FRAME_CHARS:
+                embed_holders.update(el.iterancestors())
         for el in suspects:
-            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or _is_story_header(el):
+            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or _is_story_header(el) \
+                    or _is_lead(el):
                 continue
             text = _text(el)
             if total_lower and len(text) / total_lower < 0.4:
@@ -209,6 +240,16 @@ def prune(root) -> None:
 
 
 _STANDFIRST_MIN_CHARS = 80
+_CONTENT_FRAME_CHARS = 400
+_TEASER_RE = re.compile(r"(?:^|\s)teaser")
+
+
+def _is_lead(el) -> bool:
+    """A "teaser" box without a link: the article's own lead (news CMSs call the standfirst the teaser
+    text), not a card pointing at another story, which always links to it."""
+    if not _TEASER_RE.search(_attr_words(el)) or next(el.iter("a"), None) is not None:
+        return False
+    return len(_norm(_text(el))) >= _STANDFIRST_MIN_CHARS
 
 
 def _is_story_header(el) -> bool:
