@@ -110,33 +110,30 @@ def _attr_words(el) -> str:
 _KEEP, _DROP, _SUSPECT, _CONTENT = 0, 1, 2, 3  # _CONTENT: kept, and names the article's body
 # The class/id regexes below were most of prune's time, and class/id strings repeat within a page and
 # across a site's pages: their verdict is kept (bounded: emptied when full, a few MB at most).
-_FURNITURE_WORDS: dict = {}
-_FURNITURE_WORDS_MAX = 50_000
+_WORDS_KIND: dict = {}
+_WORDS_KIND_MAX = 50_000
+_PLAIN, _FURNITURE, _NAMED_CONTENT = 0, 1, 2
+# every name _CONTENT_RE knows holds one of these: most class strings are decided without it
+_CONTENT_HINT_RE = re.compile(r"body|content|text|hentry|type-p")
 
 
-def _furniture_words(words: str) -> bool:
-    found = _FURNITURE_WORDS.get(words)
+def _words_kind(words: str) -> int:
+    """What a class/id string names: the article's body (``_CONTENT_RE``), furniture, or neither."""
+    found = _WORDS_KIND.get(words)
     if found is None:
-        if len(_FURNITURE_WORDS) > _FURNITURE_WORDS_MAX:
-            _FURNITURE_WORDS.clear()
-        found = _FURNITURE_WORDS[words] = bool(_FURNITURE_RE.search(words)) and not _CONTENT_RE.search(words)
-    return found
-
-
-_CONTENT_WORDS: dict = {}
-
-
-def _content_words(words: str) -> bool:
-    found = _CONTENT_WORDS.get(words)
-    if found is None:
-        if len(_CONTENT_WORDS) > _FURNITURE_WORDS_MAX:
-            _CONTENT_WORDS.clear()
-        found = _CONTENT_WORDS[words] = bool(_CONTENT_RE.search(words))
+        if len(_WORDS_KIND) > _WORDS_KIND_MAX:
+            _WORDS_KIND.clear()
+        if _CONTENT_HINT_RE.search(words) and _CONTENT_RE.search(words):
+            found = _NAMED_CONTENT
+        else:
+            found = _FURNITURE if _FURNITURE_RE.search(words) else _PLAIN
+        _WORDS_KIND[words] = found
     return found
 
 
 def _verdict(tag: str, items: tuple) -> int:
-    """What ``prune`` does with an element, from its tag and attributes alone: 0 keep, 1 drop, 2 suspect."""
+    """What ``prune`` does with an element, from its tag and attributes alone: 0 keep, 1 drop, 2 suspect,
+    3 keep (it names the article body)."""
     tag = tag.lower()
     if tag in _DROP_TAGS:
         return _SUSPECT if tag in _WRAPPER_TAGS else _DROP
@@ -155,10 +152,15 @@ def _verdict(tag: str, items: tuple) -> int:
         return _SUSPECT
     if tag in _TABLE_ROW_TAGS:  # row classes describe the data ("player-2020-580"), not the page
         return _KEEP
-    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-    if itemprop == "articlebody" or (len(words) > 1 and _content_words(words)):
+    if itemprop == "articlebody":
         return _CONTENT
-    if len(words) > 1 and tag not in ("html", "body", "main", "article") and _furniture_words(words):
+    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    if len(words) < 2:
+        return _KEEP
+    kind = _words_kind(words)
+    if kind == _NAMED_CONTENT:
+        return _CONTENT
+    if kind == _FURNITURE and tag not in ("html", "body", "main", "article"):
         return _SUSPECT
     return _KEEP
 
@@ -247,7 +249,8 @@ _TEASER_RE = re.compile(r"(?:^|\s)teaser")
 def _is_lead(el) -> bool:
     """A "teaser" box without a link: the article's own lead (news CMSs call the standfirst the teaser
     text), not a card pointing at another story, which always links to it."""
-    if not _TEASER_RE.search(_attr_words(el)) or next(el.iter("a"), None) is not None:
+    if "teaser" not in (el.get("class") or "") or not _TEASER_RE.search(_attr_words(el)) \
+            or next(el.iter("a"), None) is not None:
         return False
     return len(_norm(_text(el))) >= _STANDFIRST_MIN_CHARS
 

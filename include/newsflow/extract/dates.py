@@ -226,7 +226,10 @@ def warm_up() -> None:
 
 def _traced(day: date, candidates: list[tuple[str, str]]) -> Dated | None:
     """The page's own statement of ``day`` (with its time, when it gives one), if any candidate says it."""
+    year = str(day.year)
     for raw, source in candidates:
+        if year not in raw:  # cannot state that day (and dateutil, the slow part, need not look)
+            continue
         moment = parse_datetime(raw)
         if moment is not None and moment.date() == day:
             return Dated(moment, raw, source)
@@ -305,14 +308,15 @@ def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[st
     else:
         printed = printed_dates.near_headline(last_day)
         day = printed[0] if printed else (_htmldate(html, last_day) if html is not None else None)
-        if day is not None and day.day == 1 and not printed and not _traced(day, _stated(tree, meta)) \
-                and not printed_dates.states(day):
+        traced = _traced(day, _stated(tree, meta)) if day is not None else None
+        if day is not None and day.day == 1 and not printed and traced is None and not printed_dates.states(day):
             day = None  # htmldate's reading of a month without a day ("Februar 2022" as the 1st)
         if day is None:  # a page that states its date nowhere else: the nearest printed date anywhere
             printed = printed_dates.anywhere(last_day)
             day = printed[0] if printed else None
+            traced = _traced(day, _stated(tree, meta)) if day is not None else None
         if day is not None:
-            published = _traced(day, _stated(tree, meta)) or Dated(
+            published = traced or Dated(
                 datetime(day.year, day.month, day.day, tzinfo=timezone.utc), day.isoformat(), "text")
     if published is None:
         published = _url_date(url)
