@@ -268,3 +268,13 @@ def test_dublin_core_title_and_creator_come_first_and_a_meta_tag_may_state_sever
 def test_a_bem_named_byline_is_a_byline():
     page = extract(_page(byline="<div class='article__author'>By Scott Cunningham</div>"))
     assert page.authors == ["Scott Cunningham"]
+
+
+def test_a_time_element_anywhere_dates_a_page_without_a_date_by_its_headline():
+    # no publication date in structured data (a last-modified stamp, which htmldate would take), nothing
+    # printed by the headline; the <time> further down is HTML's own date
+    page = extract(_plain("<h1>Neue Brücke für die Altstadt</h1>" + STORY * 3
+                          + "<p class='info'>Erschienen <time datetime='2022-01-25T08:00:00+01:00'>vor drei "
+                            "Tagen</time></p>", '<meta name="last-modified" content="2022-01-27T18:34:20+0100">'))
+    assert page.published_at.isoformat() == "2022-01-25T08:00:00+01:00"
+    assert page.published_at_source == "time"

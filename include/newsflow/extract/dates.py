@@ -307,6 +307,10 @@ def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[st
         published = _central_european(published, tree, meta)
     else:
         printed = printed_dates.near_headline(last_day)
+        if printed is None:  # HTML's own date element, wherever it is (not a teaser card's)
+            timed = _first_valid(_markup_dates(tree.iter("time")), last_day)
+            if timed is not None:
+                printed = (timed.moment.date(), timed.raw)
         day = printed[0] if printed else (_htmldate(html, last_day) if html is not None else None)
         traced = _traced(day, _stated(tree, meta)) if day is not None else None
         if day is not None and day.day == 1 and not printed and traced is None and not printed_dates.states(day):
