@@ -146,12 +146,3 @@ def test_a_teaser_box_without_links_is_the_articles_lead():
     text = extract(_page(story, cards)).text
     assert lead in text
     assert "Other story" not in text
-
-
-def test_whatever_holds_the_named_article_body_is_kept_whatever_its_class():
-    # a blog platform's post widget ("widget") around the entry, beside long widget sidebars
-    sidebar = "".join(f"<div class='widget'><p>Sidebar note {i}: {MORE}</p></div>" for i in range(6))
-    post = (f"<div class='widget Blog'><h2>Bridge</h2><div class='entry-content'><p>{PROSE}</p>"
-            f"<p>{PROSE} {MORE}</p></div></div>")
-    text = extract(_page(f"<div class='main'>{post}</div><div class='side'>{sidebar}</div>")).text
-    assert PROSE in text

@@ -107,7 +107,7 @@ def _attr_words(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
-_KEEP, _DROP, _SUSPECT, _CONTENT = 0, 1, 2, 3  # _CONTENT: kept, and names the article's body
+_KEEP, _DROP, _SUSPECT = 0, 1, 2
 # The class/id regexes below were most of prune's time, and class/id strings repeat within a page and
 # across a site's pages: their verdict is kept (bounded: emptied when full, a few MB at most).
 _WORDS_KIND: dict = {}
@@ -132,8 +132,7 @@ def _words_kind(words: str) -> int:
 
 
 def _verdict(tag: str, items: tuple) -> int:
-    """What ``prune`` does with an element, from its tag and attributes alone: 0 keep, 1 drop, 2 suspect,
-    3 keep (it names the article body)."""
+    """What ``prune`` does with an element, from its tag and attributes alone: 0 keep, 1 drop, 2 suspect."""
     tag = tag.lower()
     if tag in _DROP_TAGS:
         return _SUSPECT if tag in _WRAPPER_TAGS else _DROP
@@ -152,15 +151,9 @@ def _verdict(tag: str, items: tuple) -> int:
         return _SUSPECT
     if tag in _TABLE_ROW_TAGS:  # row classes describe the data ("player-2020-580"), not the page
         return _KEEP
-    if itemprop == "articlebody":
-        return _CONTENT
     words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-    if len(words) < 2:
-        return _KEEP
-    kind = _words_kind(words)
-    if kind == _NAMED_CONTENT:
-        return _CONTENT
-    if kind == _FURNITURE and tag not in ("html", "body", "main", "article"):
+    if len(words) > 1 and tag not in ("html", "body", "main", "article") and itemprop != "articlebody" \
+            and _words_kind(words) == _FURNITURE:
         return _SUSPECT
     return _KEEP
 
@@ -178,7 +171,7 @@ def prune(root) -> None:
             holder.tag = "div"
     # tags that never hold prose go first, in C (their tail text stays), so the walk below is short
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
-    doomed, suspects, content = [], [], []
+    doomed, suspects = [], []
     # Within a page most elements repeat an earlier one's tag and attributes exactly (list items, grid
     # cells): one verdict per distinct pair. Per page only: href/src make most pairs page-specific.
     verdicts: dict = {}
@@ -191,10 +184,8 @@ def prune(root) -> None:
         if verdict:
             if verdict == _DROP:
                 doomed.append(el)
-            elif verdict == _SUSPECT:
-                suspects.append(el)
             else:
-                content.append(el)
+                suspects.append(el)
     for el in doomed:
         _remove_keep_tail(el)
     doomed = _link_cards(root)
@@ -219,12 +210,6 @@ def prune(root) -> None:
         total_lower = 0 if nested else sum(p_len.values())
         total_text = None
         embed_holders = _embed_holders(root)
-        # Whatever holds the article's named body ("entry-content", itemprop=articleBody, a WordPress
-        # "hentry") with real prose in it is the article's frame, whatever its own class says (Blogger's
-        # "widget Blog" around every post).
-        for el in content:
-            if p_under.get(el, 0) >= _CONTENT_FRAME_CHARS:
-                embed_holders.update(el.iterancestors())
         for el in suspects:
             if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or _is_story_header(el) \
                     or _is_lead(el):
@@ -242,7 +227,6 @@ def prune(root) -> None:
 
 
 _STANDFIRST_MIN_CHARS = 80
-_CONTENT_FRAME_CHARS = 400
 _TEASER_RE = re.compile(r"(?:^|\s)teaser")
 
 
