@@ -113,3 +113,36 @@ def test_the_story_header_keeps_its_standfirst():
     text = extract(_page(f"{site_header}<article>{story_header}<p>{PROSE}</p><p>{MORE}</p></article>")).text
     assert standfirst in text and PROSE in text
     assert "Jane Roe" not in text and "since 1901" not in text
+
+
+# ---------------------------------------------------------------- issue 13, second pass
+
+COMMENTS = "<div id='comments'>" + "".join(
+    f"<div class='comment'><p>Comment {i}: I have lived by this bridge for forty years and never once seen it "
+    f"repaired properly, so I will believe it when I see the builders arrive.</p></div>" for i in range(8)) + "</div>"
+
+
+def test_a_wordpress_post_wrapper_is_not_furniture_for_its_tag_classes():
+    # post_class() puts "tag-<slug>" on the post: "tag" names furniture, "hentry"/"type-post" name the post
+    post = (f"<div class='post-7 post type-post hentry tag-bridges tag-council'><h2>Bridge</h2>"
+            f"<div class='entry'><p>{PROSE}</p><p>{MORE}</p></div></div>")
+    text = extract(_page(post, COMMENTS)).text
+    assert PROSE in text and MORE in text
+
+
+def test_prose_in_a_noscript_is_the_post_for_readers_without_javascript():
+    post = (f"<div class='post-content'><script>render()</script><noscript><p>{PROSE}</p><p>{MORE}</p>"
+            f"<p>{PROSE} {MORE}</p></noscript></div><noscript><img src='pixel.gif'></noscript>")
+    assert PROSE in extract(_page(post)).text
+
+
+def test_a_teaser_box_without_links_is_the_articles_lead():
+    lead = "The town's oldest bridge will be repaired next year, the council decided after a long debate."
+    story = (f"<div class='news-detail'><h1>Bridge</h1><div class='teaser-text'><p>{lead}</p></div>"
+             f"<p>{PROSE}</p><p>{MORE}</p></div>")
+    cards = "<div class='teaser-list'>" + "".join(
+        f"<div class='teaser-text'><a href='/n/{i}'>Other story {i}: the mayor opened the new market hall "
+        f"in the old town square</a></div>" for i in range(3)) + "</div>"
+    text = extract(_page(story, cards)).text
+    assert lead in text
+    assert "Other story" not in text

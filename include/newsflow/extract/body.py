@@ -70,7 +70,7 @@ _FURNITURE_RE = re.compile(
 _CONTENT_RE = re.compile(
     r"(?:^|[\s_-])(?:article-?body|articlebody|story-?body|storybody|entry-content|post-content|"
     r"article-content|articlecontent|main-content|body-text|bodytext|article-text|story-content|"
-    r"text-body|content-body|post-body|rich-text|richtext)(?=$|[\s_-])"
+    r"text-body|content-body|post-body|rich-text|richtext|hentry|type-post|type-page)(?=$|[\s_-])"
 )
 _POSITIVE_RE = re.compile(r"article|body|content|entry|hentry|main|page|post|text|blog|story")
 _NEGATIVE_RE = re.compile(
@@ -110,16 +110,24 @@ def _attr_words(el) -> str:
 _KEEP, _DROP, _SUSPECT = 0, 1, 2
 # The class/id regexes below were most of prune's time, and class/id strings repeat within a page and
 # across a site's pages: their verdict is kept (bounded: emptied when full, a few MB at most).
-_FURNITURE_WORDS: dict = {}
-_FURNITURE_WORDS_MAX = 50_000
+_WORDS_KIND: dict = {}
+_WORDS_KIND_MAX = 50_000
+_PLAIN, _FURNITURE, _NAMED_CONTENT = 0, 1, 2
+# every name _CONTENT_RE knows holds one of these: most class strings are decided without it
+_CONTENT_HINT_RE = re.compile(r"body|content|text|hentry|type-p")
 
 
-def _furniture_words(words: str) -> bool:
-    found = _FURNITURE_WORDS.get(words)
+def _words_kind(words: str) -> int:
+    """What a class/id string names: the article's body (``_CONTENT_RE``), furniture, or neither."""
+    found = _WORDS_KIND.get(words)
     if found is None:
-        if len(_FURNITURE_WORDS) > _FURNITURE_WORDS_MAX:
-            _FURNITURE_WORDS.clear()
-        found = _FURNITURE_WORDS[words] = bool(_FURNITURE_RE.search(words)) and not _CONTENT_RE.search(words)
+        if len(_WORDS_KIND) > _WORDS_KIND_MAX:
+            _WORDS_KIND.clear()
+        if _CONTENT_HINT_RE.search(words) and _CONTENT_RE.search(words):
+            found = _NAMED_CONTENT
+        else:
+            found = _FURNITURE if _FURNITURE_RE.search(words) else _PLAIN
+        _WORDS_KIND[words] = found
     return found
 
 
@@ -145,13 +153,22 @@ def _verdict(tag: str, items: tuple) -> int:
         return _KEEP
     words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
     if len(words) > 1 and tag not in ("html", "body", "main", "article") and itemprop != "articlebody" \
-            and _furniture_words(words):
+            and _words_kind(words) == _FURNITURE:
         return _SUSPECT
     return _KEEP
 
 
+_NOSCRIPT_PROSE_CHARS = 400
+
+
 def prune(root) -> None:
     """Remove furniture in place: tags, hidden nodes, class/id patterns, ARIA roles, comments."""
+    # A <noscript> holding paragraphs of prose is the page's rendering for readers without JavaScript
+    # (blog platforms put the whole post there and draw it with a script): it becomes a plain block.
+    # The usual <noscript> (a tracking pixel, "please enable JavaScript") holds no <p> of that size.
+    for holder in list(root.iter("noscript")):
+        if sum(len(_text(p)) for p in holder.iter("p")) >= _NOSCRIPT_PROSE_CHARS:
+            holder.tag = "div"
     # tags that never hold prose go first, in C (their tail text stays), so the walk below is short
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
     doomed, suspects = [], []
@@ -194,7 +211,8 @@ def prune(root) -> None:
         total_text = None
         embed_holders = _embed_holders(root)
         for el in suspects:
-            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or _is_story_header(el):
+            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or _is_story_header(el) \
+                    or _is_lead(el):
                 continue
             text = _text(el)
             if total_lower and len(text) / total_lower < 0.4:
@@ -209,6 +227,16 @@ def prune(root) -> None:
 
 
 _STANDFIRST_MIN_CHARS = 80
+_TEASER_RE = re.compile(r"(?:^|\s)teaser")
+
+
+def _is_lead(el) -> bool:
+    """A "teaser" box without a link: the article's own lead (news CMSs call the standfirst the teaser
+    text), not a card pointing at another story, which always links to it."""
+    if "teaser" not in (el.get("class") or "") or not _TEASER_RE.search(_attr_words(el)) \
+            or next(el.iter("a"), None) is not None:
+        return False
+    return len(_norm(_text(el))) >= _STANDFIRST_MIN_CHARS
 
 
 def _is_story_header(el) -> bool:

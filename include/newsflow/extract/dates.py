@@ -2,11 +2,13 @@
 
 Structured data first (JSON-LD, meta tags, schema.org microdata, ``<time pubdate>``): when a page states
 its date there, that statement is kept with its time and zone. Pages that state none (about a quarter of
-the htmldate-dates dev set) go to htmldate, which searches the markup and the visible text; its answer is
-traced back to a ``<time>`` element or a meta tag when one of them says the same day. A URL date is the
-last resort. No date later than the run's day (the extraction day, plus a day for time zones ahead of UTC)
-is ever returned: a future date is a template's countdown or a typo, and the next candidate is tried.
-See docs/extraction.md for the numbers behind each step.
+the htmldate-dates dev set) are read for the full date printed beside their headline (``textdates``),
+then go to htmldate's fast search, then to the nearest full date printed anywhere; the answer is traced
+back to a ``<time>`` element or a meta tag when one of them says the same day. A URL date is the last
+resort. A page that prints its last edit's day beside its headline, unlabelled, as its only date was
+republished: that day is taken. No date later than the run's day (the extraction day, plus a day for time
+zones ahead of UTC) is ever returned: a future date is a template's countdown or a typo, and the next
+candidate is tried. See docs/extraction.md for the numbers behind each step.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from lxml import etree
+
+from newsflow.extract.textdates import PrintedDates
 
 LOGGER = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ ARTICLE_PUBLISHED_KEYS = ("datePublished", "dateCreated", "uploadDate")
 SOURCES = ("jsonld", "meta", "time", "text", "url")
 
 _URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[^\d])")
+_STATES_UTC_RE = re.compile(r"(?:Z|[+-]00:?00|UTC|GMT)\s*$", re.IGNORECASE)
 _LOOKS_DATED_RE = re.compile(r"(?:19|20)\d\d")
 # Compiled once: tree.xpath(str) parses the expression again on every call.
 _PUBLISHED_MICRODATA_XPATH = etree.XPath("//*[@itemprop='datePublished']")
@@ -221,11 +226,54 @@ def warm_up() -> None:
 
 def _traced(day: date, candidates: list[tuple[str, str]]) -> Dated | None:
     """The page's own statement of ``day`` (with its time, when it gives one), if any candidate says it."""
+    year = str(day.year)
     for raw, source in candidates:
+        if year not in raw:  # cannot state that day (and dateutil, the slow part, need not look)
+            continue
         moment = parse_datetime(raw)
         if moment is not None and moment.date() == day:
             return Dated(moment, raw, source)
     return None
+
+
+# Languages spoken (as a page's main language) within Central European Time only: a page in one of them
+# that stamps its date in UTC was published on the Central European calendar day.
+_CET_LANGUAGES = frozenset("de it nl da sv nb nn no pl cs sk sl hu hr sr bs".split())
+
+
+def _central_european(found: Dated, tree, meta: dict[str, str]) -> Dated:
+    """A stamp stated in UTC ("2023-11-01T23:01:00Z") on a page whose language is spoken only in Central
+    European Time, moved into that zone: the day its readers saw (the 2nd, at 00:01 CET). The instant
+    is unchanged; only stamps within an hour or two of midnight change their day."""
+    if found.moment.utcoffset() != timedelta(0) or not _STATES_UTC_RE.search(found.raw):
+        return found
+    lang = (tree.get("lang") or meta.get("content-language") or meta.get("og:locale") or "")
+    if lang.strip().lower().replace("_", "-").split("-")[0] not in _CET_LANGUAGES:
+        return found
+    from zoneinfo import ZoneInfo
+
+    return Dated(found.moment.astimezone(ZoneInfo("Europe/Berlin")), found.raw, found.source)
+
+
+def _month_first(tree, meta: dict[str, str]) -> bool | None:
+    """Whether the page writes 02/01/2022 for February 1st (US English), the 2nd of January (everybody
+    else), or None when its language is English without a region (``lang="en"``: British, Irish and US
+    sites alike) and og:locale does not say either: such a date is then ambiguous and skipped."""
+    for value in (tree.get("lang"), meta.get("og:locale"), meta.get("content-language")):
+        lang = (value or "").strip().lower().replace("_", "-")
+        if not lang:
+            continue
+        if lang.startswith("en") and lang in ("en", "en-en"):
+            continue  # English, region unknown: look further
+        return lang == "en-us"
+    lang = (tree.get("lang") or "").strip().lower()
+    return None if lang.startswith("en") else False
+
+
+def _stated(tree, meta: dict[str, str]) -> list[tuple[str, str]]:
+    """Every date the page's ``<time>`` elements and meta tags state, with its source."""
+    stated = [(v, "time") for v in _time_values(tree)]
+    return stated + [(v, "meta") for v in meta.values() if _LOOKS_DATED_RE.search(v)]
 
 
 def _url_date(url: str | None) -> Dated | None:
@@ -240,9 +288,12 @@ def _url_date(url: str | None) -> Dated | None:
 
 
 def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[str], url: str | None,
-               html: str | None, today: date | None = None) -> tuple[Dated | None, Dated | None]:
-    """(published, modified) of the page; either may be None."""
+               html: str | None, today: date | None = None, title: str | None = None
+               ) -> tuple[Dated | None, Dated | None]:
+    """(published, modified) of the page; either may be None. ``title``: the page's title (the date
+    printed beside the headline is looked for when the structured data states none)."""
     last_day = latest_allowed(today)
+    printed_dates = PrintedDates(tree, title, _month_first(tree, meta))
     structured = [(v, "jsonld") for v in _ld_values(ld, article_types, ARTICLE_PUBLISHED_KEYS)]
     structured += [(meta[key], "meta") for key in PUBLISHED_META if meta.get(key)]
     published = _first_valid(structured, last_day)
@@ -253,12 +304,23 @@ def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[st
         others = _ld_values(ld, article_types, ARTICLE_PUBLISHED_KEYS) + _time_values(tree)
         others += [meta[key] for key in PUBLISHED_META if meta.get(key)]
         published = _local_rendering(published, others)
-    elif html is not None:
-        day = _htmldate(html, last_day)
+        published = _central_european(published, tree, meta)
+    else:
+        printed = printed_dates.near_headline(last_day)
+        if printed is None:  # HTML's own date element, wherever it is (not a teaser card's)
+            timed = _first_valid(_markup_dates(tree.iter("time")), last_day)
+            if timed is not None:
+                printed = (timed.moment.date(), timed.raw)
+        day = printed[0] if printed else (_htmldate(html, last_day) if html is not None else None)
+        traced = _traced(day, _stated(tree, meta)) if day is not None else None
+        if day is not None and day.day == 1 and not printed and traced is None and not printed_dates.states(day):
+            day = None  # htmldate's reading of a month without a day ("Februar 2022" as the 1st)
+        if day is None:  # a page that states its date nowhere else: the nearest printed date anywhere
+            printed = printed_dates.anywhere(last_day)
+            day = printed[0] if printed else None
+            traced = _traced(day, _stated(tree, meta)) if day is not None else None
         if day is not None:
-            stated = [(v, "time") for v in _time_values(tree)]
-            stated += [(v, "meta") for v in meta.values() if _LOOKS_DATED_RE.search(v)]
-            published = _traced(day, stated) or Dated(
+            published = traced or Dated(
                 datetime(day.year, day.month, day.day, tzinfo=timezone.utc), day.isoformat(), "text")
     if published is None:
         published = _url_date(url)
@@ -271,6 +333,15 @@ def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[st
     modified = _first_valid(modified_candidates, last_day)
     if modified is not None and published is not None and modified.moment < published.moment:
         modified = None  # an edit cannot precede publication: one of the two is a template default
+    if (modified is not None and published is not None and published.source != "text"
+            and modified.moment.date() != published.moment.date()):
+        printed = printed_dates.near_headline(last_day)
+        if printed is not None and printed[0] == modified.moment.date() and not printed_dates.labelled_update(printed):
+            # The page shows its readers the day of its last edit beside the headline as its only date,
+            # not labelled as an update: a republished piece (an evergreen guide re-dated, a story
+            # rewritten), which presents itself as of that day. "Updated Jul 24, 2018" keeps the
+            # publication date (the update is ``modified``).
+            published = modified
     return published, modified
 
 

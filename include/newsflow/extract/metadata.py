@@ -18,8 +18,12 @@ from newsflow.extract.dates import page_dates, parse_datetime
 
 LOGGER = logging.getLogger(__name__)
 
-_AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
-_TITLE_META = ("og:title", "twitter:title", "headline", "parsely-title", "sailthru.title")
+# Dublin Core first: a page that states it names the work's own creator and title there, where
+# author/og:title often carry the publisher or a headline with the site's name appended.
+_AUTHOR_META = ("dc:creator", "dc.creator", "dcterms.creator", "author", "article:author", "parsely-author",
+                "sailthru.author", "byl")
+_TITLE_META = ("dc:title", "dc.title", "dcterms.title", "og:title", "twitter:title", "headline", "parsely-title",
+               "sailthru.title")
 _BY_RE = re.compile(r"^\s*(?:by|von|par|por|di|door)\s+", re.IGNORECASE)
 _SPLIT_AUTHORS_RE = re.compile(r"\s*(?:;|,|\band\b|&|\|)\s*", re.IGNORECASE)
 _NOT_A_PERSON = re.compile(
@@ -36,11 +40,15 @@ _SITE_SUFFIX_RE = re.compile(r"\s+[|\-–—:·»]\s+[^|\-–—:·»]{2,60}$")
 def _meta_map(tree) -> dict[str, str]:
     found: dict[str, str] = {}
     for node in tree.iter("meta"):
-        key = (node.get("property") or node.get("name") or node.get("itemprop") or node.get("http-equiv")
-               or "").strip().lower()
+        keys = (node.get("property") or node.get("name") or node.get("itemprop") or node.get("http-equiv")
+                or "").strip().lower()
         value = (node.get("content") or "").strip()
-        if key and value and key not in found:
-            found[key] = value
+        if not keys or not value:
+            continue
+        # RDFa lets one tag state several properties: property="dc:creator twitter:site_name"
+        for key in keys.split() if " " in keys else (keys,):
+            if key not in found:
+                found[key] = value
     return found
 
 
@@ -236,7 +244,9 @@ def _is_byline(node) -> bool:
         return True
     if any(part in cls for part in _BYLINE_CLASS_PARTS):
         return True
-    return any(t in ("author", "fn", "byline") or t.endswith(("-byline", "_byline")) for t in tokens)
+    # BEM and prefixed names: "article__author", "post-author", "story_byline"
+    return any(t in ("author", "fn", "byline") or t.endswith(("-byline", "_byline", "__author", "-author", "_author"))
+               for t in tokens)
 
 
 def _in_comments(node) -> bool:
@@ -415,10 +425,11 @@ def page_metadata(tree, url: str | None, page_html: str | None = None, today: da
     run's day (no later date is returned); the wall clock's when not given."""
     meta = _meta_map(tree)
     ld = _json_ld(tree)
-    published, modified = page_dates(tree, meta, ld, _ARTICLE_TYPES, url, page_html, today)
     titles = _TITLE_TEXT_XPATH(tree)  # read by both title_from and site_names
+    title = title_from(tree, meta, ld, titles)
+    published, modified = page_dates(tree, meta, ld, _ARTICLE_TYPES, url, page_html, today, title)
     return {
-        "title": title_from(tree, meta, ld, titles),
+        "title": title,
         "site_name": site_name_from(meta, ld, titles),
         "authors": authors_from(tree, meta, ld, titles),
         "published_at": published.moment if published else None,
