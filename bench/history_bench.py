@@ -42,9 +42,8 @@ def build(lake: Path, dates: int, per_date: int) -> None:
     import numpy as np
     import pyarrow as pa
 
-    from newsflow.lake import tables
     from newsflow.lake.layout import Lake
-    from newsflow.lake.ledger import LEDGER, SIGNATURE_ROW_GROUP, history_rows
+    from newsflow.lake.ledger import LEDGER, write_history
     from newsflow.settings import Settings
 
     marker = lake / ".built.json"
@@ -60,67 +59,70 @@ def build(lake: Path, dates: int, per_date: int) -> None:
             "source_file": ids, "file_sha256": ids, "source_path": ids, "outcome": ["published"] * per_date,
             "doc_id": ids, "content_sha256": [hashlib.sha256(x.encode()).hexdigest() for x in ids],
             "minhash": pa.array(matrix.astype(np.uint64).tolist(), pa.list_(pa.uint64()))}, schema=LEDGER)
-        signatures, bands = history_rows(ledger, day, settings)
-        tables.replace_date(Lake(lake).table("signatures"), signatures, day, f"bench-{d}",
-                            row_group_rows=SIGNATURE_ROW_GROUP)
-        tables.replace_date(Lake(lake).table("lsh_bands"), bands, day, f"bench-{d}")
+        write_history(Lake(lake), ledger, day, f"bench-{d}", settings)
     marker.write_text(json.dumps({"dates": dates, "per_date": per_date}))
 
 
-def measure(lake: Path, run: int) -> dict:
-    """In this (fresh) process: the dedup step's lake lookups and comparison for a ``run``-document run."""
+def run_file(lake: Path, run: int) -> Path:
+    return lake.parent / f"{lake.name}.run-{run}.parquet"
+
+
+def prepare(lake: Path, run: int) -> None:
+    """The run's staged batch file, as the normalise steps leave it (skipped when already written): random
+    signatures, 1 % of them near copies of the lake's first date (the same date in every lake)."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    from newsflow.dedup.find import find_duplicates
-    from newsflow.dedup.view import read_run_view
     from newsflow.lake import tables
+    from newsflow.lake.layout import Lake
     from newsflow.lake.staging import write_records
     from newsflow.record import Article
+
+    staged = run_file(lake, run)
+    if staged.exists():
+        return
+    rng = np.random.default_rng(11)
+    signatures = _signatures(rng, run)
+    sample = tables.read(Lake(lake).table("signatures"), columns=["minhash"],
+                         filter=pc.field("date") == pa.scalar(FIRST_DAY, pa.date32()))
+    planted = min(run // 100, sample.num_rows)
+    for i in range(planted):  # near copies: 90 of 128 values kept
+        signatures[i, :90] = np.asarray(sample.column("minhash")[i].as_py(), dtype=np.uint32)[:90]
+    records = []
+    for i in range(run):
+        record = Article(record_id=f"r{i}", source_path=f"run/{i}.html", landing_name="bench", kind="html",
+                         size_bytes=1, sha256=f"s{i}")
+        record.content_sha256 = hashlib.sha256(f"run {i}".encode()).hexdigest()
+        record.minhash = signatures[i].astype(np.uint64).tolist()
+        records.append(record)
+    write_records(staged, records)
+    staged.with_suffix(".json").write_text(json.dumps({"planted": planted}))
+
+
+def measure(lake: Path, run: int) -> dict:
+    """In this (fresh) process, doing nothing else: the dedup step's lake lookups and comparison for the
+    prepared ``run``-document run (its peak RSS is the step's, plus the imports)."""
+    from newsflow.dedup.find import find_duplicates
+    from newsflow.dedup.view import read_run_view
     from newsflow.lake.layout import Lake
     from newsflow.lake.ledger import known_candidates
     from newsflow.settings import Settings
 
     settings = Settings()
-    rng = np.random.default_rng(11)
-    signatures = _signatures(rng, run)
-    planted = 0
-    history = Lake(lake)
-    import pyarrow.compute as pc
-
-    # the same first date in every lake: the setup costs the same whatever the history's length
-    sample = tables.read(history.table("signatures"), columns=["minhash"],
-                         filter=pc.field("date") == pa.scalar(FIRST_DAY, pa.date32()))
-    copies = min(run // 100, sample.num_rows)
-    for i in range(copies):  # near copies: 90 of 128 values kept
-        source = np.asarray(sample.column("minhash")[i].as_py(), dtype=np.uint32)
-        signatures[i, :90] = source[:90]
-        planted += 1
-    del sample
-    # the run's staged batch file, as the normalise steps leave it (written before the clock starts)
-    staged = lake.parent / f"run-{run}.parquet"
-    if not staged.exists():
-        records = []
-        for i in range(run):
-            record = Article(record_id=f"r{i}", source_path=f"run/{i}.html", landing_name="bench", kind="html",
-                             size_bytes=1, sha256=f"s{i}")
-            record.content_sha256 = hashlib.sha256(f"run {i}".encode()).hexdigest()
-            record.minhash = signatures[i].astype(np.uint64).tolist()
-            records.append(record)
-        write_records(staged, records)
-        del records
-    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     wall, cpu = time.perf_counter(), time.process_time()
     # what the dedup step does, minus writing its verdicts: read the run's view, look up the lake, compare
-    view = read_run_view([staged], NUM_PERM)
-    known = known_candidates(history, date(2030, 1, 1), view.table.column("content_sha256").to_pylist(),
+    view = read_run_view([run_file(lake, run)], NUM_PERM)
+    known = known_candidates(Lake(lake), date(2030, 1, 1), view.table.column("content_sha256").to_pylist(),
                              view.signatures, view.table.column("signed").to_numpy(zero_copy_only=False), settings)
     lookup_s = time.perf_counter() - wall
     found = find_duplicates(view, known, settings)
     return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu, "lookup_s": lookup_s,
             "candidates": len(known), "near_duplicates": sum(1 for _, code, _ in found if code == "near_duplicate"),
-            "planted": planted, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "rss_before_mb": baseline_rss / 1024}
+            "planted": json.loads(run_file(lake, run).with_suffix(".json").read_text())["planted"],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_before_mb": rss_before / 1024}
 
 
 def main() -> None:
@@ -131,15 +133,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="measurements per lake (the median is reported)")
     parser.add_argument("--json", type=Path, default=REPO / "artifacts" / "history_bench.json")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.run)))
+        return
+    if args.prepare:
+        prepare(args.prepare, args.run)
         return
     results = {}
     for dates in args.dates:
         lake = WORK / f"lake-{dates}x{args.per_date}"
         started = time.perf_counter()
         build(lake, dates, args.per_date)
+        subprocess.run([sys.executable, __file__, "--prepare", str(lake), "--run", str(args.run)], check=True)
         rounds = []
         for _ in range(args.rounds):
             out = subprocess.run([sys.executable, __file__, "--measure", str(lake), "--run", str(args.run)],

@@ -37,7 +37,7 @@ def test_a_legacy_lake_becomes_tables_with_the_same_rows(tmp_path):
     assert len(processed_elsewhere(Lake(lake), date(2024, 5, 3))) == 4
 
     again = migrate(lake)  # idempotent
-    assert again == {"migrated": [], "already": ["2024-05-01", "2024-05-02"], "moved": []}
+    assert again == {"migrated": [], "already": ["2024-05-01", "2024-05-02"], "moved": [], "indexed": []}
     assert tables.version(Lake(lake).table("articles")) == marker["versions"]["articles"]
 
 

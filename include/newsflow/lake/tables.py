@@ -43,8 +43,10 @@ def open_table(path, version: int | None = None):
     return DeltaTable(uri, version=version, storage_options=options)
 
 
-def ensure_table(path, schema: pa.Schema, partition_by: list[str] | None = None):
-    """The table at ``path``, created empty when missing (two creators racing: one wins, both go on)."""
+def ensure_table(path, schema: pa.Schema, partition_by: list[str] | None = None,
+                 configuration: dict[str, str] | None = None):
+    """The table at ``path``, created empty when missing (two creators racing: one wins, both go on);
+    ``configuration``: table properties a new table starts with."""
     from deltalake import DeltaTable
     from deltalake.exceptions import CommitFailedError, DeltaError
 
@@ -53,7 +55,8 @@ def ensure_table(path, schema: pa.Schema, partition_by: list[str] | None = None)
         return table
     uri, options = _uri(path)
     try:
-        return DeltaTable.create(uri, schema, mode="ignore", partition_by=partition_by, storage_options=options)
+        return DeltaTable.create(uri, schema, mode="ignore", partition_by=partition_by, configuration=configuration,
+                                 raise_if_key_not_exists=False, storage_options=options)
     except (CommitFailedError, DeltaError):
         table = open_table(path)
         if table is None:
@@ -75,15 +78,16 @@ def _writer_properties(row_group_rows: int | None = None):
 
 
 def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str,
-                 row_group_rows: int | None = None) -> int:
+                 row_group_rows: int | None = None, configuration: dict[str, str] | None = None) -> int:
     """Replace partition ``date = day`` of the table with ``data`` in one commit; returns the version.
 
     Idempotent: retrying after a crash anywhere replaces the date again, never adds it twice.
     ``row_group_rows``: small row groups over sorted data let key lookups skip most of a file.
+    ``configuration``: the table's properties if this creates it.
     """
     from deltalake import write_deltalake
 
-    table = ensure_table(path, data.schema, [PARTITION])
+    table = ensure_table(path, data.schema, [PARTITION], configuration)
     write_deltalake(table, data, mode="overwrite", predicate=f"{PARTITION} = '{day.isoformat()}'",
                     partition_by=[PARTITION], writer_properties=_writer_properties(row_group_rows),
                     commit_properties=commit_properties(run_id, date=day.isoformat()))
@@ -91,10 +95,11 @@ def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id:
     return table.version()
 
 
-def read(path, *, version: int | None = None, columns: list[str] | None = None, filter=None) -> pa.Table | None:
+def read(path, *, version: int | None = None, columns: list[str] | None = None, filter=None,
+         table=None) -> pa.Table | None:
     """The table's rows (``filter``: a pyarrow compute expression, pushed down to files and row groups);
-    None when the table does not exist."""
-    table = open_table(path, version)
+    None when the table does not exist. ``table``: the table already open (``path`` is then ignored)."""
+    table = table if table is not None else open_table(path, version)
     if table is None:
         return None
     dataset = table.to_pyarrow_dataset()
@@ -108,6 +113,34 @@ def read(path, *, version: int | None = None, columns: list[str] | None = None, 
         # filter after the scan (lookups on hot paths filter on integer keys, which always push down)
         rows = dataset.to_table().filter(filter)
         return rows.select(columns) if columns else rows
+
+
+def properties(table) -> dict[str, str]:
+    """An open table's properties (its metadata's configuration)."""
+    return dict(table.metadata().configuration or {})
+
+
+def set_properties(path, values: dict[str, str], run_id: str) -> int:
+    """Set table properties (one commit); returns the version."""
+    table = open_table(path)
+    table.alter.set_table_properties(values, raise_if_not_exists=False, commit_properties=commit_properties(run_id))
+    table.update_incremental()
+    return table.version()
+
+
+def files_by_date(table, filter=None):
+    """(date, file) for each data file of an open table that ``filter`` (on ``date`` or the columns' file
+    statistics) does not rule out: ``file`` is a pyarrow fragment, read with ``file.to_table(columns=...)``.
+    For lookups that read one column of every file and the rest only of the files that matched."""
+    import pyarrow.dataset as ds
+
+    for fragment in table.to_pyarrow_dataset().get_fragments(filter=filter):
+        yield ds.get_partition_keys(fragment.partition_expression).get(PARTITION), fragment
+
+
+def partition_days(table) -> list[date]:
+    """The dates an open table holds at its version, from its file list (no data read)."""
+    return sorted({day for day, _ in files_by_date(table) if day is not None})
 
 
 def version(path) -> int | None:
