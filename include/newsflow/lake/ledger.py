@@ -52,6 +52,7 @@ EXACT_LSH_KEY = 0
 # (newsflow 8b31d00) lack it, and exact lookups then read the signatures table until `newsflow lake migrate`
 # adds the rows (``migrate.index_exact_keys``).
 INDEX_FORMAT = {"newsflow.lsh_bands.exact_band": "-1"}
+INDEX_PLAIN_COLUMNS = ["bucket", "doc_key"]  # hash values: a dictionary only slows their decoding
 
 
 def _as_int64(keys: np.ndarray) -> np.ndarray:
@@ -137,7 +138,8 @@ def write_history(lake: Lake, ledger: pa.Table, day: date, run_id: str, settings
     signatures, bands = history_rows(ledger, day, settings)
     return {"signatures": tables.replace_date(lake.table("signatures"), signatures, day, run_id,
                                               row_group_rows=SIGNATURE_ROW_GROUP),
-            "lsh_bands": tables.replace_date(lake.table("lsh_bands"), bands, day, run_id, configuration=INDEX_FORMAT)}
+            "lsh_bands": tables.replace_date(lake.table("lsh_bands"), bands, day, run_id, configuration=INDEX_FORMAT,
+                                             plain_columns=INDEX_PLAIN_COLUMNS)}
 
 
 def exact_rows(signatures: pa.Table) -> pa.Table:
@@ -155,7 +157,7 @@ class _KeySet:
     only the bitmap's hits are checked against the set itself."""
 
     def __init__(self, keys: np.ndarray) -> None:
-        self.keys = np.unique(keys)
+        self.keys = np.sort(keys)  # repeated keys are harmless (np.unique costs 20x a sort here)
         bits = 16
         while (1 << bits) < 32 * len(self.keys) and bits < 25:  # ~3 % false hits, at most 32 MB
             bits += 1
@@ -180,12 +182,12 @@ def _index_hits(index, day: date, lookups: list[tuple[int, int, np.ndarray]]) ->
     found: dict[date, set[int]] = {}
     if not wanted.keys.size:
         return found
-    for day_, fragment in tables.files_by_date(index, _other_dates(day)):
-        bucket = fragment.to_table(columns=["bucket"]).column("bucket").to_numpy()
+    for day_, file in tables.files_by_date(index, _other_dates(day)):
+        bucket = file.read(columns=["bucket"], use_threads=False).column("bucket").to_numpy()
         rows = wanted.contains(bucket)
         if not rows.size:
             continue
-        hit = fragment.to_table(columns=["lsh_key", "band", "doc_key"]).take(pa.array(rows))
+        hit = file.read(columns=["lsh_key", "band", "doc_key"], use_threads=False).take(pa.array(rows))
         band, key, doc = (hit.column(c).to_numpy() for c in ("band", "lsh_key", "doc_key"))
         match = np.zeros(rows.size, dtype=bool)
         for number, lookup_key, keys in lookups:
@@ -207,8 +209,8 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
     if signed.any():
         keys = _as_int64(band_keys(run_signatures[signed], bands, rows))
         named = lsh_key(settings)
-        lookups += [(band, named, np.unique(keys[:, band])) for band in range(bands)]
-    hash_keys = np.unique(hex_key(sorted({h for h in content_hashes if h})))
+        lookups += [(band, named, np.sort(keys[:, band])) for band in range(bands)]
+    hash_keys = np.sort(hex_key(sorted({h for h in content_hashes if h})))
     # a key collision merely adds a candidate, which the comparison rejects on the full hash
     index = tables.open_table(lake.table("lsh_bands"))
     exact_indexed = index is not None and tables.properties(index).items() >= INDEX_FORMAT.items()

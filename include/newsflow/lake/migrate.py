@@ -88,7 +88,7 @@ def index_exact_keys(lake: Lake, run_id: str = "newsflow-lake-migrate") -> list[
     replaced, never appended to)."""
     import pyarrow.compute as pc
 
-    from newsflow.lake.ledger import BANDS, EXACT_BAND, INDEX_FORMAT, exact_rows
+    from newsflow.lake.ledger import BANDS, EXACT_BAND, INDEX_FORMAT, INDEX_PLAIN_COLUMNS, exact_rows
 
     index = tables.open_table(lake.table("lsh_bands"))
     if index is not None and tables.properties(index).items() >= INDEX_FORMAT.items():
@@ -104,7 +104,7 @@ def index_exact_keys(lake: Lake, run_id: str = "newsflow-lake-migrate") -> list[
                  tables.read(None, table=index, columns=BANDS.names, filter=same_day & (pc.field("band") != EXACT_BAND)))
         rows = pa.concat_tables([exact_rows(keys), bands.select(BANDS.names).cast(BANDS)])
         tables.replace_date(lake.table("lsh_bands"), rows.sort_by([("band", "ascending"), ("bucket", "ascending")]),
-                            day, run_id, configuration=INDEX_FORMAT)
+                            day, run_id, configuration=INDEX_FORMAT, plain_columns=INDEX_PLAIN_COLUMNS)
         done.append(day.isoformat())
     tables.set_properties(lake.table("lsh_bands"), INDEX_FORMAT, run_id)
     return done

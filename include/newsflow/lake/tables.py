@@ -71,25 +71,29 @@ def commit_properties(run_id: str, **extra):
                             max_commit_retries=CLAIM_ATTEMPTS)
 
 
-def _writer_properties(row_group_rows: int | None = None):
-    from deltalake import WriterProperties
+def _writer_properties(row_group_rows: int | None = None, plain_columns: list[str] | None = None):
+    from deltalake import ColumnProperties, WriterProperties
 
-    return WriterProperties(compression="ZSTD", max_row_group_size=row_group_rows)
+    return WriterProperties(compression="ZSTD", max_row_group_size=row_group_rows,
+                            column_properties={c: ColumnProperties(dictionary_enabled=False) for c in plain_columns or ()}
+                            or None)
 
 
 def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str,
-                 row_group_rows: int | None = None, configuration: dict[str, str] | None = None) -> int:
+                 row_group_rows: int | None = None, configuration: dict[str, str] | None = None,
+                 plain_columns: list[str] | None = None) -> int:
     """Replace partition ``date = day`` of the table with ``data`` in one commit; returns the version.
 
     Idempotent: retrying after a crash anywhere replaces the date again, never adds it twice.
     ``row_group_rows``: small row groups over sorted data let key lookups skip most of a file.
-    ``configuration``: the table's properties if this creates it.
+    ``configuration``: the table's properties if this creates it. ``plain_columns``: columns of hash values
+    written without a dictionary (it never pays on them, and decoding through it is slower).
     """
     from deltalake import write_deltalake
 
     table = ensure_table(path, data.schema, [PARTITION], configuration)
     write_deltalake(table, data, mode="overwrite", predicate=f"{PARTITION} = '{day.isoformat()}'",
-                    partition_by=[PARTITION], writer_properties=_writer_properties(row_group_rows),
+                    partition_by=[PARTITION], writer_properties=_writer_properties(row_group_rows, plain_columns),
                     commit_properties=commit_properties(run_id, date=day.isoformat()))
     table.update_incremental()
     return table.version()
@@ -130,12 +134,18 @@ def set_properties(path, values: dict[str, str], run_id: str) -> int:
 
 def files_by_date(table, filter=None):
     """(date, file) for each data file of an open table that ``filter`` (on ``date`` or the columns' file
-    statistics) does not rule out: ``file`` is a pyarrow fragment, read with ``file.to_table(columns=...)``.
-    For lookups that read one column of every file and the rest only of the files that matched."""
+    statistics) does not rule out; ``file`` is a ``pyarrow.parquet.ParquetFile`` (read it with
+    ``file.read(columns=[...], use_threads=False)``), for lookups that read one column of every file and the
+    rest of the files that matched. Files as written: no schema evolution (for tables whose schema is fixed).
+
+    Read through ParquetFile without pre-buffering: half the time of the dataset fragment's reader on
+    delta-rs's Python filesystem (one small column a file; measured on 30 files, 22 ms against 40)."""
     import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
     for fragment in table.to_pyarrow_dataset().get_fragments(filter=filter):
-        yield ds.get_partition_keys(fragment.partition_expression).get(PARTITION), fragment
+        yield (ds.get_partition_keys(fragment.partition_expression).get(PARTITION),
+               pq.ParquetFile(fragment.path, filesystem=fragment.filesystem, pre_buffer=False))
 
 
 def partition_days(table) -> list[date]:
