@@ -223,7 +223,7 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
     if hash_keys.size and not exact_indexed:  # an index written before the exact rows: the signatures' keys
         LOGGER.warning("%s has no exact-copy rows: exact lookups read the signatures table (run `newsflow lake "
                        "migrate`)", lake.table("lsh_bands"))
-        same = tables.read(None, table=signature_table, columns=["doc_key", "date"],
+        same = tables.read(table=signature_table, columns=["doc_key", "date"],
                            filter=_other_dates(day) & pc.field("hash_key").isin(pa.array(hash_keys)))
         for doc_key, day_ in zip(same.column("doc_key").to_pylist(), same.column("date").to_pylist()):
             candidates.setdefault(day_, set()).add(doc_key)
@@ -231,7 +231,7 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
         return []
     # only the candidates' own dates' files, and in them the row groups whose doc keys could match
     doc_keys = sorted(set().union(*candidates.values()))
-    found = tables.read(None, table=signature_table,
+    found = tables.read(table=signature_table,
                         filter=pc.field("date").isin(pa.array(sorted(candidates), pa.date32()))
                         & pc.field("doc_key").isin(pa.array(doc_keys, pa.int64())))
     if found.num_rows:  # a document key found in one date is not a candidate in another

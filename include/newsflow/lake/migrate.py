@@ -99,9 +99,9 @@ def index_exact_keys(lake: Lake, run_id: str = "newsflow-lake-migrate") -> list[
     done = []
     for day in tables.partition_days(signatures):
         same_day = pc.field("date") == pa.scalar(day, pa.date32())
-        keys = tables.read(None, table=signatures, columns=["hash_key", "doc_key", "date"], filter=same_day)
+        keys = tables.read(table=signatures, columns=["hash_key", "doc_key", "date"], filter=same_day)
         bands = (BANDS.empty_table() if index is None else
-                 tables.read(None, table=index, columns=BANDS.names, filter=same_day & (pc.field("band") != EXACT_BAND)))
+                 tables.read(table=index, columns=BANDS.names, filter=same_day & (pc.field("band") != EXACT_BAND)))
         rows = pa.concat_tables([exact_rows(keys), bands.select(BANDS.names).cast(BANDS)])
         tables.replace_date(lake.table("lsh_bands"), rows.sort_by([("band", "ascending"), ("bucket", "ascending")]),
                             day, run_id, configuration=INDEX_FORMAT, plain_columns=INDEX_PLAIN_COLUMNS)

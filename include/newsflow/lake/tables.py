@@ -99,7 +99,7 @@ def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id:
     return table.version()
 
 
-def read(path, *, version: int | None = None, columns: list[str] | None = None, filter=None,
+def read(path=None, *, version: int | None = None, columns: list[str] | None = None, filter=None,
          table=None) -> pa.Table | None:
     """The table's rows (``filter``: a pyarrow compute expression, pushed down to files and row groups);
     None when the table does not exist. ``table``: the table already open (``path`` is then ignored)."""
