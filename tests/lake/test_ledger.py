@@ -1,5 +1,6 @@
 """What the lake holds, asked without loading its history: processed records, dedup candidates."""
 
+import hashlib
 from datetime import date
 
 import numpy as np
@@ -10,7 +11,7 @@ from helpers import seed_text
 from newsflow.dedup.signature import SIGNATURE_SCHEME, signature
 from newsflow.lake import tables
 from newsflow.lake.layout import Lake
-from newsflow.lake.ledger import history_rows, known_candidates, processed_elsewhere
+from newsflow.lake.ledger import EXACT_BAND, history_rows, known_candidates, processed_elsewhere
 from newsflow.pipeline import RunContext, run_all
 from newsflow.settings import Settings
 from newsflow.text.tokens import normalize_text
@@ -74,7 +75,8 @@ def test_signatures_of_another_scheme_are_used_for_exact_checks_only(landing, tm
                        "doc_id": ledger.column("doc_id"), "content_sha256": ledger.column("content_sha256"),
                        "minhash": ledger.column("minhash").cast(pa.list_(pa.uint64()))})
     signatures, bands = history_rows(staged, D1, Settings())  # no scheme recorded: an older release's
-    assert bands.num_rows == 0 and set(signatures.column("scheme").to_pylist()) == {None}
+    assert set(signatures.column("scheme").to_pylist()) == {None}
+    assert bands.column("band").to_pylist() == [EXACT_BAND, EXACT_BAND], "exact-copy rows only, no LSH bands"
     tables.replace_date(Lake(lake).table("signatures"), signatures, D1, "older")
     tables.replace_date(Lake(lake).table("lsh_bands"), bands, D1, "older")
     exact = known_candidates(Lake(lake), D2, signatures.column("content_sha256").to_pylist(),
@@ -92,3 +94,59 @@ def test_the_staged_ledger_records_its_signature_scheme(landing, tmp_path):
     pipeline.stage_output(ctx)
     metadata = pq.read_schema(ctx.run.staged_ledger).metadata
     assert metadata[b"newsflow.minhash_scheme"].decode() == SIGNATURE_SCHEME
+
+
+def test_key_set_answers_membership_exactly():
+    from newsflow.lake.ledger import _KeySet
+
+    rng = np.random.default_rng(3)
+    keys = rng.integers(-(1 << 63), (1 << 63) - 1, size=5000, dtype=np.int64)
+    probes = np.concatenate([rng.integers(-(1 << 63), (1 << 63) - 1, size=200_000, dtype=np.int64), keys[::7],
+                             keys[:50] ^ 1 << 40])  # same low bits as a key, another value: a bitmap hit only
+    assert np.array_equal(_KeySet(keys).contains(probes), np.flatnonzero(np.isin(probes, keys)))
+    assert _KeySet(keys[:0]).contains(probes).size == 0
+
+
+def test_candidates_from_the_index_equal_a_scan_of_the_whole_history(tmp_path):
+    """Three dates of synthetic history; a run holding exact copies, near copies and new documents: the
+    index lookup returns exactly the documents of other dates that share a content hash or an LSH bucket
+    with the run (what comparing with the whole history would consider), in ``find_duplicates``' order."""
+
+    from newsflow.dedup.find import band_keys, band_split
+    from newsflow.lake.ledger import LEDGER, write_history
+
+    settings, lake = Settings(), Lake(tmp_path / "lake")
+    rng = np.random.default_rng(5)
+    history = {}
+    for d in range(3):
+        day = date(2024, 6, 1 + d)
+        matrix = rng.integers(0, 1 << 32, size=(200, 128), dtype=np.uint64)
+        ids = [hashlib.sha256(f"{d} {i}".encode()).hexdigest()[:32] for i in range(200)]  # like doc ids
+        hashes = [hashlib.sha256(f"text {d} {i}".encode()).hexdigest() for i in range(200)]
+        write_history(lake, pa.table({"source_file": ids, "file_sha256": ids, "source_path": [f"p/{x}" for x in ids],
+                                      "outcome": ["published"] * 200, "doc_id": ids, "content_sha256": hashes,
+                                      "minhash": pa.array(matrix.tolist(), pa.list_(pa.uint64()))}, schema=LEDGER),
+                      day, "t", settings)
+        history[day] = (ids, hashes, matrix.astype(np.uint32))
+    run_day = date(2024, 6, 3)  # the run reruns the last date: its own rows are not candidates
+    run = rng.integers(0, 1 << 32, size=(60, 128), dtype=np.uint64).astype(np.uint32)
+    run_hashes = [hashlib.sha256(f"run text {i}".encode()).hexdigest() for i in range(60)]
+    run[:10, :100] = history[date(2024, 6, 1)][2][:10, :100]  # near copies
+    run_hashes[10:15] = history[date(2024, 6, 2)][1][:5]  # exact copies
+    run[15:18] = history[run_day][2][:3]  # copies of the date being rerun
+    run_hashes[18] = history[run_day][1][5]
+    known = known_candidates(lake, run_day, run_hashes, run, np.ones(60, bool), settings)
+
+    bands, rows = band_split(128, settings.near_duplicate_threshold)
+    run_keys = band_keys(run, bands, rows)
+    expected = []
+    for day, (ids, hashes, matrix) in sorted(history.items()):
+        if day == run_day:
+            continue
+        keys = band_keys(matrix, bands, rows)
+        for i in sorted(range(len(ids)), key=lambda i: f"p/{ids[i]}"):
+            if hashes[i] in run_hashes or any(np.isin(keys[i, b], run_keys[:, b]) for b in range(bands)):
+                expected.append(ids[i])
+    assert len(expected) == 15
+    assert [d.doc_id for d in known] == expected  # date, then source path
+    assert all(d.minhash is not None and d.where.endswith(")") for d in known)

@@ -13,10 +13,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
+def _moto_server(env: dict | None = None):
     """moto's server in its own process: delta-rs calls S3 from Rust while holding the GIL, so a server
-    thread inside the test process could never answer it."""
+    thread inside the test process could never answer it. Yields its URL."""
+    import os
     import subprocess
     import sys
     import time
@@ -24,7 +24,7 @@ def s3_endpoint():
 
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -39,6 +39,20 @@ def s3_endpoint():
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    yield from _moto_server()
+
+
+@pytest.fixture(scope="module")
+def recording_s3(tmp_path_factory):
+    """A moto server of its own that records every request it gets (moto's recorder: method, URL,
+    headers) in a file; returns (url, recording file). Recording starts when the test asks for it."""
+    recording = tmp_path_factory.mktemp("moto") / "recording.jsonl"
+    for url in _moto_server({"MOTO_RECORDER_FILEPATH": str(recording)}):
+        yield url, recording
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import io
 import json
+from datetime import date
 
 import pyarrow.parquet as pq
 import pytest
@@ -125,3 +126,27 @@ def test_a_warc_archive_on_s3_is_split_across_batches_and_published(s3, tmp_path
     assert sorted(articles.column("url").to_pylist()) == sorted(expected.articles)
     assert set(articles.column("warc_filename").to_pylist()) == {"crawl.warc.gz"}
     assert summary["quarantine_reasons"]["ingest.warc_truncated"] == 1
+
+
+def test_dedup_candidates_are_looked_up_in_the_tables_on_s3(s3):
+    """The band index read file by file through delta-rs's filesystem (not a local path): exact and near
+    candidates of a later date, as on a local disk (tests/lake/test_ledger.py)."""
+    import numpy as np
+
+    from helpers import seed_text
+    from newsflow.dedup.signature import signature
+    from newsflow.lake import tables
+    from newsflow.lake.layout import Lake
+    from newsflow.lake.ledger import known_candidates
+    from newsflow.settings import Settings
+    from newsflow.storage import to_path
+    from newsflow.text.tokens import normalize_text
+
+    _run(s3)
+    lake, settings, later = Lake(to_path("s3://lake-bucket/lake", s3["options"])), Settings(), date(2024, 5, 2)
+    hashes = tables.read(lake.table("articles")).column("content_sha256").to_pylist()
+    exact = known_candidates(lake, later, hashes, np.zeros((0, 128), np.uint32), np.zeros(0, bool), settings)
+    assert sorted(d.content_sha256 for d in exact) == sorted(hashes)
+    near = known_candidates(lake, later, [], np.array([signature(normalize_text(seed_text("002")), settings)]),
+                            np.ones(1, bool), settings)
+    assert len(near) == 1 and near[0].minhash is not None and "(date=2024-05-01)" in near[0].where

@@ -1,9 +1,10 @@
 """What the lake already holds, asked without loading its history:
 
 - which landing records other dates processed (``_state/processed``), so a run skips them;
-- which published documents of other dates a run's documents may duplicate: exact candidates by content
-  hash, near candidates through the LSH band index (``_state/lsh_bands``: only the buckets the run's own
-  documents fall into are read), their signatures from ``_state/signatures``.
+- which published documents of other dates a run's documents may duplicate, from one pass over the key
+  column of the band index (``_state/lsh_bands``): near candidates share an LSH bucket with one of the run's
+  documents, exact candidates have the same content-hash key (pseudo-band ``EXACT_BAND``); then only those
+  documents' signatures, from their own dates' files of ``_state/signatures``.
 
 A date's own rows are ignored when that date reruns: the rerun replaces them.
 """
@@ -41,6 +42,17 @@ BANDS = pa.schema([("lsh_key", pa.int64()), ("band", pa.int16()), ("bucket", pa.
                    pa.field("date", pa.date32(), nullable=False)])
 # Signature rows are looked up by doc_key: sorted by it, in small row groups, a lookup reads a few groups.
 SIGNATURE_ROW_GROUP = 512
+# Exact copies are looked up in the band index too: one row per published document in band -1, whose bucket
+# is the content-hash key. Its lsh_key is 0: a content hash does not depend on the LSH settings. (The
+# signatures table holds the same keys, but its files are built for fetching whole rows: reading one
+# column of every date's file there cost 2 ms a date, the band index's whole key column 1 ms.)
+EXACT_BAND = -1
+EXACT_LSH_KEY = 0
+# A band index whose every date holds the exact rows says so in a table property: indexes written before
+# (newsflow 8b31d00) lack it, and exact lookups then read the signatures table until `newsflow lake migrate`
+# adds the rows (``migrate.index_exact_keys``).
+INDEX_FORMAT = {"newsflow.lsh_bands.exact_band": "-1"}
+INDEX_PLAIN_COLUMNS = ["bucket", "doc_key"]  # hash values: a dictionary only slows their decoding
 
 
 def _as_int64(keys: np.ndarray) -> np.ndarray:
@@ -111,16 +123,87 @@ def history_rows(ledger: pa.Table, day: date, settings: Settings) -> tuple[pa.Ta
     bands, rows = band_split(num_perm, settings.near_duplicate_threshold)
     comparable = signed & (scheme == SIGNATURE_SCHEME)
     keys = _as_int64(band_keys(matrix[comparable], bands, rows))
-    doc_keys = hex_key(doc_ids)[comparable]
-    n = len(doc_keys)
-    order = np.lexsort((keys.T.reshape(-1), np.repeat(np.arange(bands), n)))  # by band, then bucket: row groups prune
+    doc_keys = hex_key(doc_ids)
+    n = int(comparable.sum())
+    band_of = np.concatenate([np.full(len(doc_keys), EXACT_BAND, dtype=np.int16),
+                              np.repeat(np.arange(bands, dtype=np.int16), n)])
+    bucket = np.concatenate([signatures.column("hash_key").to_numpy(), keys.T.reshape(-1)])
+    order = np.lexsort((bucket, band_of))  # by band, then bucket
     band_table = pa.table({
-        "lsh_key": pa.array(np.full(n * bands, lsh_key(settings), dtype=np.int64)),
-        "band": pa.array(np.repeat(np.arange(bands, dtype=np.int16), n)[order]),
-        "bucket": pa.array(keys.T.reshape(-1)[order]),
-        "doc_key": pa.array(np.tile(doc_keys, bands)[order]),
-        "date": pa.array([day] * (n * bands), pa.date32())}, schema=BANDS)
+        "lsh_key": pa.array(np.concatenate([np.full(len(doc_keys), EXACT_LSH_KEY, dtype=np.int64),
+                                            np.full(n * bands, lsh_key(settings), dtype=np.int64)])[order]),
+        "band": pa.array(band_of[order]),
+        "bucket": pa.array(bucket[order]),
+        "doc_key": pa.array(np.concatenate([doc_keys, np.tile(doc_keys[comparable], bands)])[order]),
+        "date": pa.array([day] * len(order), pa.date32())}, schema=BANDS)
     return signatures, band_table
+
+
+def write_history(lake: Lake, ledger: pa.Table, day: date, run_id: str, settings: Settings) -> dict[str, int]:
+    """Replace ``day``'s dedup history (signatures, band index) with the published documents of a staged
+    ledger; returns the versions written."""
+    signatures, bands = history_rows(ledger, day, settings)
+    return {"signatures": tables.replace_date(lake.table("signatures"), signatures, day, run_id,
+                                              row_group_rows=SIGNATURE_ROW_GROUP),
+            "lsh_bands": tables.replace_date(lake.table("lsh_bands"), bands, day, run_id, configuration=INDEX_FORMAT,
+                                             plain_columns=INDEX_PLAIN_COLUMNS)}
+
+
+def exact_rows(signatures: pa.Table) -> pa.Table:
+    """The band index's exact rows (``EXACT_BAND``) of signature-table rows (the migration's source)."""
+    n = signatures.num_rows
+    return pa.table({"lsh_key": pa.array(np.full(n, EXACT_LSH_KEY, dtype=np.int64)),
+                     "band": pa.array(np.full(n, EXACT_BAND, dtype=np.int16)),
+                     "bucket": signatures.column("hash_key"), "doc_key": signatures.column("doc_key"),
+                     "date": signatures.column("date")}, schema=BANDS)
+
+
+class _KeySet:
+    """Membership of int64 keys in a sorted set, for millions of probes: a bitmap on the keys' low bits
+    answers most probes with one gather (the keys are hash values, so their low bits are uniform), and
+    only the bitmap's hits are checked against the set itself."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = np.sort(keys)  # repeated keys are harmless (np.unique costs 20x a sort here)
+        bits = 16
+        while (1 << bits) < 32 * len(self.keys) and bits < 25:  # ~3 % false hits, at most 32 MB
+            bits += 1
+        self.mask = np.uint64((1 << bits) - 1)
+        self.bitmap = np.zeros(1 << bits, dtype=bool)
+        self.bitmap[self.keys.view(np.uint64) & self.mask] = True
+
+    def contains(self, values: np.ndarray) -> np.ndarray:
+        """Row positions of ``values`` (int64) that are in the set."""
+        maybe = np.flatnonzero(self.bitmap[values.view(np.uint64) & self.mask])
+        if not maybe.size or not self.keys.size:
+            return maybe[:0]
+        at = np.minimum(np.searchsorted(self.keys, values[maybe]), len(self.keys) - 1)
+        return maybe[self.keys[at] == values[maybe]]
+
+
+def _index_hits(index, day: date, lookups: list[tuple[int, int, np.ndarray]]) -> dict[date, set[int]]:
+    """Documents of other dates with a band-index row matching one of ``lookups`` (band, lsh_key, bucket
+    keys), by date. One pass over the index's bucket column, a date's file at a time (memory: one date's
+    keys); the other columns are read only for the dates that have a hit."""
+    wanted = _KeySet(np.concatenate([keys for _, _, keys in lookups]))
+    found: dict[date, set[int]] = {}
+    if not wanted.keys.size:
+        return found
+    for day_, file in tables.files_by_date(index, _other_dates(day)):
+        bucket = file.read(columns=["bucket"], use_threads=False).column("bucket").to_numpy()
+        rows = wanted.contains(bucket)
+        if not rows.size:
+            continue
+        hit = file.read(columns=["lsh_key", "band", "doc_key"], use_threads=False).take(pa.array(rows))
+        band, key, doc = (hit.column(c).to_numpy() for c in ("band", "lsh_key", "doc_key"))
+        match = np.zeros(rows.size, dtype=bool)
+        for number, lookup_key, keys in lookups:
+            same = np.flatnonzero((band == number) & (key == lookup_key))
+            if same.size:
+                match[same[np.isin(bucket[rows[same]], keys)]] = True
+        if match.any():
+            found.setdefault(day_, set()).update(doc[match].tolist())
+    return found
 
 
 def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signatures: np.ndarray,
@@ -129,31 +212,40 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
     an LSH bucket with one of the run's signatures. Oldest date first, then by source path (the order
     ``find_duplicates`` gives references in)."""
     bands, rows = band_split(settings.minhash_permutations, settings.near_duplicate_threshold)
-    doc_keys: set[int] = set()
+    lookups: list[tuple[int, int, np.ndarray]] = []
     if signed.any():
         keys = _as_int64(band_keys(run_signatures[signed], bands, rows))
-        band_rows = tables.read(lake.table("lsh_bands"), columns=["band", "bucket", "doc_key"],
-                                filter=_other_dates(day) & (pc.field("lsh_key") == lsh_key(settings))
-                                & pc.field("bucket").isin(pa.array(np.unique(keys))))
-        if band_rows is not None and band_rows.num_rows:
-            run_pairs = {(band, int(key)) for band in range(bands) for key in np.unique(keys[:, band])}
-            for band, bucket, doc_key in zip(*(band_rows.column(c).to_pylist() for c in ("band", "bucket", "doc_key"))):
-                if (band, bucket) in run_pairs:
-                    doc_keys.add(doc_key)
-    # exact copies: key columns only, then the documents' full rows by doc key (a few row groups each)
-    hashes = {h for h in content_hashes if h}
-    if hashes:
-        # 64-bit keys only (no hash strings read for the whole history); a key collision merely adds a
-        # candidate, which the comparison rejects on the full hash
-        same = tables.read(lake.table("signatures"), columns=["doc_key"],
-                           filter=_other_dates(day) & pc.field("hash_key").isin(pa.array(np.unique(hex_key(sorted(hashes))))))
-        if same is not None:
-            doc_keys.update(same.column("doc_key").to_pylist())
-    if not doc_keys:
+        named = lsh_key(settings)
+        lookups += [(band, named, np.sort(keys[:, band])) for band in range(bands)]
+    hash_keys = np.sort(hex_key(sorted({h for h in content_hashes if h})))
+    # a key collision merely adds a candidate, which the comparison rejects on the full hash
+    index = tables.open_table(lake.table("lsh_bands"))
+    exact_indexed = index is not None and tables.properties(index).items() >= INDEX_FORMAT.items()
+    if exact_indexed and hash_keys.size:
+        lookups.append((EXACT_BAND, EXACT_LSH_KEY, hash_keys))
+    candidates = _index_hits(index, day, lookups) if index is not None and lookups else {}
+    signature_table = tables.open_table(lake.table("signatures"))
+    if signature_table is None:
         return []
-    found = tables.read(lake.table("signatures"),
-                        filter=_other_dates(day) & pc.field("doc_key").isin(pa.array(sorted(doc_keys), pa.int64())))
-    if found is None or not found.num_rows:
+    if hash_keys.size and not exact_indexed:  # an index written before the exact rows: the signatures' keys
+        LOGGER.warning("%s has no exact-copy rows: exact lookups read the signatures table (run `newsflow lake "
+                       "migrate`)", lake.table("lsh_bands"))
+        same = tables.read(table=signature_table, columns=["doc_key", "date"],
+                           filter=_other_dates(day) & pc.field("hash_key").isin(pa.array(hash_keys)))
+        for doc_key, day_ in zip(same.column("doc_key").to_pylist(), same.column("date").to_pylist()):
+            candidates.setdefault(day_, set()).add(doc_key)
+    if not candidates:
+        return []
+    # only the candidates' own dates' files, and in them the row groups whose doc keys could match
+    doc_keys = sorted(set().union(*candidates.values()))
+    found = tables.read(table=signature_table,
+                        filter=pc.field("date").isin(pa.array(sorted(candidates), pa.date32()))
+                        & pc.field("doc_key").isin(pa.array(doc_keys, pa.int64())))
+    if found.num_rows:  # a document key found in one date is not a candidate in another
+        pairs = {(d, k) for d, keys in candidates.items() for k in keys}
+        keep = [(d, k) in pairs for d, k in zip(found.column("date").to_pylist(), found.column("doc_key").to_pylist())]
+        found = found.filter(pa.array(keep, pa.bool_()))
+    if not found.num_rows:
         return []
     found = found.sort_by([("date", "ascending"), ("source_path", "ascending"), ("doc_id", "ascending")])
     matrix, ok = signature_column(found.column("minhash"), settings.minhash_permutations)

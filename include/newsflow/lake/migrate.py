@@ -6,6 +6,9 @@ Per published date (a marker without table versions): its marked files become th
 and its dedup history, and its marker is rewritten with the versions. Only when every date is done are
 the old files (and unpublished leftovers) moved under ``_legacy/``, out of hive-partitioned readers' way.
 A crash anywhere: run it again; dates already migrated are skipped, the rest are replaced, never doubled.
+
+Lakes already on the tables but written before the band index held exact-copy rows (newsflow 8b31d00)
+get those rows (``index_exact_keys``); until then their runs look exact copies up in the signatures table.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def _old_rows(lake: Lake, dataset: str, files: list[str], day) -> pa.Table:
 
 def migrate(root, settings: Settings | None = None) -> dict:
     """Migrate the lake at ``root``; returns what was done (dates migrated, dates skipped, files moved)."""
-    from newsflow.lake.ledger import PROCESSED, SIGNATURE_ROW_GROUP, history_rows
+    from newsflow.lake.ledger import PROCESSED, write_history
 
     settings = settings or Settings()
     lake = Lake(root)
@@ -66,16 +69,44 @@ def migrate(root, settings: Settings | None = None) -> dict:
                 "run_id": pa.array([run_id] * n, pa.string()), "date": pa.array([day] * n, pa.date32())},
                 schema=PROCESSED)
             versions["processed"] = tables.claim(lake.table("processed"), processed, day, run_id)
-            signatures, bands = history_rows(ledger, day, settings)
-            versions["signatures"] = tables.replace_date(lake.table("signatures"), signatures, day, run_id,
-                                                         row_group_rows=SIGNATURE_ROW_GROUP)
-            versions["lsh_bands"] = tables.replace_date(lake.table("lsh_bands"), bands, day, run_id)
+            versions.update(write_history(lake, ledger, day, run_id, settings))
         marker["files"] = {d: [f"{d}/{f}" for f in tables.data_files(lake.table(d), day)] for d in PUBLISHED}
         marker["versions"] = versions
         marker["migrated_from"] = "parquet partitions + ledgers"
         storage.write_text_atomic(lake.manifest(day), json.dumps(marker, indent=1, sort_keys=True))
         done["migrated"].append(day.isoformat())
     done["moved"] = _move_legacy_files(lake)
+    done["indexed"] = index_exact_keys(lake)
+    return done
+
+
+def index_exact_keys(lake: Lake, run_id: str = "newsflow-lake-migrate") -> list[str]:
+    """A band index written before it held exact-copy rows (newsflow 8b31d00): each date's exact rows are
+    made from its signature rows and the date replaced (its band rows plus those, one commit), then the
+    table is marked (``ledger.INDEX_FORMAT``) and lookups use them. Returns the dates rewritten; none when
+    the index is marked already. A crash part way: run it again (the table is marked last; dates are
+    replaced, never appended to)."""
+    import pyarrow.compute as pc
+
+    from newsflow.lake.ledger import BANDS, EXACT_BAND, INDEX_FORMAT, INDEX_PLAIN_COLUMNS, exact_rows
+
+    index = tables.open_table(lake.table("lsh_bands"))
+    if index is not None and tables.properties(index).items() >= INDEX_FORMAT.items():
+        return []
+    signatures = tables.open_table(lake.table("signatures"))
+    if signatures is None:  # nothing published: the first publish creates the index marked
+        return []
+    done = []
+    for day in tables.partition_days(signatures):
+        same_day = pc.field("date") == pa.scalar(day, pa.date32())
+        keys = tables.read(table=signatures, columns=["hash_key", "doc_key", "date"], filter=same_day)
+        bands = (BANDS.empty_table() if index is None else
+                 tables.read(table=index, columns=BANDS.names, filter=same_day & (pc.field("band") != EXACT_BAND)))
+        rows = pa.concat_tables([exact_rows(keys), bands.select(BANDS.names).cast(BANDS)])
+        tables.replace_date(lake.table("lsh_bands"), rows.sort_by([("band", "ascending"), ("bucket", "ascending")]),
+                            day, run_id, configuration=INDEX_FORMAT, plain_columns=INDEX_PLAIN_COLUMNS)
+        done.append(day.isoformat())
+    tables.set_properties(lake.table("lsh_bands"), INDEX_FORMAT, run_id)
     return done
 
 

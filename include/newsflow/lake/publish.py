@@ -51,7 +51,7 @@ def _with_date(path, dataset: str, day, drop: set[str]) -> pa.RecordBatchReader:
 
 def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
     """Commit the run's staged partitions (steps above); returns the completion marker."""
-    from newsflow.lake.ledger import PROCESSED, SIGNATURE_ROW_GROUP, history_rows, owned_elsewhere
+    from newsflow.lake.ledger import PROCESSED, owned_elsewhere, write_history
 
     lake, day = run.lake, run.day
     if run.manifest.exists():
@@ -70,10 +70,7 @@ def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
                                                 _with_date(run.staged_file(dataset), dataset, day, others),
                                                 day, run.run_id)
     kept = ledger.filter(pc.invert(pc.is_in(ledger.column("source_path"), pa.array(sorted(others), pa.string()))))
-    signatures, bands = history_rows(kept, day, settings)
-    versions["signatures"] = tables.replace_date(lake.table("signatures"), signatures, day, run.run_id,
-                                                 row_group_rows=SIGNATURE_ROW_GROUP)
-    versions["lsh_bands"] = tables.replace_date(lake.table("lsh_bands"), bands, day, run.run_id)
+    versions.update(write_history(lake, kept, day, run.run_id, settings))
     skipped = ledger.filter(pc.is_in(ledger.column("source_path"), pa.array(sorted(others), pa.string())))
     outcomes = skipped.column("outcome").to_pylist()
     counts = dict(counts, articles=counts["articles"] - outcomes.count("published"),

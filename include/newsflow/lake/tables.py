@@ -43,8 +43,10 @@ def open_table(path, version: int | None = None):
     return DeltaTable(uri, version=version, storage_options=options)
 
 
-def ensure_table(path, schema: pa.Schema, partition_by: list[str] | None = None):
-    """The table at ``path``, created empty when missing (two creators racing: one wins, both go on)."""
+def ensure_table(path, schema: pa.Schema, partition_by: list[str] | None = None,
+                 configuration: dict[str, str] | None = None):
+    """The table at ``path``, created empty when missing (two creators racing: one wins, both go on);
+    ``configuration``: table properties a new table starts with."""
     from deltalake import DeltaTable
     from deltalake.exceptions import CommitFailedError, DeltaError
 
@@ -53,7 +55,8 @@ def ensure_table(path, schema: pa.Schema, partition_by: list[str] | None = None)
         return table
     uri, options = _uri(path)
     try:
-        return DeltaTable.create(uri, schema, mode="ignore", partition_by=partition_by, storage_options=options)
+        return DeltaTable.create(uri, schema, mode="ignore", partition_by=partition_by, configuration=configuration,
+                                 raise_if_key_not_exists=False, storage_options=options)
     except (CommitFailedError, DeltaError):
         table = open_table(path)
         if table is None:
@@ -68,34 +71,41 @@ def commit_properties(run_id: str, **extra):
                             max_commit_retries=CLAIM_ATTEMPTS)
 
 
-def _writer_properties(row_group_rows: int | None = None):
-    from deltalake import WriterProperties
+def _writer_properties(row_group_rows: int | None = None, plain_columns: list[str] | None = None):
+    from deltalake import ColumnProperties, WriterProperties
 
-    return WriterProperties(compression="ZSTD", max_row_group_size=row_group_rows)
+    return WriterProperties(compression="ZSTD", max_row_group_size=row_group_rows,
+                            column_properties={c: ColumnProperties(dictionary_enabled=False) for c in plain_columns or ()}
+                            or None)
 
 
 def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str,
-                 row_group_rows: int | None = None) -> int:
+                 row_group_rows: int | None = None, configuration: dict[str, str] | None = None,
+                 plain_columns: list[str] | None = None) -> int:
     """Replace partition ``date = day`` of the table with ``data`` in one commit; returns the version.
 
     Idempotent: retrying after a crash anywhere replaces the date again, never adds it twice.
     ``row_group_rows``: small row groups over sorted data let key lookups skip most of a file.
+    ``configuration``: the table's properties if this creates it. ``plain_columns``: columns of hash values
+    written without a dictionary (it never pays on them, and decoding through it is slower).
     """
     from deltalake import write_deltalake
 
-    table = ensure_table(path, data.schema, [PARTITION])
+    table = ensure_table(path, data.schema, [PARTITION], configuration)
     # schema_mode="merge": a lake written before a column was added takes it (older rows read as null)
     write_deltalake(table, data, mode="overwrite", predicate=f"{PARTITION} = '{day.isoformat()}'",
-                    schema_mode="merge", partition_by=[PARTITION], writer_properties=_writer_properties(row_group_rows),
+                    schema_mode="merge", partition_by=[PARTITION],
+                    writer_properties=_writer_properties(row_group_rows, plain_columns),
                     commit_properties=commit_properties(run_id, date=day.isoformat()))
     table.update_incremental()
     return table.version()
 
 
-def read(path, *, version: int | None = None, columns: list[str] | None = None, filter=None) -> pa.Table | None:
+def read(path=None, *, version: int | None = None, columns: list[str] | None = None, filter=None,
+         table=None) -> pa.Table | None:
     """The table's rows (``filter``: a pyarrow compute expression, pushed down to files and row groups);
-    None when the table does not exist."""
-    table = open_table(path, version)
+    None when the table does not exist. ``table``: the table already open (``path`` is then ignored)."""
+    table = table if table is not None else open_table(path, version)
     if table is None:
         return None
     dataset = table.to_pyarrow_dataset()
@@ -109,6 +119,40 @@ def read(path, *, version: int | None = None, columns: list[str] | None = None, 
         # filter after the scan (lookups on hot paths filter on integer keys, which always push down)
         rows = dataset.to_table().filter(filter)
         return rows.select(columns) if columns else rows
+
+
+def properties(table) -> dict[str, str]:
+    """An open table's properties (its metadata's configuration)."""
+    return dict(table.metadata().configuration or {})
+
+
+def set_properties(path, values: dict[str, str], run_id: str) -> int:
+    """Set table properties (one commit); returns the version."""
+    table = open_table(path)
+    table.alter.set_table_properties(values, raise_if_not_exists=False, commit_properties=commit_properties(run_id))
+    table.update_incremental()
+    return table.version()
+
+
+def files_by_date(table, filter=None):
+    """(date, file) for each data file of an open table that ``filter`` (on ``date`` or the columns' file
+    statistics) does not rule out; ``file`` is a ``pyarrow.parquet.ParquetFile`` (read it with
+    ``file.read(columns=[...], use_threads=False)``), for lookups that read one column of every file and the
+    rest of the files that matched. Files as written: no schema evolution (for tables whose schema is fixed).
+
+    Read through ParquetFile without pre-buffering: half the time of the dataset fragment's reader on
+    delta-rs's Python filesystem (one small column a file; measured on 30 files, 22 ms against 40)."""
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    for fragment in table.to_pyarrow_dataset().get_fragments(filter=filter):
+        yield (ds.get_partition_keys(fragment.partition_expression).get(PARTITION),
+               pq.ParquetFile(fragment.path, filesystem=fragment.filesystem, pre_buffer=False))
+
+
+def partition_days(table) -> list[date]:
+    """The dates an open table holds at its version, from its file list (no data read)."""
+    return sorted({day for day, _ in files_by_date(table) if day is not None})
 
 
 def version(path) -> int | None:
