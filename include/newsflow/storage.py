@@ -248,8 +248,9 @@ def delta_location(path) -> tuple[str, dict[str, str] | None]:
     translated = {k: v for k, v in translated.items() if v}
     if translated.get("AWS_ENDPOINT_URL", "").startswith("http://"):
         translated["AWS_ALLOW_HTTP"] = "true"
-    # S3 has no atomic rename: commits use conditional PUT (If-None-Match), which S3 and the
-    # S3-compatible stores we test against honour, so concurrent writers cannot both win a version.
+    # S3 has no atomic rename: commits use conditional PUT (If-None-Match), which S3 honours atomically,
+    # so concurrent writers cannot both win a version. moto (the tests' store) honours it but checks then
+    # writes without a lock (tests/storage/test_concurrent_commits_s3.py); a store without it needs a lock.
     translated["conditional_put"] = "etag"
     return f"{path.protocol}://{path.path}", translated
 

@@ -136,7 +136,8 @@ def lake_command(args: argparse.Namespace) -> int:
 
         done = migrate(to_path(args.lake))
         print(f"newsflow: migrated {len(done['migrated'])} date(s), {len(done['already'])} already in tables, "
-              f"{len(done['moved'])} old file(s) moved under _legacy/")
+              f"{len(done['moved'])} old file(s) moved under _legacy/, {len(done['indexed'])} date(s) of the band "
+              f"index given exact-copy rows")
         return 0
     from newsflow.lake.maintain import maintain
 
