@@ -2,7 +2,9 @@
 
 Points are either a step boundary (``("step", i)``: after the i-th step call) or an I/O event from
 ``stage_output`` on (``("io", n)``: before the n-th write/rename/copy/delete; ``("mid", n)``: the
-n-th copy or atomic write is left half done, then the process dies). ``run_to_crash`` returns True
+n-th copy or atomic write is left half done, then the process dies), or a moment inside a Delta commit
+(``("inside", n)``: a killer process SIGKILLs the run a few milliseconds into one of delta-rs's calls,
+while it writes data files or its log entry; delta-rs holds the GIL, so the killer is not a thread). ``run_to_crash`` returns True
 when the point was reached (the child died by SIGKILL), False when the run finished first: the
 enumeration stops there, so every event of the run is covered.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 import traceback
 from pathlib import Path
 
@@ -38,13 +41,33 @@ def _half(source: Path, target: Path) -> None:
     Path(target).write_bytes(data[: len(data) // 2])
 
 
+# Delays after a Delta call starts (the killer's own start adds a millisecond or two): a commit of the test's
+# small tables takes a few milliseconds, so these land before, while or just after delta-rs writes data files
+# and its log entry (about 1 kill in 12 leaves data files no log entry names: caught mid-commit); a point
+# that lands after the run's end still counts (the run waits for it).
+INSIDE_DELAYS_S = (0.0, 0.001, 0.002, 0.004, 0.007, 0.012)
+
+
 class _Events:
     def __init__(self, mode: str, target: int) -> None:
         self.mode, self.target, self.count, self.armed = mode, target, 0, False
+        self.calls = 0
+        self.killer = None
+
+    def inside(self) -> None:
+        """One Delta call starts; at the target call, a killer process fires after the target delay."""
+        if not self.armed:
+            return
+        self.calls += 1
+        call, delay = divmod(self.target - 1, len(INSIDE_DELAYS_S))
+        if self.calls == call + 1:
+            import subprocess
+
+            self.killer = subprocess.Popen(["sh", "-c", f"sleep {INSIDE_DELAYS_S[delay]}; kill -9 {os.getpid()}"])
 
     def hit(self, copy=None) -> None:
         """One I/O event; ``copy()`` leaves the half-done result when the mode is 'mid'."""
-        if not self.armed:
+        if not self.armed or self.mode == "inside":
             return
         if self.mode == "mid" and copy is None:
             return  # only copies and atomic writes have a middle
@@ -104,6 +127,9 @@ def _patch_io(events: _Events) -> None:
 
     def around(real):
         def call(*a, **k):
+            if events.mode == "inside":
+                events.inside()
+                return real(*a, **k)
             events.hit()
             result = real(*a, **k)
             events.hit()
@@ -118,7 +144,7 @@ def _patch_io(events: _Events) -> None:
 
 def _child(ctx: RunContext, kind: str, n: int) -> None:
     events = _Events(kind, n)
-    if kind in ("io", "mid"):
+    if kind in ("io", "mid", "inside"):
         _patch_io(events)
     done = 0
 
@@ -139,6 +165,9 @@ def _child(ctx: RunContext, kind: str, n: int) -> None:
             events.armed = True
         call()
         boundary()
+    if events.killer is not None:  # the target commit was reached: the kill comes, wherever the run is
+        events.killer.wait()
+        time.sleep(5)
 
 
 def _entry(landing: str, lake: str, day: str, run_id: str, kind: str, n: int, overrides: dict | None,
