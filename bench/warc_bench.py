@@ -139,6 +139,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--html", action=argparse.BooleanOptionalAction, default=True,
                         help="also run the .html landing (the baseline of the WARC layer's cost)")
+    parser.add_argument("--readers", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time the WARC readers alone")
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--json", type=Path, default=REPO / "artifacts" / "warc_bench.json")
     args = parser.parse_args()
@@ -148,7 +150,7 @@ def main() -> None:
     results = {}
     for n in args.sizes:
         html_dir, warc_dir, facts = landings(n, args.per_archive)
-        entry = {"corpus": facts, "readers": readers(warc_dir), "runs": {}}
+        entry = {"corpus": facts, "readers": readers(warc_dir) if args.readers else {}, "runs": {}}
         for workers in args.workers:
             for label, landing in (("html", html_dir), ("warc", warc_dir)):
                 if label == "html" and not args.html:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from datetime import date
 
@@ -116,8 +117,11 @@ def read(path=None, *, version: int | None = None, columns: list[str] | None = N
         return dataset.to_table(columns=columns, filter=filter, batch_readahead=1, fragment_readahead=2)
     except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
         # pyarrow cannot compare a string filter with a file delta-rs wrote with string_view columns:
-        # filter after the scan (lookups on hot paths filter on integer keys, which always push down)
-        rows = dataset.to_table().filter(filter)
+        # filter after the scan (lookups on hot paths filter on integer keys, which always push down).
+        # Only the asked columns and those the filter names are read: never a whole table's text.
+        named = set(re.findall(r"\w+", str(filter)))
+        needed = None if columns is None else [n for n in dataset.schema.names if n in set(columns) or n in named]
+        rows = dataset.to_table(columns=needed).filter(filter)
         return rows.select(columns) if columns else rows
 
 

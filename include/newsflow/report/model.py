@@ -144,7 +144,7 @@ def _run_rows(run: RunPaths, dataset: str, version: int | None, columns: list[st
     if version is None:
         return None
     try:
-        table = tables.read(run.lake.table(dataset), version=version,
+        table = tables.read(run.lake.table(dataset), version=version, columns=columns,
                             filter=(pc.field("date") == pa.scalar(run.day, pa.date32()))
                             & (pc.field("run_id") == run.run_id))
     except Exception as exc:  # vacuumed, or not a table: the summary's own lists stand in
