@@ -113,6 +113,26 @@ def test_two_dates_running_at_the_same_time_do_not_interfere(tmp_path, seeds):
     assert not (lake / "_staging").exists()
 
 
+def test_a_rerun_of_one_date_while_another_date_publishes_leaves_both_correct(tmp_path, seeds):
+    """Date D is published; then D is rerun while date E (its own landing drop) runs, in two processes:
+    D's rows are the same as before (data, not run ids), E's are its own, each exactly once."""
+    lake = tmp_path / "lake"
+    d_landing = make_landing(tmp_path / "d", seeds, extra=1)
+    e_landing = tmp_path / "e"
+    e_landing.mkdir()
+    for i in range(4):
+        (e_landing / f"e{i}.html").write_text(article_html(f"E{i}", story_paragraphs(700 + i, 8), furniture=False,
+                                                           url=f"https://e.example.com/{i}"))
+    _run(d_landing, lake, "2024-07-01", "first__d")
+    before = _data_bytes(lake, "articles", "2024-07-01")
+    _at_the_same_time([(d_landing, lake, "2024-07-01", "rerun__d"), (e_landing, lake, "2024-07-02", "first__e")])
+    assert _data_bytes(lake, "articles", "2024-07-01") == before
+    for day, landing, run_id in (("2024-07-01", d_landing, "rerun__d"), ("2024-07-02", e_landing, "first__e")):
+        state = trusted(lake, day)
+        assert state["manifest"]["run_id"] == run_id
+        assert_exactly_once(state, expected_keys(landing))
+
+
 def test_two_dates_over_one_landing_folder_at_the_same_time_publish_each_file_once(tmp_path, seeds):
     """Two processes, two dates, the SAME landing folder, started together: both read every file; their
     claims in _state/processed are serialised, so each file is published by exactly one of them."""
