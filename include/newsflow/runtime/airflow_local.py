@@ -82,13 +82,14 @@ def _sdk_versions_only(bundle):
     makes the API build and migrate every route for nine older versions on its first request (1.4 s here)
     for clients that cannot exist in this process. Cadwyn wants the routes only older versions have
     restored in some older version: one stand-in older version restores them, and the oldest closes the
-    bundle. Returns None (keep the full bundle) when the SDK speaks an older version."""
+    bundle. Returns None (keep the full bundle) when the SDK speaks an older version, or the head version
+    changes something (the head routes would then not be the newest version's)."""
     from airflow.sdk.api.datamodels._generated import API_VERSION
     from cadwyn import HeadVersion, Version, VersionBundle, VersionChange
     from cadwyn.structure.endpoints import EndpointExistedInstruction
 
     latest, *older = bundle.versions
-    if str(latest.value) != API_VERSION or len(older) < 2:
+    if str(latest.value) != API_VERSION or len(older) < 2 or bundle.head_version.changes:
         return None
     restored = tuple(instruction for version in older for change in version.changes
                      for instruction in change.alter_endpoint_instructions
@@ -96,25 +97,42 @@ def _sdk_versions_only(bundle):
     restore = type("RestoreOlderEndpoints", (VersionChange,), {
         "description": "Endpoints only older API versions have (never called in process).",
         "instructions_to_migrate_to_previous_version": restored})
-    return VersionBundle(HeadVersion(*bundle.head_version.changes), Version(latest.value),
+    return VersionBundle(HeadVersion(), Version(latest.value),
                          Version(older[0].value, restore), Version(older[-1].value))
 
 
 def execution_api():
     """The in-process Execution API that ``dag.test()`` runs every task against (task states, XCom, asset
-    events go through it into the metadata DB), built now and serving the Task SDK's API version only."""
+    events go through it into the metadata DB), built now, serving the Task SDK's API version only; with
+    every version, as Airflow builds it, if the cut bundle does not build (another Airflow or Cadwyn)."""
+    from cadwyn.exceptions import CadwynError
+
     from airflow.api_fastapi.execution_api import versions
     from airflow.sdk.execution_time.supervisor import in_process_api_server
 
     full = versions.bundle
     try:
-        versions.bundle = _sdk_versions_only(full) or full
+        cut = _sdk_versions_only(full)
+        if cut is not None:
+            return _build_execution_api(versions, cut)
+    except CadwynError:
+        in_process_api_server.cache_clear()
+    return _build_execution_api(versions, full)
+
+
+def _build_execution_api(versions, bundle):
+    from airflow.sdk.execution_time.supervisor import in_process_api_server
+
+    full = versions.bundle
+    try:
+        versions.bundle = bundle  # what create_task_execution_api_app reads
         api = in_process_api_server()  # cached: dag.test's tasks get this one
         app = api.app
     finally:
         versions.bundle = full
+    if not app._cadwyn_initialized:  # a second run in this process reuses the first one's
+        app._cadwyn_initialize()  # the routes per version, what its first request would build
     api.transport  # noqa: B018  (starts its event loop and lifespan)
-    app._cadwyn_initialize()  # what its first request would do (the routes per version)
     return api
 
 
