@@ -19,7 +19,7 @@ def test_bench_smoke(tmp_path):
     out = tmp_path / "bench.json"
     env = {**os.environ, "NEWSFLOW_BENCH_DIR": str(tmp_path / "work")}
     run = subprocess.run([sys.executable, str(REPO / "bench" / "pipeline_bench.py"), "--sizes", "24", "40",
-                          "--workers", "1", "2", "--batch-size", "10", "--json", str(out)],
+                          "--workers", "1", "2", "--batch-size", "10", "--airflow", "--json", str(out)],
                          env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(out.read_text())
@@ -39,3 +39,12 @@ def test_bench_smoke(tmp_path):
         assert entry["runs"]["1"]["interleaved_trafilatura"]["pages"] > 0  # the baseline sampled amid the run
     assert report["dag_import_s"]["news_ingest.py"]["parse_s"] > 0
     assert "pipeline end to end, 2 worker(s)" in run.stdout
+    # --airflow, smallest size only: newsflow run and trafilatura alone, each one whole process
+    assert "airflow" not in report["sizes"]["40"]
+    whole = report["sizes"]["24"]["airflow"]
+    html = sum(1 for p in (tmp_path / "work" / "landing-24").rglob("page-*")
+               if p.name.endswith((".html", ".htm", ".html.gz")))
+    assert 0 < whole["trafilatura"]["pages"] <= html  # truncated gzip files are skipped
+    assert whole["wall_s"] > 0 and whole["cpu_s"] > 0 and whole["first_run_s"] > 0
+    assert whole["whole_process_ratio"] == round(whole["trafilatura"]["wall_s"] / whole["wall_s"], 3)
+    assert "whole process: newsflow run " in run.stdout

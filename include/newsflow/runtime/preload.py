@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 
-def preload() -> None:
-    """Everything a batch task would otherwise load on first use, once per worker process (Celery's
-    parent before it forks tasks, a benchmark before its clock starts): GX warmed by a tiny
-    validation, the pipeline with its extractor (and the date fallback's parsers), the language model, the MinHash permutations."""
+def load_pipeline() -> None:
+    """The pipeline with its extractor, the language model, the MinHash permutations, GX imported: what
+    every run's tasks load, for a process that runs them itself (``newsflow run``). Not the date
+    fallback's parsers: the bench's 1k pages never reach dateparser, whose warm-up costs 0.9 s."""
     import newsflow.pipeline  # noqa: F401  (every step module, the extractor, the decoders)
     from newsflow.dedup.signature import signature
-    from newsflow.extract.dates import warm_up as warm_up_dates
-    from newsflow.gates.runner import preload as preload_gates
+    from newsflow.gates.runner import quiet_gx
     from newsflow.normalise.stage import NormaliseStage  # noqa: F401
     from newsflow.settings import Settings
     from newsflow.text.language import known_languages
 
-    preload_gates()
-    warm_up_dates()
+    quiet_gx()
+    import great_expectations  # noqa: F401
+    import great_expectations.expectations  # noqa: F401
+
     known_languages()
     signature("warm up", Settings())
+
+
+def preload() -> None:
+    """Everything a batch task would otherwise load on first use, once per worker process (Celery's
+    parent before it forks tasks, a benchmark before its clock starts): ``load_pipeline``, the date
+    fallback's parsers, and GX warmed by a tiny validation (its templates compiled once, for every forked
+    task)."""
+    from newsflow.extract.dates import warm_up as warm_up_dates
+    from newsflow.gates.runner import preload as preload_gates
+
+    load_pipeline()
+    warm_up_dates()
+    preload_gates()
