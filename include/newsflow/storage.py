@@ -189,6 +189,17 @@ def _atomic_target(path) -> Iterator[object]:
             tmp.unlink()
 
 
+def remove_unfinished(folder) -> list[str]:
+    """Delete the temp files that atomic writes into ``folder`` left when their process died before the
+    rename (local only: on object stores a write is one PUT and leaves nothing). Returns their names."""
+    if not _is_local(folder) or not Path(folder).is_dir():
+        return []
+    found = sorted(p for p in Path(folder).glob(".*.tmp") if p.is_file())
+    for path in found:
+        path.unlink(missing_ok=True)
+    return [p.name for p in found]
+
+
 def write_text_atomic(path, text: str) -> None:
     with _atomic_target(path) as target:
         target.write_text(text, encoding="utf-8")

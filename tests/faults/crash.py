@@ -137,6 +137,7 @@ def _patch_io(events: _Events) -> None:
         return call
 
     tables.replace_date, tables.claim = around(tables.replace_date), around(tables.claim)
+    tables.replace_date_streamed = around(tables.replace_date_streamed)
     os.replace, shutil.copytree, shutil.copyfile, shutil.rmtree = replace, copytree, copyfile, rmtree
     Path.unlink, pq.ParquetWriter.write_table = unlink, write_table
     storage.write_text_atomic = atomic

@@ -67,9 +67,9 @@ def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
     others = owned_elsewhere(lake, day, list(zip(ledger.column("source_path").to_pylist(),
                                                  ledger.column("file_sha256").to_pylist())))
     for dataset in PUBLISHED:
-        versions[dataset] = tables.replace_date(lake.table(dataset),
-                                                _with_date(run.staged_file(dataset), dataset, day, others),
-                                                day, run.run_id)
+        versions[dataset] = tables.replace_date_streamed(lake.table(dataset),
+                                                         _with_date(run.staged_file(dataset), dataset, day, others),
+                                                         day, run.run_id)
     kept = ledger.filter(pc.invert(pc.is_in(ledger.column("source_path"), pa.array(sorted(others), pa.string()))))
     versions.update(write_history(lake, kept, day, run.run_id, settings))
     skipped = ledger.filter(pc.is_in(ledger.column("source_path"), pa.array(sorted(others), pa.string())))

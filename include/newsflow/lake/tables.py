@@ -7,7 +7,8 @@
 | ``_state/signatures`` | ``date`` | published document: content hash and MinHash signature |
 | ``_state/lsh_bands`` | ``date`` | (published document, LSH band): the band's bucket key |
 
-A date is replaced by one commit per table (a predicate overwrite of ``date = D``): readers of a table see
+A date is replaced by one commit per table (a predicate overwrite of ``date = D``; for ``articles`` and
+``quarantine``, the date's file written by pyarrow and committed with its removes): readers of a table see
 the previous version of the date or the new one, never half and never both. Every commit carries the run
 id in its commit info, so a table's history says which run wrote which version.
 """
@@ -98,6 +99,40 @@ def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id:
                     schema_mode="merge", partition_by=[PARTITION],
                     writer_properties=_writer_properties(row_group_rows, plain_columns),
                     commit_properties=commit_properties(run_id, date=day.isoformat()))
+    table.update_incremental()
+    return table.version()
+
+
+def replace_date_streamed(path, data: pa.RecordBatchReader, day: date, run_id: str) -> int:
+    """``replace_date`` in bounded memory, for the tables that hold a date's text: pyarrow's streaming writer
+    writes the date's one data file (a row group at a time), then one commit adds it and removes the date's
+    previous files. delta-rs's own writer held about 3.4 times the date's text in memory (docs/performance.md).
+
+    Crash-safe like ``replace_date``: until the commit's log entry exists, the new file is named by no
+    version (readers never see it; vacuum removes it); a retry writes a new file and commits again."""
+    import json
+    import uuid
+
+    from deltalake.transaction import AddAction
+
+    table = ensure_table(path, data.schema, [PARTITION])
+    folder = f"{PARTITION}={day.isoformat()}"
+    name = f"part-00000-{uuid.uuid4()}-c000.zstd.parquet"
+    columns = [f.name for f in data.schema if f.name != PARTITION]  # hive-style: the partition is the folder
+    file_schema = pa.schema([data.schema.field(n) for n in columns])
+    rows = 0
+    target = path / folder / name
+    storage.remove_unfinished(path / folder)  # a crashed attempt's half-written file, never committed
+    with storage.parquet_writer(target, file_schema, compression="zstd", write_statistics=True) as writer:
+        for batch in data:
+            writer.write_batch(pa.RecordBatch.from_arrays([batch.column(n) for n in columns], schema=file_schema))
+            rows += batch.num_rows
+    add = AddAction(path=f"{folder}/{name}", size=target.stat().st_size, partition_values={PARTITION: day.isoformat()},
+                    modification_time=int(time.time() * 1000), data_change=True,
+                    stats=json.dumps({"numRecords": rows}))
+    table.create_write_transaction([add], mode="overwrite", schema=data.schema, partition_by=[PARTITION],
+                                   partition_filters=[(PARTITION, "=", day.isoformat())],
+                                   commit_properties=commit_properties(run_id, date=day.isoformat()))
     table.update_incremental()
     return table.version()
 
