@@ -9,11 +9,7 @@ the API server (no CDN, no script).
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import time
 from datetime import date
 
 import pytest
@@ -21,8 +17,7 @@ import pytest
 import histories
 import lakes
 from newsflow.lake.layout import Lake
-from paths import REPO
-from ui.test_quality_ui import ARTIFACTS, BIN, CHROME_ARGS, DAG_ID, _free_port, _http, _stop, chromium  # noqa: F401
+from ui.server import ARTIFACTS, CHROME_ARGS, DAG_ID, _http, api_server
 
 pytestmark = pytest.mark.slow
 
@@ -31,53 +26,12 @@ pytestmark = pytest.mark.slow
 def server(tmp_path_factory):
     """(base_url, token, run_id, lake): the API server over a lake of 15 dates; stopped afterwards, always."""
     root = tmp_path_factory.mktemp("health-ui")
-    home = root / "airflow"
-    home.mkdir()
     landing = root / "seeds"
     shutil.copytree(lakes.SEEDS, landing)
     lake = root / "lake"
     histories.before(lake, date.fromisoformat(lakes.DAY), histories.SEEDS_LIKE)
-    env = {**os.environ, "AIRFLOW_HOME": str(home), "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
-           "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-           "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-           "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__AUTH_MANAGER":
-           "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin", "NEWSFLOW_LAKE": str(lake),
-           "GX_ANALYTICS_ENABLED": "False"}
-    done = subprocess.run([str(BIN / "newsflow"), "run", "--landing", str(landing), "--lake", str(lake),
-                           "--date", lakes.DAY, "--json"], env=env, cwd=root, capture_output=True, text=True,
-                          timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    run_id = json.loads(done.stdout[done.stdout.index("{"):])["run_id"]
-
-    port = _free_port()
-    log = open(root / "api-server.log", "w")
-    proc = subprocess.Popen([str(BIN / "airflow"), "api-server", "--port", str(port), "--host", "127.0.0.1"],
-                            env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError("api-server exited:\n" + (root / "api-server.log").read_text()[-3000:])
-            try:
-                if _http(base + "/api/v2/monitor/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("api-server did not answer:\n" + (root / "api-server.log").read_text()[-3000:])
-            time.sleep(2)
-        passwords = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
-        status, body = _http(base + "/auth/token", {"username": "admin", "password": passwords["admin"]})
-        assert status in (200, 201), body
-        yield base, json.loads(body)["access_token"], run_id, lake
-    finally:
-        _stop(proc)
-        log.close()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(root / "api-server.log", ARTIFACTS / "api-server-health.log")
+    with api_server(root, landing, lake, "api-server-health.log") as (base, token, run_id):
+        yield base, token, run_id, lake
 
 
 def test_health_route_needs_the_api_servers_auth(server):

@@ -9,124 +9,26 @@ DAG page, the run's "Data quality" tab and the plugin pages, and saves screensho
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 import lakes
-from paths import REPO
+from ui.server import ARTIFACTS, CHROME_ARGS, DAG_ID, _http, api_server
 
 pytestmark = pytest.mark.slow
-
-BIN = Path(sys.executable).parent
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "artifacts" / "ui"
-DAG_ID = "news_ingest"
-CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGINT to the server's process group (its workers too), then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGINT, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def _http(url: str, data: dict | None = None, token: str | None = None) -> tuple[int, str]:
-    headers = {"Content-Type": "application/json"} if data is not None else {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST" if body else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8", "replace")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():  # CI on a fresh machine: install Debian's package (root there)
-        subprocess.run(["bash", str(REPO / "scripts" / "ensure-chromium.sh")], check=True, timeout=900)
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """(base_url, token, run_id, lake): the API server with one finished run; stopped afterwards, always."""
     root = tmp_path_factory.mktemp("ui")
-    home = root / "airflow"
-    home.mkdir()
     landing = root / "seeds"
     shutil.copytree(lakes.SEEDS, landing)
     lake = root / "lake"
-    env = {**os.environ, "AIRFLOW_HOME": str(home), "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
-           "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-           "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__AUTH_MANAGER":
-           "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin", "NEWSFLOW_LAKE": str(lake),
-           "GX_ANALYTICS_ENABLED": "False"}
-    done = subprocess.run([str(BIN / "newsflow"), "run", "--landing", str(landing), "--lake", str(lake),
-                           "--date", lakes.DAY, "--json"], env=env, cwd=root, capture_output=True, text=True,
-                          timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    run_id = json.loads(done.stdout[done.stdout.index("{"):])["run_id"]
-
-    port = _free_port()
-    log = open(root / "api-server.log", "w")
-    proc = subprocess.Popen([str(BIN / "airflow"), "api-server", "--port", str(port), "--host", "127.0.0.1"],
-                            env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError("api-server exited:\n" + (root / "api-server.log").read_text()[-3000:])
-            try:
-                if _http(base + "/api/v2/monitor/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("api-server did not answer:\n" + (root / "api-server.log").read_text()[-3000:])
-            time.sleep(2)
-        passwords = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
-        status, body = _http(base + "/auth/token", {"username": "admin", "password": passwords["admin"]})
-        assert status in (200, 201), body
-        yield base, json.loads(body)["access_token"], run_id, lake
-    finally:
-        _stop(proc)
-        log.close()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(root / "api-server.log", ARTIFACTS / "api-server.log")
+    with api_server(root, landing, lake, "api-server.log") as (base, token, run_id):
+        yield base, token, run_id, lake
 
 
 def test_plugin_routes_need_the_api_servers_auth(server):
