@@ -110,3 +110,28 @@ def api_server(root: Path, landing: Path, lake: Path, log_name: str):
         log.close()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(root / "api-server.log", ARTIFACTS / log_name)
+
+
+@contextmanager
+def browser_page(chromium: Path, base: str, token: str, failure_shot: str):
+    """A headless Chromium page logged in to the API server (its ``_token`` cookie), with patient timeouts
+    (a busy 2-core CI machine renders slowly); on a failure, a full-page screenshot ``failure_shot`` in
+    ``artifacts/ui/``; the browser closed afterwards, always."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROME_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            context.add_cookies([{"name": "_token", "value": token, "url": base}])
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            expect.set_options(timeout=60_000)
+            try:
+                yield page
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / failure_shot), full_page=True)
+                raise
+        finally:
+            browser.close()

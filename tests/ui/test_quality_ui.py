@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 import lakes
-from ui.server import ARTIFACTS, CHROME_ARGS, DAG_ID, _http, api_server
+from ui.server import ARTIFACTS, DAG_ID, _http, api_server, browser_page
 
 pytestmark = pytest.mark.slow
 
@@ -50,78 +50,60 @@ def test_plugin_routes_need_the_api_servers_auth(server):
 
 
 def test_quality_pages_in_the_browser(server, chromium):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, token, run_id, lake = server
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     run_path = f"/dags/{DAG_ID}/runs/{quote(run_id, safe='')}"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=CHROME_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            context.add_cookies([{"name": "_token", "value": token, "url": base}])
-            page = context.new_page()
-        except Exception:
-            browser.close()
-            raise
-        try:
-            page.set_default_timeout(60_000)
-            expect.set_options(timeout=60_000)  # a busy 2-core CI machine renders slowly
+    with browser_page(chromium, base, token, "failure.png") as page:
+        # The DAG's page: its grid, and the plugin's "Data quality" tab.
+        page.goto(f"{base}/dags/{DAG_ID}")
+        expect(page.get_by_text(DAG_ID).first).to_be_visible()
+        dag_tab = page.locator("a[href$='/plugin/newsflow-dag-quality']")
+        expect(dag_tab).to_have_text("Data quality")
+        page.screenshot(path=str(ARTIFACTS / "01-dag.png"))
 
-            # The DAG's page: its grid, and the plugin's "Data quality" tab.
-            page.goto(f"{base}/dags/{DAG_ID}")
-            expect(page.get_by_text(DAG_ID).first).to_be_visible()
-            dag_tab = page.locator("a[href$='/plugin/newsflow-dag-quality']")
-            expect(dag_tab).to_have_text("Data quality")
-            page.screenshot(path=str(ARTIFACTS / "01-dag.png"))
+        dag_tab.click()
+        runs = page.frame_locator("iframe[title='Data quality']")
+        expect(runs.locator("#runs")).to_contain_text(run_id)
+        expect(runs.locator("#runs")).to_contain_text("published")
+        page.screenshot(path=str(ARTIFACTS / "02-dag-quality-tab.png"))
 
-            dag_tab.click()
-            runs = page.frame_locator("iframe[title='Data quality']")
-            expect(runs.locator("#runs")).to_contain_text(run_id)
-            expect(runs.locator("#runs")).to_contain_text("published")
-            page.screenshot(path=str(ARTIFACTS / "02-dag-quality-tab.png"))
+        # The run's page, then its quality tab (the plugin page in the UI's iframe).
+        runs.get_by_role("link", name=run_id).click()
+        frame = page.frame_locator("iframe[title='Data quality']")
+        expect(frame.locator("#title")).to_contain_text(f"Data quality for {lakes.DAY}")
+        page.goto(f"{base}{run_path}")
+        run_tab = page.locator("a[href$='/plugin/newsflow-run-quality']")
+        expect(run_tab).to_have_text("Data quality")
+        page.screenshot(path=str(ARTIFACTS / "03-run.png"))
+        run_tab.click()
+        frame = page.frame_locator("iframe[title='Data quality']")
+        expect(frame.locator("#status")).to_have_text("published")
+        expect(frame.locator("#counts")).to_contain_text("articles published")
+        expect(frame.locator("#reasons")).to_contain_text("dedup.near_duplicate")
+        expect(frame.locator("#gate-gate_normalised")).to_contain_text("boilerplate_phrase")
+        page.screenshot(path=str(ARTIFACTS / "04-run-quality-tab.png"))
 
-            # The run's page, then its quality tab (the plugin page in the UI's iframe).
-            runs.get_by_role("link", name=run_id).click()
-            frame = page.frame_locator("iframe[title='Data quality']")
-            expect(frame.locator("#title")).to_contain_text(f"Data quality for {lakes.DAY}")
-            page.goto(f"{base}{run_path}")
-            run_tab = page.locator("a[href$='/plugin/newsflow-run-quality']")
-            expect(run_tab).to_have_text("Data quality")
-            page.screenshot(path=str(ARTIFACTS / "03-run.png"))
-            run_tab.click()
-            frame = page.frame_locator("iframe[title='Data quality']")
-            expect(frame.locator("#status")).to_have_text("published")
-            expect(frame.locator("#counts")).to_contain_text("articles published")
-            expect(frame.locator("#reasons")).to_contain_text("dedup.near_duplicate")
-            expect(frame.locator("#gate-gate_normalised")).to_contain_text("boilerplate_phrase")
-            page.screenshot(path=str(ARTIFACTS / "04-run-quality-tab.png"))
+        # The plugin page on its own: every section, charts, Data Docs and the partition link.
+        page.goto(f"{base}/newsflow{run_path}/quality")
+        expect(page.locator("#steps")).to_contain_text("dedup")
+        assert page.locator("svg.chart").count() >= 4
+        for gate in ("gate_raw", "gate_normalised", "gate_output"):
+            expect(page.locator(f"#gate-{gate}")).to_contain_text("passed")
+        expect(page.locator("#partitions")).to_contain_text("articles/date=2024-05-01/part-00000-")
+        expect(page.locator("#versions")).to_contain_text("articles")
+        page.screenshot(path=str(ARTIFACTS / "05-quality-page.png"), full_page=True)
+        with page.expect_download() as download:
+            page.locator("#partitions a").first.click()
+        assert download.value.suggested_filename.endswith(".parquet")
 
-            # The plugin page on its own: every section, charts, Data Docs and the partition link.
-            page.goto(f"{base}/newsflow{run_path}/quality")
-            expect(page.locator("#steps")).to_contain_text("dedup")
-            assert page.locator("svg.chart").count() >= 4
-            for gate in ("gate_raw", "gate_normalised", "gate_output"):
-                expect(page.locator(f"#gate-{gate}")).to_contain_text("passed")
-            expect(page.locator("#partitions")).to_contain_text("articles/date=2024-05-01/part-00000-")
-            expect(page.locator("#versions")).to_contain_text("articles")
-            page.screenshot(path=str(ARTIFACTS / "05-quality-page.png"), full_page=True)
-            with page.expect_download() as download:
-                page.locator("#partitions a").first.click()
-            assert download.value.suggested_filename.endswith(".parquet")
+        docs = page.locator("a", has_text="gate_normalised").first.get_attribute("href")
+        response = page.goto(base + docs)
+        assert response is not None and response.status == 200
+        page.screenshot(path=str(ARTIFACTS / "06-data-docs.png"))
 
-            docs = page.locator("a", has_text="gate_normalised").first.get_attribute("href")
-            response = page.goto(base + docs)
-            assert response is not None and response.status == 200
-            page.screenshot(path=str(ARTIFACTS / "06-data-docs.png"))
-
-            # A gate task's summary: which expectation failed on how many rows.
-            page.goto(f"{base}/newsflow{run_path}/tasks/batch.gate_normalised?map_index=0")
-            expect(page.locator("#failed")).to_contain_text("boilerplate_phrase")
-            expect(page.locator("#failed")).to_contain_text("1")
-            page.screenshot(path=str(ARTIFACTS / "07-task-gate.png"))
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+        # A gate task's summary: which expectation failed on how many rows.
+        page.goto(f"{base}/newsflow{run_path}/tasks/batch.gate_normalised?map_index=0")
+        expect(page.locator("#failed")).to_contain_text("boilerplate_phrase")
+        expect(page.locator("#failed")).to_contain_text("1")
+        page.screenshot(path=str(ARTIFACTS / "07-task-gate.png"))
