@@ -19,7 +19,6 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from pipeline_bench import peak_rss_mb  # noqa: E402  (bench/ is not a package)
+
 WORK = Path(os.environ.get("NEWSFLOW_BENCH_DIR", Path(tempfile.gettempdir()) / "newsflow-bench")) / "history"
 NUM_PERM = 128
 FIRST_DAY = date(2024, 1, 1)
@@ -109,16 +111,6 @@ def prepare(lake: Path, run: int) -> None:
     staged.with_suffix(".json").write_text(json.dumps({"planted": planted}))
 
 
-def _peak_rss_mb() -> float:
-    """This process's peak RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries that over from the parent
-    through fork and exec, so a measuring child started by the process that just built a 30-date lake
-    reported the builder's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
-
-
 def measure(lake: Path, run: int) -> dict:
     """In this (fresh) process, doing nothing else: the dedup step's lake lookups and comparison for the
     prepared ``run``-document run (its peak RSS is the step's, plus the imports)."""
@@ -129,7 +121,7 @@ def measure(lake: Path, run: int) -> dict:
     from newsflow.settings import Settings
 
     settings = Settings()
-    rss_before = _peak_rss_mb()
+    rss_before = peak_rss_mb()
     wall, cpu = time.perf_counter(), time.process_time()
     # what the dedup step does, minus writing its verdicts: read the run's view, look up the lake, compare
     view = read_run_view([run_file(lake, run)], NUM_PERM)
@@ -140,7 +132,7 @@ def measure(lake: Path, run: int) -> dict:
     return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu, "lookup_s": lookup_s,
             "candidates": len(known), "near_duplicates": sum(1 for _, code, _ in found if code == "near_duplicate"),
             "planted": json.loads(run_file(lake, run).with_suffix(".json").read_text())["planted"],
-            "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": rss_before}
+            "peak_rss_mb": peak_rss_mb(), "rss_before_mb": rss_before}
 
 
 def main() -> None:

@@ -133,6 +133,24 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries that over from the parent
+    through fork and exec, so a child reports its parent's peak when that was higher."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
+
+
+def reset_peak_rss() -> None:
+    """Start this process's VmHWM again from its current RSS (Linux's clear_refs "5"), so the next reading is
+    the peak of what ran in between."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:  # not Linux, or not allowed: readings then include what ran before
+        pass
+
+
 def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     """Child-process body: the pipeline's steps called directly; prints a JSON result."""
     import multiprocessing as mp
@@ -185,10 +203,17 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     ctx = pipeline.RunContext.create(landing, lake, "2024-05-01", f"bench_{workers}", {"batch_size": batch_size})
 
+    # each step's own peak RSS in this process (VmHWM reset before it): which step grows with the run
+    steps_rss: dict[str, float] = {}
+    peak = [peak_rss_mb()]
+
     def timed(name, fn, *args):
+        peak[0] = max(peak[0], peak_rss_mb())
+        reset_peak_rss()
         t0, inside = time.perf_counter(), baseline["wall_s"]
         result = fn(*args)
         steps[name] = steps.get(name, 0.0) + time.perf_counter() - t0 - (baseline["wall_s"] - inside)
+        steps_rss[name] = round(max(steps_rss.get(name, 0.0), peak_rss_mb()), 1)
         return result
 
     batches = timed("plan", pipeline.plan, ctx)
@@ -199,10 +224,11 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     else:
         t0 = time.perf_counter()
         with mp.get_context("fork").Pool(workers) as pool:
-            for child_steps, child_gx in pool.imap_unordered(_batch_worker, [(ctx, b) for b in batches]):
+            for child_steps, child_gx, child_rss in pool.imap_unordered(_batch_worker, [(ctx, b) for b in batches]):
                 for name, seconds in child_steps.items():
                     steps[name] = steps.get(name, 0.0) + seconds
                 gx_seconds[0] += child_gx
+                steps_rss["workers"] = round(max(steps_rss.get("workers", 0.0), child_rss), 1)
         steps["batches_wall"] = time.perf_counter() - t0
     for name in ("dedup", "stage_output", "gate_output", "publish"):
         timed(name, pipeline.STEPS[name], ctx)
@@ -216,14 +242,13 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(30)
         Path(profile_to).write_text(text.getvalue())
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak[0] = max(peak[0], peak_rss_mb(), steps_rss.get("workers", 0.0))
     out_bytes = sum(p.stat().st_size for p in Path(lake).glob("*/date=*/*.parquet"))
     summary = json.loads(next(Path(lake).glob("_quality/date=*/*/summary.json")).read_text())
     interleaved = ({"pages": baseline["pages"], "cpu_s": round(baseline["cpu_s"], 3),
                     "pages_per_cpu_s": round(baseline["pages"] / baseline["cpu_s"], 2)}
                    if baseline["pages"] and baseline["cpu_s"] > 0 else None)
-    return {"wall_s": wall, "cpu_s": cpu, "interleaved_trafilatura": interleaved, "warm_up_s": warm_up, "steps_s": steps, "stages_s": step_groups(steps), "gx_s": gx_seconds[0], "peak_rss_mb": max(own, children) / 1024,
+    return {"wall_s": wall, "cpu_s": cpu, "interleaved_trafilatura": interleaved, "warm_up_s": warm_up, "steps_s": steps, "stages_s": step_groups(steps), "gx_s": gx_seconds[0], "peak_rss_mb": peak[0], "steps_peak_rss_mb": steps_rss,
             "output_bytes": out_bytes, "articles": summary["articles"], "quarantined": summary["quarantined"],
             "ingested": summary["ingested"], "batches": len(batches)}
 
@@ -238,7 +263,7 @@ def _batch_worker(job):
         t0 = time.perf_counter()
         pipeline.STEPS[name](ctx, batch)
         steps[name] = time.perf_counter() - t0
-    return steps, gx[0]
+    return steps, gx[0], peak_rss_mb()
 
 
 def pipeline_run(landing: Path, workers: int, batch_size: int, env: dict | None = None) -> dict:

@@ -159,6 +159,7 @@ def main() -> None:
                 entry["runs"][f"{label}-{workers}"] = run
         results[str(n)] = entry
         _print(n, entry)
+    _print_scale(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=1))
     print(f"\nJSON: {args.json}")
@@ -176,6 +177,7 @@ def _print(n: int, entry: dict) -> None:
         print(f"  pipeline, {key:10} wall {run['wall_s']:7.1f} s  CPU {run['cpu_s']:7.1f} s  "
               f"{facts['pages'] / run['wall_s']:6.1f} pages/s  peak RSS {run['peak_rss_mb']:6.0f} MB  "
               f"{run['articles']} published / {run['quarantined']} quarantined")
+        print("    peak RSS by step (MB): " + ", ".join(f"{step} {mb:.0f}" for step, mb in run["steps_peak_rss_mb"].items()))
     for workers in ("1", "2"):
         html, warc = runs.get(f"html-{workers}"), runs.get(f"warc-{workers}")
         if html and warc:
@@ -185,6 +187,17 @@ def _print(n: int, entry: dict) -> None:
                   f"plan {warc['steps_s'].get('plan', 0):.1f} s vs {html['steps_s'].get('plan', 0):.1f} s")
     if "warc-1" in runs and "warc-2" in runs:
         print(f"two workers / one (WARC): {runs['warc-1']['wall_s'] / runs['warc-2']['wall_s']:.2f}x (goal >= 1.7x)")
+
+
+def _print_scale(results: dict) -> None:
+    """The scale goal: the largest size's peak RSS against the one before it, on the same worker count."""
+    sizes = sorted(results, key=int)
+    if len(sizes) < 2:
+        return
+    small, large = results[sizes[-2]]["runs"], results[sizes[-1]]["runs"]
+    for key in sorted(set(small) & set(large)):
+        print(f"peak RSS, {key}: {sizes[-1]} vs {sizes[-2]} records: "
+              f"x{large[key]['peak_rss_mb'] / small[key]['peak_rss_mb']:.2f} (goal <= x1.20)")
 
 
 if __name__ == "__main__":

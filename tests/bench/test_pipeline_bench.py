@@ -36,6 +36,11 @@ def test_bench_smoke(tmp_path):
             assert set(result["stages_s"]) == {"ingest", "normalise", "validate", "write"}
             # gx_s sums the workers' GX seconds: with two workers it may exceed the run's wall time
             assert 0 < result["gx_s"] < result["wall_s"] * int(workers) and result["peak_rss_mb"] > 0
+            # each once-per-run step's own peak (VmHWM reset before it), and the batch workers' when forked
+            by_step = result["steps_peak_rss_mb"]
+            assert {"plan", "dedup", "stage_output", "gate_output", "publish"} <= set(by_step)
+            assert ("workers" in by_step) == (workers == "2") and all(mb > 0 for mb in by_step.values())
+            assert result["peak_rss_mb"] >= max(by_step.values())
         assert entry["runs"]["1"]["interleaved_trafilatura"]["pages"] > 0  # the baseline sampled amid the run
     assert report["dag_import_s"]["news_ingest.py"]["parse_s"] > 0
     assert "pipeline end to end, 2 worker(s)" in run.stdout

@@ -44,3 +44,27 @@ def test_array_signature_equals_datasketch_on_the_same_shingles():
     hashes = token_hashes("trade war trade talks war").tolist()
     assert len(hashes) == 5 and hashes[0] == hashes[2] and hashes[1] == hashes[4] and len(set(hashes)) == 3
     assert token_hashes("").size == 0 and signature("", settings).tolist() == [0xFFFFFFFF] * settings.minhash_permutations
+
+
+def test_a_stored_signature_column_reads_back_row_for_row_whatever_its_chunks():
+    """Chunked and sliced columns, missing and wrong-length rows: each row as ``as_signature`` reads it
+    alone (the column reader copies chunk by chunk instead of through one big index array)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from newsflow.dedup.signature import as_signature, signature_column
+
+    num_perm = 4
+    rows = [[1, 2, 3, 4], None, [5, 6, 7], [], [8, 9, 10, 11], [12, 13, 14, 15], [0xFFFFFFFF, 0, 1, 2]]
+    whole = pa.array(rows, pa.list_(pa.uint64()))
+    chunked = pa.chunked_array([whole.slice(0, 2), whole.slice(2, 3), whole.slice(5)])
+    for column in (whole, chunked, pa.chunked_array([whole.slice(4)])):
+        values = column.to_pylist()
+        matrix, signed = signature_column(column, num_perm)
+        expected = [as_signature(v, num_perm) if v else None for v in values]
+        assert signed.tolist() == [e is not None for e in expected]
+        for got, want in zip(matrix, expected):
+            assert got.tolist() == (want.tolist() if want is not None else [0] * num_perm)
+        assert matrix.dtype == np.uint32
+    foreign = pa.chunked_array([whole.slice(0, 1), pa.array([[1 << 40, 1, 2, 3]], pa.list_(pa.uint64()))])
+    assert not signature_column(foreign, num_perm)[1].any(), "64-bit values anywhere: another scheme's column"

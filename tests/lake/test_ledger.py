@@ -75,6 +75,7 @@ def test_signatures_of_another_scheme_are_used_for_exact_checks_only(landing, tm
                        "doc_id": ledger.column("doc_id"), "content_sha256": ledger.column("content_sha256"),
                        "minhash": ledger.column("minhash").cast(pa.list_(pa.uint64()))})
     signatures, bands = history_rows(staged, D1, Settings())  # no scheme recorded: an older release's
+    signatures, bands = signatures.read_all(), bands.read_all()
     assert set(signatures.column("scheme").to_pylist()) == {None}
     assert bands.column("band").to_pylist() == [EXACT_BAND, EXACT_BAND], "exact-copy rows only, no LSH bands"
     tables.replace_date(Lake(lake).table("signatures"), signatures, D1, "older")
@@ -150,3 +151,34 @@ def test_candidates_from_the_index_equal_a_scan_of_the_whole_history(tmp_path):
     assert len(expected) == 15
     assert [d.doc_id for d in known] == expected  # date, then source path
     assert all(d.minhash is not None and d.where.endswith(")") for d in known)
+
+
+def test_history_rows_stream_signatures_sorted_by_document_key():
+    """The signatures come as a stream of small row groups, in doc-key order, each row's list equal to its
+    ledger signature; rows that are not published, or lack a signature, are handled as before."""
+    from newsflow.dedup.find import band_split
+    from newsflow.lake.ledger import LEDGER, SIGNATURE_ROW_GROUP, hex_key
+
+    rng = np.random.RandomState(3)
+    n = SIGNATURE_ROW_GROUP * 2 + 7
+    ids = [f"{rng.randint(0, 1 << 62):016x}{i:048x}" for i in range(n)]
+    matrix = rng.randint(0, 1 << 32, (n, 128), dtype=np.uint64)
+    outcome = ["published" if i % 5 else "quarantined" for i in range(n)]
+    minhash = [None if i % 7 == 3 else row.tolist() for i, row in enumerate(matrix)]
+    ledger = pa.table({"source_file": ids, "file_sha256": ids, "source_path": [f"p/{x}" for x in ids],
+                       "outcome": outcome, "doc_id": ids, "content_sha256": ids,
+                       "minhash": pa.array(minhash, pa.list_(pa.uint64()))}, schema=LEDGER)
+    signatures, bands = history_rows(ledger, D1, Settings())
+    groups, bands = list(signatures), bands.read_all()
+    assert all(g.num_rows <= SIGNATURE_ROW_GROUP for g in groups)
+    got = pa.Table.from_batches(groups)
+    published = [i for i in range(n) if outcome[i] == "published"]
+    assert got.column("doc_key").to_pylist() == sorted(hex_key([ids[i] for i in published]).tolist())
+    by_id = {ids[i]: minhash[i] for i in published}
+    assert {d: m for d, m in zip(got.column("doc_id").to_pylist(), got.column("minhash").to_pylist())} == by_id
+    signed = sum(1 for i in published if minhash[i] is not None)
+    band_count = band_split(128, Settings().near_duplicate_threshold)[0]
+    assert bands.num_rows == len(published) + signed * band_count  # an exact row each, LSH rows if signed
+    keys = list(zip(bands.column("band").to_pylist(), bands.column("bucket").to_pylist()))
+    assert keys == sorted(keys), "by band, then bucket"
+    assert set(got.column("date").to_pylist()) == {D1}

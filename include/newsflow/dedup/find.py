@@ -40,13 +40,14 @@ def band_split(num_perm: int, threshold: float) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(n, bands) uint64: each band's values folded into one key with odd multipliers (wrapping)."""
+def band_keys(signatures: np.ndarray, bands: int, rows: int, at: np.ndarray | None = None) -> np.ndarray:
+    """(n, bands) uint64: each band's values folded into one key with odd multipliers (wrapping). ``at``:
+    only these rows of ``signatures``, in this order (no copy of the selected rows' whole signatures)."""
     fold = np.random.RandomState(SEED).randint(0, 1 << 62, rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    keys = np.empty((len(signatures), bands), dtype=np.uint64)
+    keys = np.empty((len(signatures) if at is None else len(at), bands), dtype=np.uint64)
     for band in range(bands):  # one band at a time: a 64-bit copy of the whole matrix would double its memory
-        keys[:, band] = (signatures[:, band * rows:(band + 1) * rows].astype(np.uint64) * fold).sum(axis=1,
-                                                                                                   dtype=np.uint64)
+        values = signatures[:, band * rows:(band + 1) * rows] if at is None else signatures[at, band * rows:(band + 1) * rows]
+        keys[:, band] = (values.astype(np.uint64) * fold).sum(axis=1, dtype=np.uint64)
     return keys
 
 
@@ -92,7 +93,7 @@ def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) ->
     del hashes
     hash_shared = (np.bincount(hash_group)[hash_group] > 1) if total else np.zeros(0, dtype=bool)
     bands, rows = band_split(num_perm, settings.near_duplicate_threshold)
-    keys = band_keys(signatures, bands, rows)[row_of]
+    keys = band_keys(signatures, bands, rows, at=row_of)
     band_group = np.empty((total, bands), dtype=np.int32)
     band_shared = np.empty((total, bands), dtype=bool)
     for band in range(bands):

@@ -121,15 +121,45 @@ def as_signature(values, num_perm: int) -> np.ndarray | None:
 def signature_column(column, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     """A stored list<uint64> signature column (staging file or ledger) as a (rows, num_perm) uint32
     matrix and a mask of the rows holding one of ours (``as_signature``'s rule, on whole arrays)."""
+    import pyarrow as pa
+
+    return _read_signatures(column.chunks if isinstance(column, pa.ChunkedArray) else [column], len(column), num_perm)
+
+
+def signature_file(path, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """``signature_column`` of a Parquet file's ``minhash`` column, read a row group at a time: the 64-bit
+    lists (~1 kB a row) are never all in memory, only the uint32 matrix they fill."""
+    from newsflow import storage
+
+    parquet = storage.parquet_file(path)
+    groups = (parquet.read_row_group(g, ["minhash"], use_threads=False).column("minhash").combine_chunks()
+              for g in range(parquet.num_row_groups))
+    return _read_signatures(groups, parquet.metadata.num_rows, num_perm)
+
+
+def _read_signatures(chunks, rows: int, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fill one uint32 matrix chunk by chunk: no 64-bit copy of the column, no index array the size of its
+    values (both were ~100 MB at 100k rows)."""
     import pyarrow.compute as pc
 
-    lengths = pc.fill_null(pc.list_value_length(column), 0).to_numpy()
-    values = column.combine_chunks().flatten().to_numpy(zero_copy_only=False) if len(column) else np.empty(0)
-    signed = lengths == num_perm
-    if values.size and int(values.max()) > 0xFFFFFFFF:  # not 32-bit values: another scheme's
+    matrix = np.zeros((rows, num_perm), dtype=np.uint32)
+    signed = np.zeros(rows, dtype=bool)
+    foreign = False  # values beyond 32 bits anywhere: another scheme's signatures
+    filled = 0
+    for chunk in chunks:
+        lengths = pc.fill_null(pc.list_value_length(chunk), 0).to_numpy()
+        values = chunk.flatten().to_numpy(zero_copy_only=False)  # the chunk's values, its slice respected
+        if values.size and int(values.max()) > 0xFFFFFFFF:
+            foreign = True
+        ok = lengths == num_perm
+        signed[filled:filled + len(chunk)] = ok
+        if ok.all():
+            matrix[filled:filled + len(chunk)] = values.reshape(len(chunk), num_perm)
+        else:
+            starts = np.cumsum(lengths) - lengths
+            for row in np.flatnonzero(ok):
+                matrix[filled + row] = values[starts[row]:starts[row] + num_perm]
+        filled += len(chunk)
+    if foreign:
         signed[:] = False
-    matrix = np.zeros((len(lengths), num_perm), dtype=np.uint32)
-    rows = np.flatnonzero(signed)
-    starts = np.cumsum(lengths) - lengths
-    matrix[rows] = values[starts[rows, None] + np.arange(num_perm)]
     return matrix, signed

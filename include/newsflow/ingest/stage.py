@@ -23,5 +23,6 @@ class DecodeStage(Stage):
             record.reject(self.name, exc.code, exc.detail)
             return
         record.decoded = decoded.text
+        record.raw = None  # never staged (ingest drops the column): a batch's bytes need not wait for its write
         record.encoding = decoded.encoding if decoded.how in ("bom", "http", "declared", "utf-8") else f"{decoded.encoding} ({decoded.how})"
         self.stats.counters[f"decoded_{decoded.how.split(' ')[0]}"] += 1

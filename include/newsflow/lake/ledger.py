@@ -101,52 +101,77 @@ def owned_elsewhere(lake: Lake, day: date, records: list[tuple[str, str]]) -> se
     return {path for path, sha in held if (path, sha) in wanted}
 
 
-def history_rows(ledger: pa.Table, day: date, settings: Settings) -> tuple[pa.Table, pa.Table]:
-    """(signatures, band index rows) of a run's published documents, from its staged ledger."""
-    published = ledger.filter(pc.and_(pc.equal(ledger.column("outcome"), "published"),
-                                      pc.is_valid(ledger.column("content_sha256"))))
+def history_rows(ledger: pa.Table, day: date, settings: Settings,
+                 signatures: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> tuple[pa.RecordBatchReader, pa.RecordBatchReader]:
+    """(signatures, band index rows) of a run's published documents, from its staged ledger, each a stream
+    of row groups: signature rows sorted by document key (lookups prune on it), band rows by band then
+    bucket, one band at a time. Memory: the run's uint32 signature matrix and one band's keys, never the
+    64-bit lists or all bands' rows. ``signatures``: the ledger's (matrix, signed) already read
+    (``signature_file``), for a ledger read without its ``minhash`` column."""
+    keep = pc.and_(pc.equal(ledger.column("outcome"), "published"), pc.is_valid(ledger.column("content_sha256")))
+    rows = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
     num_perm = settings.minhash_permutations
-    matrix, signed = signature_column(published.column("minhash"), num_perm)
-    days = pa.array([day] * published.num_rows, pa.date32())
+    matrix, signed = signatures if signatures is not None else signature_column(ledger.column("minhash"), num_perm)
+    doc_keys = hex_key(ledger.column("doc_id").take(pa.array(rows)).to_pylist())
+    order = np.argsort(doc_keys, kind="stable")  # by doc key: row groups prune on lookups
+    rows, doc_keys = rows[order], doc_keys[order]  # ``rows``: matrix rows, in doc-key order
+    published = ledger.select(["doc_id", "content_sha256", "source_path"]).take(pa.array(rows))
+    hash_keys = hex_key(published.column("content_sha256").to_pylist())
     scheme = (ledger.schema.metadata or {}).get(SCHEME_KEY, b"").decode() or None
-    doc_ids = published.column("doc_id").to_pylist()
-    hashes = published.column("content_sha256").to_pylist()
-    order = np.argsort(hex_key(doc_ids), kind="stable")  # by doc key: row groups prune on lookups
-    published, matrix, signed = published.take(order), matrix[order], signed[order]
-    doc_ids, hashes = [doc_ids[i] for i in order], [hashes[i] for i in order]
-    signatures = pa.table({
-        "hash_key": hex_key(hashes), "doc_key": hex_key(doc_ids),
-        "doc_id": published.column("doc_id"), "content_sha256": published.column("content_sha256"),
-        "source_path": published.column("source_path"), "scheme": pa.array([scheme] * published.num_rows, pa.string()),
-        "minhash": pa.array([row.tolist() if ok else None for row, ok in zip(matrix, signed)], pa.list_(pa.int64())),
-        "date": days}, schema=SIGNATURES)
-    bands, rows = band_split(num_perm, settings.near_duplicate_threshold)
-    comparable = signed & (scheme == SIGNATURE_SCHEME)
-    keys = _as_int64(band_keys(matrix[comparable], bands, rows))
-    doc_keys = hex_key(doc_ids)
-    n = int(comparable.sum())
-    band_of = np.concatenate([np.full(len(doc_keys), EXACT_BAND, dtype=np.int16),
-                              np.repeat(np.arange(bands, dtype=np.int16), n)])
-    bucket = np.concatenate([signatures.column("hash_key").to_numpy(), keys.T.reshape(-1)])
-    order = np.lexsort((bucket, band_of))  # by band, then bucket
-    band_table = pa.table({
-        "lsh_key": pa.array(np.concatenate([np.full(len(doc_keys), EXACT_LSH_KEY, dtype=np.int64),
-                                            np.full(n * bands, lsh_key(settings), dtype=np.int64)])[order]),
-        "band": pa.array(band_of[order]),
-        "bucket": pa.array(bucket[order]),
-        "doc_key": pa.array(np.concatenate([doc_keys, np.tile(doc_keys[comparable], bands)])[order]),
-        "date": pa.array([day] * len(order), pa.date32())}, schema=BANDS)
-    return signatures, band_table
+    day_value = pa.scalar(day, pa.date32())
+
+    def signature_batches():
+        for start in range(0, len(rows), SIGNATURE_ROW_GROUP):
+            part = rows[start:start + SIGNATURE_ROW_GROUP]
+            yield pa.RecordBatch.from_arrays([
+                pa.array(hash_keys[start:start + len(part)]), pa.array(doc_keys[start:start + len(part)]),
+                *(published.column(name).slice(start, len(part)).combine_chunks()
+                  for name in ("doc_id", "content_sha256", "source_path")),
+                pa.array([scheme] * len(part), pa.string()), _signature_lists(matrix[part], signed[part]),
+                pa.repeat(day_value, len(part))], schema=SIGNATURES)
+
+    bands, rows_per_band = band_split(num_perm, settings.near_duplicate_threshold)
+    comparable = signed[rows] & (scheme == SIGNATURE_SCHEME)
+
+    def band_batches():
+        yield _band_batch(EXACT_BAND, EXACT_LSH_KEY, hash_keys, doc_keys, day_value)
+        keys = _as_int64(band_keys(matrix, bands, rows_per_band, at=rows[comparable]))
+        named = lsh_key(settings)
+        for band in range(bands):
+            yield _band_batch(band, named, keys[:, band], doc_keys[comparable], day_value)
+
+    return (pa.RecordBatchReader.from_batches(SIGNATURES, signature_batches()),
+            pa.RecordBatchReader.from_batches(BANDS, band_batches()))
 
 
-def write_history(lake: Lake, ledger: pa.Table, day: date, run_id: str, settings: Settings) -> dict[str, int]:
+def _band_batch(band: int, key: int, bucket: np.ndarray, doc_keys: np.ndarray, day_value) -> pa.RecordBatch:
+    """One band's index rows, by bucket (ties in document-key order)."""
+    order = np.argsort(bucket, kind="stable")
+    n = len(order)
+    return pa.RecordBatch.from_arrays([pa.array(np.full(n, key, dtype=np.int64)), pa.array(np.full(n, band, np.int16)),
+                                       pa.array(bucket[order]), pa.array(doc_keys[order]), pa.repeat(day_value, n)],
+                                      schema=BANDS)
+
+
+def _signature_lists(matrix: np.ndarray, signed: np.ndarray) -> pa.Array:
+    """Signature rows as a list<int64> array (null where ``signed`` is false), built from the matrix's
+    buffer: a Python int per value cost ~30 bytes and a call each (hundreds of MB at 100k rows)."""
+    lengths = np.where(signed, matrix.shape[1], 0)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    values = pa.array(matrix[signed].reshape(-1).astype(np.int64))
+    return pa.ListArray.from_arrays(pa.array(offsets), values, type=pa.list_(pa.int64()), mask=pa.array(~signed))
+
+
+def write_history(lake: Lake, ledger: pa.Table, day: date, run_id: str, settings: Settings,
+                  signatures: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, int]:
     """Replace ``day``'s dedup history (signatures, band index) with the published documents of a staged
-    ledger; returns the versions written."""
-    signatures, bands = history_rows(ledger, day, settings)
-    return {"signatures": tables.replace_date(lake.table("signatures"), signatures, day, run_id,
-                                              row_group_rows=SIGNATURE_ROW_GROUP),
-            "lsh_bands": tables.replace_date(lake.table("lsh_bands"), bands, day, run_id, configuration=INDEX_FORMAT,
-                                             plain_columns=INDEX_PLAIN_COLUMNS)}
+    ledger (``signatures``: as for ``history_rows``); returns the versions written."""
+    signature_rows, band_rows = history_rows(ledger, day, settings, signatures)
+    return {"signatures": tables.replace_date_streamed(lake.table("signatures"), signature_rows, day, run_id,
+                                                       row_group_rows=SIGNATURE_ROW_GROUP),
+            "lsh_bands": tables.replace_date_streamed(lake.table("lsh_bands"), band_rows, day, run_id,
+                                                      configuration=INDEX_FORMAT, plain_columns=INDEX_PLAIN_COLUMNS)}
 
 
 def exact_rows(signatures: pa.Table) -> pa.Table:
@@ -214,7 +239,7 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
     bands, rows = band_split(settings.minhash_permutations, settings.near_duplicate_threshold)
     lookups: list[tuple[int, int, np.ndarray]] = []
     if signed.any():
-        keys = _as_int64(band_keys(run_signatures[signed], bands, rows))
+        keys = _as_int64(band_keys(run_signatures, bands, rows, at=np.flatnonzero(signed)))
         named = lsh_key(settings)
         lookups += [(band, named, np.sort(keys[:, band])) for band in range(bands)]
     hash_keys = np.sort(hex_key(sorted({h for h in content_hashes if h})))

@@ -13,7 +13,10 @@ from newsflow import storage
 from newsflow.columns import RECORD_FIELDS, STAGING
 from newsflow.record import Article, Reject
 
-_BATCH_ROWS = 256
+# Records written (and read back) per row group. A staged record holds its whole decoded page (~200 kB, as a
+# Python str up to 4 bytes a character): at 256 a worker's ingest peaked +410 MB over its start, at 64
+# +180 MB, and no step got slower (docs/performance.md).
+_BATCH_ROWS = 64
 # Staging files live for one run and hold whole decoded pages: lz4 without dictionary pages writes and
 # reads 3-4x faster than zstd with them (dictionaries never pay on page-sized strings), at 1.4x the bytes.
 _WRITE_OPTIONS = {"compression": "lz4", "use_dictionary": False}

@@ -103,10 +103,13 @@ def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id:
     return table.version()
 
 
-def replace_date_streamed(path, data: pa.RecordBatchReader, day: date, run_id: str) -> int:
-    """``replace_date`` in bounded memory, for the tables that hold a date's text: pyarrow's streaming writer
-    writes the date's one data file (a row group at a time), then one commit adds it and removes the date's
-    previous files. delta-rs's own writer held about 3.4 times the date's text in memory (docs/performance.md).
+def replace_date_streamed(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str,
+                          row_group_rows: int | None = None, configuration: dict[str, str] | None = None,
+                          plain_columns: list[str] | None = None) -> int:
+    """``replace_date`` in bounded memory: pyarrow's streaming writer writes the date's one data file (a batch
+    at a time), then one commit adds it and removes the date's previous files. delta-rs's own writer held about
+    3.4 times the data in memory while it wrote (docs/performance.md), so every table a run writes goes this way.
+    ``row_group_rows``, ``configuration``, ``plain_columns``: as for ``replace_date``.
 
     Crash-safe like ``replace_date``: until the commit's log entry exists, the new file is named by no
     version (readers never see it; vacuum removes it); a retry writes a new file and commits again."""
@@ -115,17 +118,23 @@ def replace_date_streamed(path, data: pa.RecordBatchReader, day: date, run_id: s
 
     from deltalake.transaction import AddAction
 
-    table = ensure_table(path, data.schema, [PARTITION])
+    table = ensure_table(path, data.schema, [PARTITION], configuration)
     folder = f"{PARTITION}={day.isoformat()}"
     name = f"part-00000-{uuid.uuid4()}-c000.zstd.parquet"
     columns = [f.name for f in data.schema if f.name != PARTITION]  # hive-style: the partition is the folder
     file_schema = pa.schema([data.schema.field(n) for n in columns])
+    plain = set(plain_columns or ())
+    batches = data.to_batches(max_chunksize=row_group_rows or 1 << 20) if isinstance(data, pa.Table) else data
     rows = 0
     target = path / folder / name
     storage.remove_unfinished(path / folder)  # a crashed attempt's half-written file, never committed
-    with storage.parquet_writer(target, file_schema, compression="zstd", write_statistics=True) as writer:
-        for batch in data:
-            writer.write_batch(pa.RecordBatch.from_arrays([batch.column(n) for n in columns], schema=file_schema))
+    with storage.parquet_writer(target, file_schema, compression="zstd", write_statistics=True,
+                                use_dictionary=[n for n in columns if n not in plain]) as writer:
+        for batch in batches:  # each batch is one row group (at most ``row_group_rows`` rows)
+            if not batch.num_rows:
+                continue
+            writer.write_batch(pa.RecordBatch.from_arrays([batch.column(n) for n in columns], schema=file_schema),
+                               row_group_size=row_group_rows)
             rows += batch.num_rows
     add = AddAction(path=f"{folder}/{name}", size=target.stat().st_size, partition_values={PARTITION: day.isoformat()},
                     modification_time=int(time.time() * 1000), data_change=True,

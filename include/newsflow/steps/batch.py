@@ -77,8 +77,10 @@ def gate_raw(ctx: RunContext, batch: int = 0) -> dict:
     # into Python strings); normalise reads them from ingest's file.
     source = ctx.run.step_file("ingest", batch)
     records = list(read_records(source, columns=tuple(n for n in STAGING.names if n != "decoded")))
-    pages = storage.read_table(source, ["decoded"]).column("decoded")
-    lengths = pc.fill_null(pc.utf8_length(pages), 0).to_pylist()
+    pages = storage.parquet_file(source)  # a row group at a time: the batch's pages are ~200 MB
+    lengths = [length for group in range(pages.num_row_groups)
+               for length in pc.fill_null(pc.utf8_length(pages.read_row_group(group, ["decoded"]).column("decoded")),
+                                          0).to_pylist()]
     result = _row_gate(ctx, RAW, records, raw_frame(records, lengths), raw_checks(ctx.settings), batch)
     # The decoded pages stay in ingest's file (normalise reads them there): the bulk of a batch is
     # written once, not once per step.
