@@ -186,3 +186,34 @@ def test_pipeline_publishes_nothing_on_a_drift_failure(tmp_path):
     report = build_report(run)
     assert report["status"] == "failed" and report["drift"]["status"] == "fail"
     assert set(report["failed_gates"]) == {"gate_output", "gate_drift"}
+
+
+def test_a_dates_figures_count_missing_values_and_medians_like_the_rule_table_says():
+    """``figures`` on an Arrow table: null and empty labels are one bucket, medians are exact (even counts
+    average the middle two), whitespace titles and empty author lists count as missing."""
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+
+    from newsflow.gates.drift import figures
+
+    when = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    articles = pa.table({
+        "source": ["a", "a", "b", None, "", "a", "a"],
+        "word_count": pa.array([10, 30, 7, None, 5, 20, 40], pa.int32()),
+        "published_at": pa.array([when, None, when, when, None, when, when], pa.timestamp("us", tz="UTC")),
+        "authors": [["X"], [], None, ["Y", "Z"], ["Y"], ["X"], ["X"]],
+        "title": ["T", "  ", None, "T", "T", "\u2003", "T"],
+        "language": ["en", "en", "", None, "de", "en", "en"],
+    })
+    got = figures(articles, [["dedup.near_duplicate"], ["gate_normalised.too_short", "dedup.exact_duplicate"], []])
+    assert got["volume"] == 7.0
+    assert (got["source_volume:a"], got["source_volume:b"], got["source_volume:(unknown)"]) == (4.0, 1.0, 2.0)
+    assert got["source_median_words:a"] == 25.0  # 10, 20, 30, 40: the middle two averaged
+    assert got["source_median_words:(unknown)"] == 5.0  # the unknown-source row without a count is left out
+    assert got["missing_published_at"] == 2 / 7 and got["missing_authors"] == 2 / 7
+    assert got["missing_title"] == 3 / 7  # null, spaces, an em space
+    assert (got["language_share:en"], got["language_share:(none)"], got["language_share:de"]) == (4 / 7, 2 / 7, 1 / 7)
+    assert got["quarantine_rate"] == 1 / 10 and got["duplicate_rate"] == 2 / 10
+    assert got["reason_rate:gate_normalised.too_short"] == 1 / 10
+    assert figures(articles.slice(0, 0), [])["volume"] == 0.0

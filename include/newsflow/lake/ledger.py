@@ -85,20 +85,23 @@ def processed_elsewhere(lake: Lake, day: date) -> set[tuple[str, str]]:
     return set(zip(table.column("source_file").to_pylist(), table.column("file_sha256").to_pylist()))
 
 
-def owned_elsewhere(lake: Lake, day: date, records: list[tuple[str, str]]) -> set[str]:
-    """Which of these (source_path, file_sha256) records another date holds in ``_state/processed`` (after
-    this date's claim). Keyed like the claim: a landing file with new content under a known path is this
-    date's to publish."""
-    if not records:
+def owned_elsewhere(lake: Lake, day: date, files: pa.ChunkedArray, paths: pa.ChunkedArray,
+                    shas: pa.ChunkedArray) -> set[str]:
+    """Which of these records (``source_file``, ``source_path``, ``file_sha256``, row for row) another date
+    holds in ``_state/processed`` (after this date's claim). Keyed like the claim: a landing file with new
+    content under a known path is this date's to publish. The table is asked for other dates' rows of the
+    run's landing files (a few values: a 100k-record archive is one file), never for every record's path."""
+    if not len(paths):
         return set()
-    wanted = set(records)
-    paths = pa.array(sorted({path for path, _ in records}), pa.string())
-    table = tables.read(lake.table("processed"), columns=["source_path", "file_sha256"],
-                        filter=_other_dates(day) & pc.field("source_path").isin(paths))
-    if table is None:
+    held = tables.read(lake.table("processed"), columns=["source_path", "file_sha256"],
+                       filter=_other_dates(day) & pc.field("source_file").isin(pc.unique(files)))
+    if held is None or not held.num_rows:
         return set()
-    held = zip(table.column("source_path").to_pylist(), table.column("file_sha256").to_pylist())
-    return {path for path, sha in held if (path, sha) in wanted}
+    held_pairs = set(zip(held.column("source_path").to_pylist(), held.column("file_sha256").to_pylist()))
+    candidates = pc.is_in(paths, value_set=held.column("source_path").combine_chunks())
+    mine = pa.table({"source_path": paths, "file_sha256": shas}).filter(candidates)
+    return {path for path, sha in zip(mine.column("source_path").to_pylist(), mine.column("file_sha256").to_pylist())
+            if (path, sha) in held_pairs}
 
 
 def history_rows(ledger: pa.Table, day: date, settings: Settings,

@@ -71,8 +71,9 @@ def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
         "run_id": pa.repeat(pa.scalar(run.run_id, pa.string()), ledger.num_rows),
         "date": pa.repeat(pa.scalar(day, pa.date32()), ledger.num_rows)}, schema=PROCESSED)
     versions = {"processed": tables.claim(lake.table("processed"), processed, day, run.run_id)}
-    others = owned_elsewhere(lake, day, list(zip(ledger.column("source_path").to_pylist(),
-                                                 ledger.column("file_sha256").to_pylist())))
+    del processed
+    others = owned_elsewhere(lake, day, ledger.column("source_file"), ledger.column("source_path"),
+                             ledger.column("file_sha256"))
     for dataset in PUBLISHED:
         versions[dataset] = tables.replace_date_streamed(lake.table(dataset),
                                                          _with_date(run.staged_file(dataset), dataset, day, others),
