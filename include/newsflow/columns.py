@@ -136,7 +136,8 @@ _ENTRIES = [
            value=lambda r, _run: [x.key for x in r.rejects]),
     Column("source_file", pa.string(), "The landing file the record came from (JSONL: without the line)",
            value=lambda r, _run: source_file(r)),
-    Column("outcome", pa.string(), "published or quarantined",
+    Column("outcome", pa.string(), "published or quarantined; no_pages for a WARC archive read whole that held "
+           "no page (only requests, metadata, redirects, ...): claimed so other dates skip it",
            value=lambda r, _run: "quarantined" if r.rejected else "published"),
     Column("date", pa.date32(), "Partition date: the day of the run that published the row (UTC), not the "
            "article's own publication time", value=lambda _r, run: run.day),

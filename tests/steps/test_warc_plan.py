@@ -85,3 +85,33 @@ def test_the_same_story_under_two_urls_ends_as_one_article_and_a_dedup_row(tmp_p
     codes = sorted(code for row in lakes.read(tmp_path / "lake", "quarantine", DAY).to_pylist()
                    for code in row["reason_codes"])
     assert codes and all(code.startswith("dedup.") for code in codes)
+
+
+def test_an_archive_without_pages_is_claimed_so_another_date_skips_it(tmp_path):
+    """Only requests, metadata and a redirect: nothing to publish, yet the date processed the archive. Its
+    ledger row (outcome no_pages) claims it: a rerun of the date reads it again, another date skips it."""
+    from newsflow.lake import tables
+    from newsflow.lake.layout import Lake
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (url, html), = dev_pages(1)
+    with open(landing / "pageless.warc.gz", "wb") as handle:
+        archive = Crawl(handle)
+        archive.warcinfo()
+        archive.request(url)
+        archive.metadata(url)
+        archive.response(url, b"", [("Location", url + "/new")], status="301 Moved Permanently", expect="http_301")
+    with open(landing / "pages.warc.gz", "wb") as handle:
+        Crawl(handle).page(url, html)
+    lake = tmp_path / "lake"
+    _, first = _run(landing, lake)
+    assert first["not_articles"] == {"http_301": 1, "metadata": 1, "request": 1, "warcinfo": 1}
+    assert (first["articles"], first["skipped_already_processed"]) == (1, 0)
+    processed = tables.read(Lake(lake).table("processed")).to_pylist()
+    assert sorted((r["source_file"], r["source_path"].split("@")[0], r["outcome"]) for r in processed) == [
+        ("pageless.warc.gz", "pageless.warc.gz", "no_pages"), ("pages.warc.gz", "pages.warc.gz", "published")]
+    _, rerun = _run(landing, lake, run_id="manual__2")
+    assert rerun["not_articles"] == first["not_articles"] and rerun["skipped_already_processed"] == 0
+    _, other = _run(landing, lake, day="2024-05-02", run_id="manual__3")
+    assert (other["skipped_already_processed"], other["not_articles"], other["ingested"]) == (2, {}, 0)

@@ -218,9 +218,11 @@ def read_archive(
     skip: set[tuple[str, str]] | None = None,
     skipped: list[str] | None = None,
     not_articles: Counter | None = None,
+    read: set[tuple[str, str]] | None = None,
 ) -> Iterator[Article]:
     """An article record per HTML response in ``part``'s spans, a quarantined record per span that should
-    have been one and cannot be read; every other record only counted, by kind, in ``not_articles``."""
+    have been one and cannot be read; every other record only counted, by kind, in ``not_articles``.
+    ``read`` collects (archive, sha256) of the archives whose records were read (not skipped)."""
     not_articles = Counter() if not_articles is None else not_articles
     rel, path = storage.from_file_key(root, part.key)
     real, code, detail = storage.resolve_inside(root, path)
@@ -234,6 +236,8 @@ def read_archive(
         if part.first and skipped is not None:
             skipped.append(rel)
         return
+    if read is not None:
+        read.add((rel, part.sha256))
     if part.first and not part.spans:
         rec = Article(record_id=record_id(rel), source_path=rel, landing_name=landing_name, kind="warc",
                       size_bytes=0, sha256=part.sha256, file_sha256=part.sha256, warc_filename=rel)

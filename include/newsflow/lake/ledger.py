@@ -30,6 +30,9 @@ SCHEME_KEY = b"newsflow.minhash_scheme"
 # the staged ledger: one row per record of the run (the processed rows, plus signatures for history)
 LEDGER = schema("ledger", metadata={SCHEME_KEY: SIGNATURE_SCHEME})
 PROCESSED = schema("processed")
+# The outcome of a WARC archive that was read but held no page (only requests, metadata, redirects, ...): one
+# ledger row for the archive itself, so ``_state/processed`` says a date processed it.
+NO_PAGES = "no_pages"
 # Lookups filter on int64 keys (the first 64 bits of a hex digest): integer filters are pushed down to
 # row-group statistics whatever string encoding delta-rs chose for a file; the strings are checked after.
 SIGNATURES = pa.schema([("hash_key", pa.int64()), ("doc_key", pa.int64()), ("doc_id", pa.string()),
@@ -83,6 +86,14 @@ def processed_elsewhere(lake: Lake, day: date) -> set[tuple[str, str]]:
     if table is None:
         return set()
     return set(zip(table.column("source_file").to_pylist(), table.column("file_sha256").to_pylist()))
+
+
+def pageless_rows(archives: list[tuple[str, str]]) -> pa.Table:
+    """Staged-ledger rows claiming archives that held no page: (archive, sha256) each."""
+    n = len(archives)
+    return pa.table({"source_file": [a for a, _ in archives], "file_sha256": [s for _, s in archives],
+                     "source_path": [a for a, _ in archives], "outcome": [NO_PAGES] * n, "doc_id": pa.nulls(n),
+                     "content_sha256": pa.nulls(n), "minhash": pa.nulls(n)}, schema=LEDGER)
 
 
 def owned_elsewhere(lake: Lake, day: date, files: pa.ChunkedArray, paths: pa.ChunkedArray,

@@ -26,13 +26,14 @@ def ingest(ctx: RunContext, batch: int = 0) -> dict:
     skip = processed_elsewhere(ctx.lake, ctx.day)
     skipped: list[str] = []
     not_articles: Counter = Counter()
+    archives_read: set[tuple[str, str]] = set()
     decode = DecodeStage()
 
     def records():
         for item in items:
             if isinstance(item, dict):
                 yield from read_archive(ctx.landing, ctx.landing.name, ctx.settings, ArchivePart.from_json(item),
-                                        skip, skipped, not_articles)
+                                        skip, skipped, not_articles, archives_read)
             else:
                 yield from read_landing(ctx.landing, ctx.landing.name, ctx.settings, skip, skipped,
                                         files=[LandingFile.from_json(ctx.landing, item)])
@@ -43,6 +44,7 @@ def ingest(ctx: RunContext, batch: int = 0) -> dict:
                                      "archive_parts": len(parts),
                                      "archive_records": sum(len(p["spans"]) for p in parts),
                                      "records": count, "not_articles": dict(sorted(not_articles.items())),
+                                     "archives_read": sorted(map(list, archives_read)),
                                      "skipped_already_processed": len(skipped), "skipped": skipped[:100],
                                      "stage": decode.stats.as_dict()}, batch)
 

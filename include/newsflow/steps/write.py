@@ -15,7 +15,7 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> dict:
     """Stream every batch into one articles file, one quarantine file and the date's ledger."""
     from newsflow.columns import RunFacts, rows_table
     from newsflow.dedup.find import STAGE as DEDUP
-    from newsflow.lake.ledger import LEDGER
+    from newsflow.lake.ledger import LEDGER, pageless_rows
     from newsflow.lake.publish import parquet_options
     from newsflow.lake.staging import read_records
 
@@ -23,6 +23,7 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> dict:
     facts = RunFacts(ctx.run_id, ingested_at or datetime.now(timezone.utc), ctx.day)
     storage.rmtree(ctx.run.staged_out)
     counts = {"articles": 0, "quarantine": 0}
+    with_records: set[str] = set()
     files = ctx.run.staged_files()
     options = parquet_options()
     with storage.parquet_writer(files["articles"], _schema("articles"), **options) as articles_out, \
@@ -38,9 +39,18 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> dict:
             quarantined = [r for r in records if r.rejected]
             articles_out.write_table(rows_table("articles", published, facts))
             quarantine_out.write_table(rows_table("quarantine", quarantined, facts))
-            ledger_out.write_table(rows_table("ledger", records, facts, LEDGER))
+            ledger = rows_table("ledger", records, facts, LEDGER)
+            ledger_out.write_table(ledger)
+            with_records.update(ledger.column("source_file").to_pylist())
             counts["articles"] += len(published)
             counts["quarantine"] += len(quarantined)
+        # An archive none of whose records is a page publishes nothing, yet it was read: a ledger row claims
+        # it (outcome NO_PAGES), so other dates skip it like any processed landing file.
+        pageless = sorted({(archive, sha) for b in ctx.batches()
+                           for archive, sha in ctx.load_stats("ingest", b).get("archives_read", [])
+                           if archive not in with_records})
+        ledger_out.write_table(pageless_rows(pageless))
+        counts["archives_without_pages"] = len(pageless)
     return ctx.save_stats("stage_output", {"step": "stage_output", "path": storage.display(ctx.run.staged_out),
                                            **counts})
 
