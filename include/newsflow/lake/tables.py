@@ -7,8 +7,9 @@
 | ``_state/signatures`` | ``date`` | published document: content hash and MinHash signature |
 | ``_state/lsh_bands`` | ``date`` | (published document, LSH band): the band's bucket key |
 
-A date is replaced by one commit per table (a predicate overwrite of ``date = D``; for ``articles`` and
-``quarantine``, the date's file written by pyarrow and committed with its removes): readers of a table see
+A date is replaced by one commit per table (the date's file written by pyarrow's streaming writer and
+committed with the removes of the date's previous files; ``replace_date``, delta-rs's own predicate
+overwrite, is left to the migration of old lakes and to tests): readers of a table see
 the previous version of the date or the new one, never half and never both. Every commit carries the run
 id in its commit info, so a table's history says which run wrote which version.
 """
