@@ -248,7 +248,7 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     interleaved = ({"pages": baseline["pages"], "cpu_s": round(baseline["cpu_s"], 3),
                     "pages_per_cpu_s": round(baseline["pages"] / baseline["cpu_s"], 2)}
                    if baseline["pages"] and baseline["cpu_s"] > 0 else None)
-    return {"wall_s": wall, "cpu_s": cpu, "interleaved_trafilatura": interleaved, "warm_up_s": warm_up, "steps_s": steps, "stages_s": step_groups(steps), "gx_s": gx_seconds[0], "peak_rss_mb": peak[0], "steps_peak_rss_mb": steps_rss,
+    return {"wall_s": wall, "cpu_s": cpu, "interleaved_trafilatura": interleaved, "warm_up_s": warm_up, "steps_s": steps, "stages_s": step_groups(steps), "gx_s": gx_seconds[0], "peak_rss_mb": round(peak[0], 1), "steps_peak_rss_mb": steps_rss,
             "output_bytes": out_bytes, "articles": summary["articles"], "quarantined": summary["quarantined"],
             "ingested": summary["ingested"], "batches": len(batches)}
 

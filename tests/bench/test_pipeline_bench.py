@@ -40,7 +40,7 @@ def test_bench_smoke(tmp_path):
             by_step = result["steps_peak_rss_mb"]
             assert {"plan", "dedup", "stage_output", "gate_output", "publish"} <= set(by_step)
             assert ("workers" in by_step) == (workers == "2") and all(mb > 0 for mb in by_step.values())
-            assert result["peak_rss_mb"] >= max(by_step.values())
+            assert result["peak_rss_mb"] >= max(by_step.values())  # both rounded to 0.1 MB: rounding keeps order
         assert entry["runs"]["1"]["interleaved_trafilatura"]["pages"] > 0  # the baseline sampled amid the run
     assert report["dag_import_s"]["news_ingest.py"]["parse_s"] > 0
     assert "pipeline end to end, 2 worker(s)" in run.stdout
