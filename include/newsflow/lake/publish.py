@@ -84,7 +84,7 @@ def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
         mask = mine.to_numpy(zero_copy_only=False)
         matrix, signed = matrix[mask], signed[mask]
     versions.update(write_history(lake, ledger.filter(mine), day, run.run_id, settings, signatures=(matrix, signed)))
-    skipped = ledger.filter(pc.is_in(ledger.column("source_path"), pa.array(sorted(others), pa.string())))
+    skipped = ledger.filter(pc.invert(mine))
     outcomes = skipped.column("outcome").to_pylist()
     counts = dict(counts, articles=counts["articles"] - outcomes.count("published"),
                   quarantined=counts["quarantined"] - outcomes.count("quarantined"),
