@@ -18,7 +18,12 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEV_SET = REPO.parent / "shared" / "benchmarks" / "zyte-article-extraction"
+BENCHMARKS = REPO.parent / "shared" / "benchmarks"
+DEV_SET = BENCHMARKS / "zyte-article-extraction"
+# Real news pages, unmodified, for the whole-process timing (issue 13: "1,000 real pages"): the dev sets
+# made of news articles, in this order, each in its own sorted order.
+NEWS_SETS = (("htmldate-dates", "html/*.html.gz"), ("zyte-article-extraction", "html/*.html.gz"),
+             ("readability-meta", "pages/*/source.html.gz"))
 _WORD_RE = re.compile(r"\w+|[.,;:!?]")
 
 
@@ -69,6 +74,23 @@ def _variant(rng: random.Random, html: str, words: list[str]) -> str:
 def _seed_like(rng: random.Random, seeds: list[str]) -> str:
     words = [w for text in seeds for w in re.findall(r"[A-Za-z’']+", text)]
     return "\n".join(_paragraph(rng, words) for _ in range(rng.randint(8, 20)))
+
+
+def real_pages(landing: Path, n: int) -> dict:
+    """Write the first ``n`` news pages of the dev sets (``NEWS_SETS``), unmodified, into ``landing`` (a
+    scratch folder outside the repo); returns counts like ``build``."""
+    paths = [path for name, pattern in NEWS_SETS for path in sorted((BENCHMARKS / name).glob(pattern))]
+    if len(paths) < n:
+        raise SystemExit(f"only {len(paths)} news pages in {BENCHMARKS} (the ../shared folder beside the repo)")
+    folder = landing / "shard-000"
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {"html": 0, "html_gz": 0, "txt": 0, "bad": 0, "bytes": 0}
+    for index, path in enumerate(paths[:n]):
+        data = gzip.decompress(path.read_bytes())
+        (folder / f"page-{index:06d}.html").write_bytes(data)
+        counts["html"] += 1
+        counts["bytes"] += len(data)
+    return counts
 
 
 def build(landing: Path, n: int, seed: int = 7, bad_share: float = 0.03, text_share: float = 0.1) -> dict:

@@ -19,7 +19,7 @@ def test_bench_smoke(tmp_path):
     out = tmp_path / "bench.json"
     env = {**os.environ, "NEWSFLOW_BENCH_DIR": str(tmp_path / "work")}
     run = subprocess.run([sys.executable, str(REPO / "bench" / "pipeline_bench.py"), "--sizes", "24", "40",
-                          "--workers", "1", "2", "--batch-size", "10", "--airflow", "--json", str(out)],
+                          "--workers", "1", "2", "--batch-size", "10", "--airflow", "--real-pages", "12", "--json", str(out)],
                          env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(out.read_text())
@@ -53,3 +53,8 @@ def test_bench_smoke(tmp_path):
     assert whole["wall_s"] > 0 and whole["cpu_s"] > 0 and whole["first_run_s"] > 0
     assert whole["whole_process_ratio"] == round(whole["trafilatura"]["wall_s"] / whole["wall_s"], 3)
     assert "whole process: newsflow run " in run.stdout
+    # and on real news pages, unmodified: the dev sets' first ones, every one an HTML page trafilatura reads
+    real = whole["real_pages"]
+    assert real["corpus"]["html"] == real["trafilatura"]["pages"] == 12
+    assert real["whole_process_ratio"] == round(real["trafilatura"]["wall_s"] / real["wall_s"], 3)
+    assert "real news pages (the dev sets', unmodified)" in run.stdout

@@ -146,3 +146,14 @@ def test_a_teaser_box_without_links_is_the_articles_lead():
     text = extract(_page(story, cards)).text
     assert lead in text
     assert "Other story" not in text
+
+
+def test_headings_that_end_the_body_are_left_over_furniture():
+    # the "Mehr zum Thema" links were removed as link-dense; their heading announced nothing of the story
+    related = "".join(f"<li><a href='/r/{i}'>Related story number {i}</a></li>" for i in range(5))
+    story = (f"<article><h2>The plan</h2><p>{PROSE}</p><h2>What comes next</h2><p>{MORE}</p>"
+             f"<h3>Mehr zum Thema</h3><ul>{related}</ul><h4>Kommentare</h4></article>")
+    text = extract(_page(story)).text
+    assert "What comes next" in text and MORE in text  # a heading with its section kept stays
+    assert "The plan" in text
+    assert "Mehr zum Thema" not in text and "Kommentare" not in text

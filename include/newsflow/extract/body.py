@@ -583,6 +583,16 @@ def _keep_block(text: str, density: float, tag: str) -> bool:
     return True
 
 
+def _without_trailing_headings(kept: list[tuple[str, str]]) -> list[str]:
+    """The kept blocks' texts minus the headings that end the body. A heading announces what follows it;
+    when nothing kept follows, what it announced ("Related stories", "Comments", "Mehr zum Thema") was
+    removed as furniture and the heading is a leftover of it."""
+    end = len(kept)
+    while end > 1 and kept[end - 1][1] in _HEADING_TAGS:
+        end -= 1
+    return [text for text, _ in kept[:end]]
+
+
 def _repeats_headline(text: str, headline: str) -> bool:
     """The headline again, maybe with a kicker or a site name ("BREAKING NEWS: ...")."""
     if not headline:
@@ -607,9 +617,9 @@ def extract_body(tree, title: str | None = None) -> str:
         roots = _siblings(best, scores)
         _drop_nested_articles(roots)
     headline = _norm(title or "").casefold()
-    kept = [text for text, density, tag in _blocks(roots)
+    kept = [(text, tag) for text, density, tag in _blocks(roots)
             if _keep_block(text, density, tag) and not _repeats_headline(text, headline)]
-    return "\n\n".join(kept)
+    return "\n\n".join(_without_trailing_headings(kept))
 
 
 __all__ = ["extract_body", "prune", "best_container"]
