@@ -37,7 +37,7 @@ DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
     },
 )
 def lake_maintenance():
-    @task
+    @task(multiple_outputs=False)  # its dict is one XCom, not one more per key (as in news_ingest)
     def compact_and_vacuum() -> dict:
         from newsflow.lake.maintain import maintain
         from newsflow.runtime.airflow_local import location

@@ -43,6 +43,8 @@ def test_policies(dagbag):
         assert dag.doc_md, f"{dag_id} has no doc_md"
         for task in dag.tasks:
             assert task.retries >= 2, f"{dag_id}.{task.task_id} retries {task.retries}"
+            # one XCom per task: a `-> dict` task would otherwise also push every key (copies, DB writes)
+            assert task.multiple_outputs is False, f"{dag_id}.{task.task_id} pushes one XCom per key"
 
 
 def test_news_ingest_shape(dagbag):
