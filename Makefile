@@ -14,7 +14,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export GX_ANALYTICS_ENABLED ?= False
 
-.PHONY: setup run test test-fast browser ui stack audit bench bench-scale clean
+.PHONY: setup run test test-fast lint browser ui stack audit bench bench-scale clean
 
 # Install uv (pinned) if missing, then the venv exactly as uv.lock says. Bytecode is compiled at install:
 # with PYTHONDONTWRITEBYTECODE set (as on these machines) every process would otherwise recompile Airflow and GX.
@@ -27,9 +27,14 @@ setup:
 run: setup
 	$(BIN)/newsflow run --landing $(LANDING) --lake $(LAKE)
 
-# The whole suite (what CI runs).
-test: setup browser
+# The whole suite (what CI runs): the linter and the type checker first (zero findings), then every test.
+test: setup browser lint
 	$(BIN)/python -m pytest
+
+# ruff (rule set and why: pyproject.toml) and mypy, strict on include/newsflow/.
+lint: setup
+	$(BIN)/ruff check include dags plugins tests bench scripts
+	$(BIN)/mypy
 
 # Headless Chromium (Debian's package) for the browser test in tests/ui/; idempotent.
 browser:

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import corpus  # noqa: E402  (bench/corpus.py: the dev-set templates and the page variants)
+import corpus
 
 START = date(2025, 1, 6)  # a Monday
 

@@ -48,10 +48,8 @@ def build(lake: Path, dates: int, per_date: int) -> None:
     import pyarrow as pa
 
     from newsflow.lake.layout import Lake
-    from newsflow.lake.ledger import LEDGER, write_history
+    from newsflow.lake.ledger import INDEX_FORMAT, LEDGER, write_history
     from newsflow.settings import Settings
-
-    from newsflow.lake.ledger import INDEX_FORMAT
 
     marker = lake / ".built.json"
     built = {"dates": dates, "per_date": per_date, "index_format": INDEX_FORMAT}

@@ -34,7 +34,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -181,7 +181,7 @@ def utc_day(value) -> date | None:
             except ValueError:
                 return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return moment.date()
 
 
@@ -418,7 +418,7 @@ def run_set(data: Path, name: str, extractors: list[str] | None = None, repeat: 
     for fn in runners.values():  # warm-up: imports, regex compilation, lazy tables
         try:
             fn(pages[0].html, pages[0].url)
-        except Exception:  # noqa: BLE001 - a competitor's failure is scored, not fatal
+        except Exception:
             pass
     gc.collect()
     for page in _pages(pages, limit):
@@ -428,7 +428,7 @@ def run_set(data: Path, name: str, extractors: list[str] | None = None, repeat: 
                 start = time.perf_counter()
                 try:
                     result = fn(page.html, page.url)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     result, failed = None, True
                 best = min(best, time.perf_counter() - start)
             if result is None and spec.kind in ("shingles", "snippets"):

@@ -14,7 +14,6 @@ import os
 from datetime import timedelta
 
 import pendulum
-
 from airflow.sdk import Param, dag, get_current_context, task
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -29,7 +29,6 @@ import os
 from datetime import timedelta
 
 import pendulum
-
 from airflow.sdk import Asset, BaseNotifier, Param, dag, get_current_context, task, task_group
 
 # Analysts' DAGs schedule on this; each event's extra names the partition published.

@@ -44,7 +44,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,11 +97,11 @@ def services_unavailable() -> str | None:
     try:
         with contextlib.closing(_pg_connect()) as conn, conn.cursor() as cur:
             cur.execute("select 1")
-    except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
+    except Exception as exc:
         problems.append(f"PostgreSQL at {PG_URL} not reachable ({type(exc).__name__}: {str(exc).strip()[:200]})")
     try:
         _redis().ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         problems.append(f"Redis at {REDIS_URL} not reachable ({type(exc).__name__}: {str(exc).strip()[:200]})")
     return "; ".join(problems) or None
 
@@ -216,7 +216,7 @@ class Stack:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         try:
             self.start()
         except BaseException:
@@ -261,7 +261,7 @@ class Stack:
         """Claim an empty Redis database index (SET NX of a claim key, then check nothing else is in it)."""
         try:
             count = int(_redis().config_get("databases").get("databases", 16))
-        except Exception:  # noqa: BLE001 - CONFIG may be disabled
+        except Exception:
             count = 16
         for index in range(1, count):
             client = _redis(index)
@@ -441,7 +441,7 @@ class Stack:
         if not dag.get("is_paused", True):
             raise StackError(f"{DAG_ID} is already unpaused: its scheduled run may already exist")
         logical_date = logical_date or dag.get("next_dagrun_logical_date") or \
-            datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+            datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
         run = self._request("POST", f"/api/v2/dags/{DAG_ID}/dagRuns",
                             {"logical_date": logical_date, "conf": conf,
                              "dag_run_id": f"stack__{self.stack_id}__{int(time.time())}"})
@@ -490,7 +490,7 @@ class Stack:
             run_seconds = (_parse_ts(final["end_date"]) - _parse_ts(final["start_date"])).total_seconds()
         logical = final.get("logical_date") or final.get("run_after")
         return RunResult(run_id=final["dag_run_id"], state=final["state"], logical_date=logical,
-                         partition=_parse_ts(logical).astimezone(timezone.utc).date().isoformat(),
+                         partition=_parse_ts(logical).astimezone(UTC).date().isoformat(),
                          wall_seconds=wall, run_seconds=run_seconds,
                          task_instances=self.task_instances(final["dag_run_id"]))
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from paths import REPO, SEEDS
 
-
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="newsflow-airflow-home-"))
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")

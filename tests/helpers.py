@@ -10,7 +10,6 @@ from pathlib import Path
 from paths import SEEDS
 
 
-
 def seed_text(prefix: str) -> str:
     (path,) = SEEDS.glob(f"{prefix}_*.txt")
     return path.read_text(encoding="utf-8")

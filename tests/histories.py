@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 START = date(2026, 3, 1)
 DAYS = 14
 TODAY = START + timedelta(days=DAYS)  # the day judged against the 14 before it
-INGESTED_AT = datetime(2026, 3, 1, tzinfo=timezone.utc)  # fixed: rows carry it, nothing reads the clock
+INGESTED_AT = datetime(2026, 3, 1, tzinfo=UTC)  # fixed: rows carry it, nothing reads the clock
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Day:
     reasons: dict[str, int] = field(default_factory=lambda: {"gate_normalised.text_length": 3})
     duplicates: int = 2
 
-    def varied(self, index: int) -> "Day":
+    def varied(self, index: int) -> Day:
         """This day, shifted a little by the date's index (a normal week: volumes ±6 %, words ±5 %)."""
         wobble = (index % 5 - 2) / 100  # -0.02 .. +0.02, three times over
         return Day({s: max(1, round(n * (1 + 3 * wobble))) for s, n in self.sources.items()},
@@ -51,7 +51,7 @@ def rows(day: date, spec: Day, run_id: str) -> tuple[list[dict], list[dict]]:
                 "doc_id": _digest("doc", path)[:32], "source": source, "title": f"Story {i} from {source}",
                 "authors": ["Jane Doe"] if i % 4 else [], "language": "en",
                 "published_at": None if i < round(count * spec.undated) else datetime(day.year, day.month, day.day,
-                                                                                       tzinfo=timezone.utc),
+                                                                                       tzinfo=UTC),
                 "text": "word " * 3, "normalized_text": "word", "word_count": words,
                 "content_sha256": _digest("text", path), "source_path": path, "source_sha256": _digest("raw", path),
                 "source_bytes": 1000 + words, "run_id": run_id, "ingested_at": INGESTED_AT,
@@ -103,8 +103,8 @@ def history(lake: Path, days: int = DAYS, spec: Day | None = None) -> list[date]
 def stage_run(lake: Path, day: date, spec: Day, run_id: str | None = None):
     """A run of ``day`` stopped before publish: its staged output as ``stage_output`` writes it. Returns its
     ``RunContext``."""
-    from newsflow.steps.context import RunContext
     from newsflow import storage
+    from newsflow.steps.context import RunContext
 
     ctx = RunContext.create(str(lake.parent / "landing"), str(lake), day, run_id or f"manual__{day}")
     articles, quarantine = rows(day, spec, ctx.run_id)

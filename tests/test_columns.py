@@ -2,15 +2,24 @@
 
 import re
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from paths import REPO
 
-from newsflow.columns import (ARTICLES, COLUMNS, QUARANTINE, RECORD_FIELDS, STAGING, RunFacts, data_dictionary,
-                              data_dictionary_markdown, rows_table)
+from newsflow.columns import (
+    ARTICLES,
+    COLUMNS,
+    QUARANTINE,
+    RECORD_FIELDS,
+    STAGING,
+    RunFacts,
+    data_dictionary,
+    data_dictionary_markdown,
+    rows_table,
+)
 from newsflow.lake.ledger import LEDGER
 from newsflow.record import Article
-from paths import REPO
 
 
 @pytest.mark.parametrize("dataset", ["articles", "quarantine"])
@@ -36,7 +45,7 @@ def test_every_column_has_a_description_and_the_layouts_name_known_columns():
 
 
 def test_row_builders_fill_every_published_column():
-    now = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    now = datetime(2024, 5, 1, tzinfo=UTC)
     ok = Article(record_id="r1", source_path="a.jsonl#L2", landing_name="l", kind="jsonl", size_bytes=10,
                  sha256="s1", file_sha256="f1", doc_id="d1", source="example.com", authors=["A"], language="en",
                  text="Body text.", normalized_text="body text", word_count=2, content_sha256="c1", minhash=[1, 2])

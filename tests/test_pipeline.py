@@ -3,11 +3,11 @@
 import json
 import random
 
+import lakes
 import pyarrow.parquet as pq
 import pytest
-
-import lakes
 from helpers import article_html, seed_text, story_paragraphs
+
 from newsflow.gates import GateFailed
 from newsflow.pipeline import RunContext, run_all
 from newsflow.text.tokens import normalize_text

@@ -7,7 +7,6 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 
-
 # Drift expectations (gates/drift.py). Bounds from 30 dates of bench/corpus.py corpora (docs/drift.md):
 # warn outside what those normal days reached, fail only where a day cannot be a normal one.
 DRIFT_RULES: dict[str, dict] = {
@@ -66,7 +65,7 @@ class Settings:
     drift_rules: dict = field(default_factory=lambda: {name: dict(rule) for name, rule in DRIFT_RULES.items()},
                               hash=False)  # a dict: Settings stay hashable without it
 
-    def override(self, values: dict | None) -> "Settings":
+    def override(self, values: dict | None) -> Settings:
         if not values:
             return self
         known = {f.name: f for f in fields(self)}

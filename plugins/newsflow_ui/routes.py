@@ -21,12 +21,11 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, HTTPException
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import requires_access_dag
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 PREFIX = "/newsflow"
 _REPO = Path(__file__).resolve().parents[2]
@@ -40,9 +39,8 @@ def _run_url(dag_id: str, run_id: str) -> str:
 
 
 def _dag_run(session, dag_id: str, run_id: str):
-    from sqlalchemy import select
-
     from airflow.models.dagrun import DagRun
+    from sqlalchemy import select
 
     run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
     if run is None:
@@ -96,9 +94,9 @@ def _esc(text: str) -> str:
 
 @app.get("/dags/{dag_id}/runs", response_class=HTMLResponse, dependencies=_can_read_runs)
 def runs_page(dag_id: str, session: SessionDep, limit: int = 50) -> HTMLResponse:
+    from airflow.models.dagrun import DagRun
     from sqlalchemy import select
 
-    from airflow.models.dagrun import DagRun
     from newsflow.report import build_report
     from newsflow.report.render import render_runs
 
@@ -180,9 +178,9 @@ def partition(dag_id: str, run_id: str, dataset: str, session: SessionDep) -> Fi
 def health_page(dag_id: str, session: SessionDep) -> HTMLResponse:
     """The lake health page of the lake the DAG's latest run wrote (else the default lake); each date
     links to its run's quality page here."""
+    from airflow.models.dagrun import DagRun
     from sqlalchemy import select
 
-    from airflow.models.dagrun import DagRun
     from newsflow.lake.layout import Lake
     from newsflow.report.health import HealthLinks, build_health, render_health
     from newsflow.settings import load_settings

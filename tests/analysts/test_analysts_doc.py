@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import lakes
+import pytest
 from paths import REPO
 
 DOC = REPO / "docs" / "analysts.md"

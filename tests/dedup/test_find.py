@@ -1,6 +1,7 @@
 """Exact and near duplicates over a run's column view, and against the lake's documents."""
 
 from helpers import seed_text, story_paragraphs
+
 from newsflow.dedup.find import Dedup, KnownDoc
 from newsflow.dedup.view import view_of_records
 from newsflow.normalise.stage import NormaliseStage, SignStage

@@ -1,6 +1,7 @@
 """MinHash signatures: array math equal to datasketch's, estimates that track the true Jaccard."""
 
 from helpers import seed_text
+
 from newsflow.settings import Settings
 
 

@@ -12,10 +12,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 import histories
 import lakes
+import pytest
 from runtime.test_alerts import SmtpReceiver
 
 pytestmark = pytest.mark.slow

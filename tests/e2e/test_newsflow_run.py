@@ -8,11 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import lakes
-
+import pytest
 from helpers import seed_text
+
 from newsflow.text.tokens import normalize_text
 
 pytestmark = pytest.mark.slow

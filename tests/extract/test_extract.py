@@ -49,7 +49,7 @@ def test_metadata_field(name, field_name):
 
 def test_metadata_accuracy_over_all_fixtures(capsys):
     """One number per field over every labelled page (printed with -s; all must be right)."""
-    right = {f: 0 for f in FIELDS}
+    right = dict.fromkeys(FIELDS, 0)
     for name in CASES:
         html, label = _load(name)
         page = extract(html, url=label["url"])

@@ -7,7 +7,7 @@ readability-meta byline person F1 0.446 -> 0.667 with 2/29 pages given invented 
 
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, timedelta
 
 import pytest
 
@@ -79,7 +79,7 @@ def test_dates_of_teaser_cards_in_a_list_are_not_the_pages():
 def test_a_page_without_structured_dates_gets_one_from_its_text():
     page = extract(_page(byline="<div class='date'>Veröffentlicht am 12.03.2019</div>"))
     assert page.published_at.date() == date(2019, 3, 12)
-    assert page.published_at.tzinfo == timezone.utc
+    assert page.published_at.tzinfo == UTC
     assert page.published_at_source == "text"
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from datetime import date
+from helpers import article_html, story_paragraphs, write_gzip
 
 from newsflow.lake.layout import Lake
-
-from helpers import article_html, story_paragraphs, write_gzip
 
 DATASETS = ("articles", "quarantine")
 

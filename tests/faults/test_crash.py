@@ -9,11 +9,17 @@ import json
 import shutil
 
 import pytest
-
 from faults import fastgates
 from faults.crash import run_to_crash
-from faults.lakecheck import (assert_exactly_once, expected_keys, leftovers, make_landing, trusted,
-                              visible_files_are_whole)
+from faults.lakecheck import (
+    assert_exactly_once,
+    expected_keys,
+    leftovers,
+    make_landing,
+    trusted,
+    visible_files_are_whole,
+)
+
 from newsflow.pipeline import RunContext, run_all
 
 DAY = "2024-07-01"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 
+import lakes
 import pyarrow.parquet as pq
 import pytest
-
-import lakes
 from faults import fastgates
 from faults.lakecheck import assert_exactly_once, expected_keys, make_landing, trusted
 from helpers import article_html, story_paragraphs
+
 from newsflow.pipeline import RunContext, run_all
 
 META = {"run_id", "ingested_at"}

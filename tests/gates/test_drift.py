@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
-
-import pytest
 
 import histories
 import lakes
+import pytest
 from histories import TODAY, Day
+
 from newsflow.gates.drift import check_drift
 from newsflow.lake.layout import Lake
 from newsflow.settings import Settings
@@ -191,13 +191,13 @@ def test_pipeline_publishes_nothing_on_a_drift_failure(tmp_path):
 def test_a_dates_figures_count_missing_values_and_medians_like_the_rule_table_says():
     """``figures`` on an Arrow table: null and empty labels are one bucket, medians are exact (even counts
     average the middle two), whitespace titles and empty author lists count as missing."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import pyarrow as pa
 
     from newsflow.gates.drift import figures
 
-    when = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    when = datetime(2024, 5, 1, tzinfo=UTC)
     articles = pa.table({
         "source": ["a", "a", "b", None, "", "a", "a"],
         "word_count": pa.array([10, 30, 7, None, 5, 20, 40], pa.int32()),

@@ -1,6 +1,6 @@
 """Gate policy: what counts as broken, the ratio rule, specific row details."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from newsflow.gates.policy import apply_row_gate, broken_records, is_broken, ratio_failures, row_detail
 from newsflow.gates.runner import GateReport
@@ -36,7 +36,7 @@ def test_row_details_name_what_the_record_knows():
     rec = _record("a")
     rec.boilerplate_phrases = ["please verify youre robot"]
     assert row_detail(rec, "boilerplate_phrase", "x") == "leaked page furniture: 'please verify youre robot'"
-    rec.published_at = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    rec.published_at = datetime(2030, 1, 1, tzinfo=UTC)
     assert row_detail(rec, "published_in_future", "after D").endswith("2030-01-01T00:00:00+00:00")
     rec.text = "short"
     assert row_detail(rec, "text_length", "outside") == "outside: 5 chars"

@@ -103,7 +103,7 @@ def build(root: Path, secret_file: Path) -> dict[str, tuple]:
         json.dumps({"published": "not a date", "text": "\n\n".join(story_paragraphs(129))}),
     ]
     data = "\n".join(lines).encode("utf-8", "surrogateescape")
-    data = data.replace("\xff".encode("utf-8"), b"\xff")  # a raw invalid byte on the last line
+    data = data.replace("\xff".encode(), b"\xff")  # a raw invalid byte on the last line
     put("27_records.jsonl", data, None)
     del expect["27_records.jsonl"]
     expect.update({

@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
 import lakes
+import pytest
 from hostile.child import run as run_child
 from hostile.corpus import build
 
@@ -105,6 +104,7 @@ def test_names_that_are_not_utf8_or_hold_newlines_round_trip(hostile):
 
 def test_size_limits_are_configurable(tmp_path):
     from helpers import write_gzip
+
     from newsflow.ingest.landing import read_landing
     from newsflow.settings import Settings
 

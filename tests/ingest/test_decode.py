@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from newsflow.ingest.decode import DecodeError, decode_bytes, declared_charset
+from newsflow.ingest.decode import DecodeError, declared_charset, decode_bytes
 
 TEXT = "Le président a dit: « Ça suffit ». Naïve café — “quoted” ‘text’ €5."
 

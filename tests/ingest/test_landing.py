@@ -2,6 +2,7 @@ import json
 import os
 
 from helpers import write_gzip
+
 from newsflow.ingest.landing import discover, read_landing
 from newsflow.record import source_file
 from newsflow.settings import Settings

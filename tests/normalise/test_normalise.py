@@ -1,6 +1,7 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from helpers import article_html, seed_text, story_paragraphs
+
 from newsflow.ingest.stage import DecodeStage
 from newsflow.normalise.stage import NormaliseStage
 from newsflow.record import Article
@@ -33,7 +34,7 @@ def test_html_page_furniture_stays_out_and_metadata_becomes_columns():
         assert furniture not in rec.text
     assert rec.title == "Tariff Talks Resume"
     assert rec.authors == ["Keith Bradsher"]
-    assert rec.published_at == datetime(2019, 2, 15, 10, tzinfo=timezone.utc)
+    assert rec.published_at == datetime(2019, 2, 15, 10, tzinfo=UTC)
     assert rec.canonical_url == "https://news.example.com/2019/02/15/story.html"
     assert rec.source == "news.example.com" and rec.language == "en"
     assert rec.boilerplate_phrases == []

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import re
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from newsflow.extract import ExtractionError, extract
 from newsflow.ingest.decode import DecodeError, decode_bytes

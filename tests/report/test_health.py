@@ -7,10 +7,10 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 import histories
+import pytest
 from histories import START, TODAY, Day
+
 from newsflow.gates.drift import check_drift
 from newsflow.lake.layout import Lake
 from newsflow.report.health import build_health, lake_links, render_health, write_health_page

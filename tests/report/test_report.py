@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
+import lakes
 import pytest
 
-import lakes
 from newsflow.lake.layout import Lake
 from newsflow.report import build_report, lake_links, load_gates, render_html
 from newsflow.report.charts import columns, hbar

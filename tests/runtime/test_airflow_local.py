@@ -64,9 +64,8 @@ def test_a_client_of_an_older_version_keeps_every_version(monkeypatch):
 
 
 def test_a_cut_that_does_not_build_falls_back_to_the_full_api(monkeypatch, fresh_api):
-    from cadwyn import HeadVersion, Version, VersionBundle
-
     from airflow.api_fastapi.execution_api.versions import bundle
+    from cadwyn import HeadVersion, Version, VersionBundle
 
     # Routes only older versions have, never restored: Cadwyn refuses to generate the routers.
     broken = VersionBundle(HeadVersion(), Version(bundle.versions[0].value), Version(bundle.versions[-1].value))

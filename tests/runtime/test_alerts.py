@@ -9,7 +9,7 @@ import email.policy
 import json
 import socketserver
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import SimpleNamespace
 
@@ -79,7 +79,7 @@ class WebhookReceiver(HTTPServer):
 
 
 class _Hook(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.posts.append((self.path, json.loads(body)))
         self.send_response(200)
@@ -127,7 +127,7 @@ def _context(conn_id: str, *, task_id: str = "write.publish", drift: dict | None
                        xcoms={GATE_TASK: {"success": True, "drift": drift}} if drift else {})
     run_id = "manual__2024-05-01T00:00:00+00:00"
     return {"ti": ti, "task_instance": ti, "run_id": run_id, "exception": error,
-            "logical_date": datetime(2024, 5, 1, tzinfo=timezone.utc), "dag_run": SimpleNamespace(run_id=run_id),
+            "logical_date": datetime(2024, 5, 1, tzinfo=UTC), "dag_run": SimpleNamespace(run_id=run_id),
             "params": {"alert_conn_id": conn_id, "alert_to": to, "lake": "/data/lake"}}
 
 

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import article_html, story_paragraphs
-from newsflow.extract import ExtractionError, extract
 from paths import REPO
+
+from newsflow.extract import ExtractionError, extract
 
 # Patterns for credentials; values that are obviously placeholders or test doubles are allowed.
 _SECRET_PATTERNS = {

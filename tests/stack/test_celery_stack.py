@@ -9,9 +9,8 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-import pytest
-
 import lakes
+import pytest
 from paths import REPO, SHARED
 from warcs import crawl, dev_pages
 

@@ -3,8 +3,8 @@
 import json
 
 import pyarrow.parquet as pq
-
 from helpers import story_paragraphs
+
 from newsflow import pipeline
 from newsflow.lake.staging import write_records
 from newsflow.normalise.stage import NormaliseStage, SignStage

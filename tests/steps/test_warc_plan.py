@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 
+import lakes
 import pytest
 from paths import SHARED
 from warcs import Crawl, crawl, dev_pages
 
-import lakes
 from newsflow.pipeline import RunContext, run_all
 from newsflow.steps.plan import plan as plan_step
 

@@ -9,9 +9,9 @@ from datetime import date
 
 import pyarrow.compute as pc
 import pytest
-
 from faults import fastgates
 from faults.crash import run_to_crash
+
 from newsflow.lake import tables
 from newsflow.lake.layout import Lake
 from newsflow.pipeline import RunContext, run_all

@@ -132,8 +132,8 @@ def test_dedup_candidates_are_looked_up_in_the_tables_on_s3(s3):
     """The band index read file by file through delta-rs's filesystem (not a local path): exact and near
     candidates of a later date, as on a local disk (tests/lake/test_ledger.py)."""
     import numpy as np
-
     from helpers import seed_text
+
     from newsflow.dedup.signature import signature
     from newsflow.lake import tables
     from newsflow.lake.layout import Lake

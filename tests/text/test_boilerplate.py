@@ -1,4 +1,5 @@
 from helpers import seed_text
+
 from newsflow.text.boilerplate import find_boilerplate
 from newsflow.text.tokens import tokenize
 

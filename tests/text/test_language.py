@@ -1,5 +1,6 @@
 from helpers import seed_text
 from paths import SHARED
+
 from newsflow.text.language import detect_language, known_languages
 
 

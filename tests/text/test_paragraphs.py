@@ -1,4 +1,5 @@
 from helpers import seed_text
+
 from newsflow.text.paragraphs import clean_paragraphs
 
 

@@ -1,6 +1,7 @@
 from difflib import SequenceMatcher
 
 from helpers import seed_text
+
 from newsflow.text.tokens import ENGLISH_STOPWORDS, normalize_text, tokenize
 
 # The three spans the naive pass leaked into seed 001 (DEVELOPERS.md, "The seeds").

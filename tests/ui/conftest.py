@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from paths import REPO
 from ui.server import CHROMIUM
 

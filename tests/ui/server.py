@@ -17,7 +17,6 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-
 import lakes
 from paths import REPO
 

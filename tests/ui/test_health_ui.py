@@ -12,12 +12,12 @@ from __future__ import annotations
 import shutil
 from datetime import date
 
-import pytest
-
 import histories
 import lakes
-from newsflow.lake.layout import Lake
+import pytest
 from ui.server import ARTIFACTS, DAG_ID, _http, api_server, browser_page
+
+from newsflow.lake.layout import Lake
 
 pytestmark = pytest.mark.slow
 

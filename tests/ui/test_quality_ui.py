@@ -12,9 +12,8 @@ import json
 import shutil
 from urllib.parse import quote
 
-import pytest
-
 import lakes
+import pytest
 from ui.server import ARTIFACTS, DAG_ID, _http, api_server, browser_page
 
 pytestmark = pytest.mark.slow

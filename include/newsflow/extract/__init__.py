@@ -146,4 +146,4 @@ def extract(html: str, url: str | None = None, *, today: date | None = None) -> 
     )
 
 
-__all__ = ["extract", "Extracted", "ExtractionError", "parse_html"]
+__all__ = ["Extracted", "ExtractionError", "extract", "parse_html"]

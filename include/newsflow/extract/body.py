@@ -622,4 +622,4 @@ def extract_body(tree, title: str | None = None) -> str:
     return "\n\n".join(_without_trailing_headings(kept))
 
 
-__all__ = ["extract_body", "prune", "best_container"]
+__all__ = ["best_container", "extract_body", "prune"]

@@ -17,7 +17,7 @@ import logging
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -80,7 +80,7 @@ def parse_datetime(value: str | None) -> datetime | None:
     if parsed.year < 1900 or parsed.year > 2200:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
@@ -122,7 +122,7 @@ def _parse_exact(value: str) -> datetime | None:
 def latest_allowed(today: date | None = None) -> date:
     """The last calendar day a stated date may fall on: today (UTC) plus one day, since a page in a zone
     ahead of UTC (up to +14 h) can already be on tomorrow's date."""
-    return (today or datetime.now(timezone.utc).date()) + timedelta(days=1)
+    return (today or datetime.now(UTC).date()) + timedelta(days=1)
 
 
 def _ld_values(ld: list[dict], article_types: set[str], keys: tuple[str, ...]) -> list[str]:
@@ -180,7 +180,7 @@ def _local_rendering(found: Dated, others: list[str]) -> Dated:
             continue
         offset = other.utcoffset()
         if offset:  # states a zone of its own: the same instant there is a local rendering
-            if other.astimezone(timezone.utc).replace(tzinfo=None) == instant:
+            if other.astimezone(UTC).replace(tzinfo=None) == instant:
                 return Dated(found.moment.astimezone(other.tzinfo), found.raw, found.source)
             continue
         if raw.rstrip().endswith("Z") or "+" in raw[10:]:
@@ -207,7 +207,7 @@ def _htmldate(html: str, last_day: date) -> date | None:
         found = find_date(html, extensive_search=False, original_date=True, max_date=last_day.isoformat())
     except TimeoutError:  # the page's time budget (limits.BudgetExceeded) ran out: not ours to swallow
         raise
-    except Exception as exc:  # noqa: BLE001 - a failing fallback costs the page its date, never the page
+    except Exception as exc:
         LOGGER.debug("htmldate failed: %s: %s", type(exc).__name__, exc)
         return None
     return date.fromisoformat(found) if found else None
@@ -238,7 +238,7 @@ def _traced(day: date, candidates: list[tuple[str, str]]) -> Dated | None:
 
 # Languages spoken (as a page's main language) within Central European Time only: a page in one of them
 # that stamps its date in UTC was published on the Central European calendar day.
-_CET_LANGUAGES = frozenset("de it nl da sv nb nn no pl cs sk sl hu hr sr bs".split())
+_CET_LANGUAGES = frozenset(["de", "it", "nl", "da", "sv", "nb", "nn", "no", "pl", "cs", "sk", "sl", "hu", "hr", "sr", "bs"])
 
 
 def _central_european(found: Dated, tree, meta: dict[str, str]) -> Dated:
@@ -321,7 +321,7 @@ def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[st
             traced = _traced(day, _stated(tree, meta)) if day is not None else None
         if day is not None:
             published = traced or Dated(
-                datetime(day.year, day.month, day.day, tzinfo=timezone.utc), day.isoformat(), "text")
+                datetime(day.year, day.month, day.day, tzinfo=UTC), day.isoformat(), "text")
     if published is None:
         published = _url_date(url)
         if published is not None and published.moment.date() > last_day:
@@ -345,4 +345,4 @@ def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[st
     return published, modified
 
 
-__all__ = ["Dated", "page_dates", "parse_datetime", "latest_allowed", "warm_up", "SOURCES"]
+__all__ = ["SOURCES", "Dated", "latest_allowed", "page_dates", "parse_datetime", "warm_up"]

@@ -87,21 +87,15 @@ _ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting
 
 # A byline often runs on into its date ("Steven Musil January 18", "Aleš Vávra před 2 hodinami"): a name
 # ends at the first token holding a digit or naming a month, in the languages of the dev sets' news.
-_MONTHS = frozenset((
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec "
-    "januar februar märz mai juni juli oktober dezember "
-    "janvier février mars avril juin juillet août septembre octobre novembre décembre "
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre "
-    "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre").split())
+_MONTHS = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "januar", "februar", "märz", "mai", "juni", "juli", "oktober", "dezember", "janvier", "février", "mars", "avril", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre", "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre", "dicembre"])
 # Words that start the date part of a byline ("By Jane Doe Updated Jul 24, 2018").
-_DATE_CUES = frozenset("updated published posted aktualisiert veröffentlicht publié publicado pubblicato".split())
+_DATE_CUES = frozenset(["updated", "published", "posted", "aktualisiert", "veröffentlicht", "publié", "publicado", "pubblicato"])
 # Buttons printed inside byline markup ("John C. Welch Follow").
-_BYLINE_BUTTONS = frozenset("follow folgen suivre seguir segui volgen".split())
+_BYLINE_BUTTONS = frozenset(["follow", "folgen", "suivre", "seguir", "segui", "volgen"])
 # Lowercase words that belong inside a person's name; any other lowercase word ("Ad Operations at IAB",
 # "Tim Denning in The Ascent") means the text is a phrase, not a name.
-_NAME_PARTICLES = frozenset("van von der den de del della di da das dos du la le bin ibn al el y e zu ten ter".split())
-_ARTICLES = frozenset("the a an der die das le la les el il lo".split())
+_NAME_PARTICLES = frozenset(["van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "du", "la", "le", "bin", "ibn", "al", "el", "y", "e", "zu", "ten", "ter"])
+_ARTICLES = frozenset(["the", "a", "an", "der", "die", "das", "le", "la", "les", "el", "il", "lo"])
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -445,4 +439,4 @@ def page_metadata(tree, url: str | None, page_html: str | None = None, today: da
 
 
 
-__all__ = ["page_metadata", "parse_datetime", "split_authors", "clean_author", "etree"]
+__all__ = ["clean_author", "etree", "page_metadata", "parse_datetime", "split_authors"]

@@ -266,4 +266,4 @@ def headline_date(root, last_day: date, month_first: bool | None = False, title:
     return PrintedDates(root, title, month_first).near_headline(last_day)
 
 
-__all__ = ["PrintedDates", "headline_date", "MONTHS"]
+__all__ = ["MONTHS", "PrintedDates", "headline_date"]

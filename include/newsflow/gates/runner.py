@@ -69,9 +69,8 @@ def _share_template_cache() -> None:
     global _TEMPLATE_CACHE
     if _TEMPLATE_CACHE is not None:
         return
-    from jinja2 import BytecodeCache
-
     import great_expectations.render.view.view as view_module
+    from jinja2 import BytecodeCache
 
     class _InMemory(BytecodeCache):
         def __init__(self) -> None:
@@ -103,7 +102,7 @@ def preload() -> None:
     import pandas as pd
 
     quiet_gx()
-    import great_expectations  # noqa: F401
+    import great_expectations
     import great_expectations.expectations  # noqa: F401
 
     _share_template_cache()

@@ -36,13 +36,13 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip data"),
     (b"\x7fELF", "ELF binary"),
 )
-_CONTROL_CODES = frozenset((*range(0, 9), 0x0B, *range(0x0E, 0x20), 0x7F))
+_CONTROL_CODES = frozenset((*range(9), 0x0B, *range(0x0E, 0x20), 0x7F))
 # Every byte but the control codes: deleting them leaves only the controls to count. In UTF-8 a code
 # point below 0x80 is its own byte and no other code point's bytes fall below 0x80, so counting on the
 # encoded text is exact, and bytes.translate runs 15x faster than a regex over the str.
 _NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL_CODES)
 _SNIFF = 4096
-_BINARY_BYTES = tuple(range(0, 9)) + tuple(range(14, 32)) + (127,)
+_BINARY_BYTES = tuple(range(9)) + tuple(range(14, 32)) + (127,)
 _NOT_BINARY = bytes(b for b in range(256) if b not in _BINARY_BYTES)  # delete the rest, count what is left
 
 

@@ -16,9 +16,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from newsflow.ingest import warc
-
 from newsflow import storage
+from newsflow.ingest import warc
 from newsflow.record import Article
 from newsflow.settings import Settings
 
@@ -40,7 +39,7 @@ class LandingFile:
         return storage.file_key(root, self.path, self.rel_path)
 
     @classmethod
-    def from_json(cls, root, key: str) -> "LandingFile":
+    def from_json(cls, root, key: str) -> LandingFile:
         return cls(*storage.from_file_key(root, key))
 
 
@@ -205,7 +204,7 @@ class ArchivePart:
                 "spans": [s.to_json() for s in self.spans], "error": self.error}
 
     @classmethod
-    def from_json(cls, item: dict) -> "ArchivePart":
+    def from_json(cls, item: dict) -> ArchivePart:
         return cls(item["archive"], item["sha256"], item["mode"], item["first"],
                    tuple(warc.Span.from_json(s) for s in item["spans"]), item["error"])
 

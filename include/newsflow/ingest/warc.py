@@ -23,7 +23,7 @@ import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
 STAGE = "ingest"
 SUFFIXES = (".warc", ".warc.gz")
@@ -55,7 +55,7 @@ class Span:
         return [self.offset, self.length, self.warc_type, self.problem, self.detail]
 
     @classmethod
-    def from_json(cls, item: list) -> "Span":
+    def from_json(cls, item: list) -> Span:
         return cls(*item)
 
     @property
@@ -381,7 +381,7 @@ def parse_record(data: bytes, max_payload: int) -> Response:
     fetched = record.record_date
     response = Response(warc_type=warc_type, record_id=record.record_id,
                         target_uri=record.headers.get("WARC-Target-URI"),
-                        fetched_at=fetched.astimezone(timezone.utc) if fetched is not None else None)
+                        fetched_at=fetched.astimezone(UTC) if fetched is not None else None)
     if warc_type != "response":
         return response
     if not record.is_http or record.http_headers.status_code is None:

@@ -100,7 +100,7 @@ class NormaliseStage(Stage):
         record.word_count = len(text.split())
         record.content_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
         identity = record.canonical_url or record.url or record.source_path
-        record.doc_id = hashlib.sha256(f"{identity}\x00{record.content_sha256}".encode("utf-8")).hexdigest()[:32]
+        record.doc_id = hashlib.sha256(f"{identity}\x00{record.content_sha256}".encode()).hexdigest()[:32]
         record.language = detect_language(text, declared_language)
         record.boilerplate_phrases = find_boilerplate(tokens)
         record.decoded = None  # the clean text replaces it downstream

@@ -13,7 +13,7 @@ import logging
 import os
 import warnings
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
@@ -105,10 +105,9 @@ def execution_api():
     """The in-process Execution API that ``dag.test()`` runs every task against (task states, XCom, asset
     events go through it into the metadata DB), built now, serving the Task SDK's API version only; with
     every version, as Airflow builds it, if the cut bundle does not build (another Airflow or Cadwyn)."""
-    from cadwyn.exceptions import CadwynError
-
     from airflow.api_fastapi.execution_api import versions
     from airflow.sdk.execution_time.supervisor import in_process_api_server
+    from cadwyn.exceptions import CadwynError
 
     full = versions.bundle
     try:
@@ -170,7 +169,7 @@ def run_dag(landing: str, lake: str, day: date, max_quarantine_ratio: float | No
     if batch_size is not None:
         conf["batch_size"] = batch_size
     conf.update({k: v for k, v in (params or {}).items() if v is not None})
-    logical = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    logical = datetime(day.year, day.month, day.day, tzinfo=UTC)
     dag_run = dag.test(logical_date=logical, run_conf=conf)
     unfinished = sorted(f"{ti.task_id}={ti.state}" for ti in dag_run.get_task_instances() if str(ti.state) != "success")
     return dag_run.run_id, str(dag_run.state), unfinished

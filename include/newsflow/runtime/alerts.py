@@ -16,7 +16,7 @@ there and changes no task's state.
 from __future__ import annotations
 
 import logging
-from datetime import timezone
+from datetime import UTC
 from html import escape
 
 LOGGER = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ SMTP_TYPES, HTTP_TYPES = ("smtp", "email"), ("http", "https")
 
 def _day(context) -> str:
     moment = context.get("logical_date") or getattr(context.get("dag_run"), "run_after", None)
-    return moment.astimezone(timezone.utc).date().isoformat() if moment else "?"
+    return moment.astimezone(UTC).date().isoformat() if moment else "?"
 
 
 def message(kind: str, context) -> dict | None:

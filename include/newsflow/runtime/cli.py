@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from newsflow.settings import Settings
 
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     if known_missing(landing):
         print(f"newsflow: landing folder {landing} does not exist", file=sys.stderr)
         return 2
-    day = args.date or datetime.now(timezone.utc).date()
+    day = args.date or datetime.now(UTC).date()
     run_id, state, unfinished = run_dag(display(landing), display(lake), day, args.max_quarantine_ratio,
                                         args.conn_id, args.batch_size,
                                         {"alert_conn_id": args.alert_conn_id, "alert_to": args.alert_to,

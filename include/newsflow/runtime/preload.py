@@ -15,7 +15,7 @@ def load_pipeline() -> None:
     from newsflow.text.language import known_languages
 
     quiet_gx()
-    import great_expectations  # noqa: F401
+    import great_expectations
     import great_expectations.expectations  # noqa: F401
 
     known_languages()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from functools import cached_property
 
 from newsflow import storage
@@ -23,7 +23,7 @@ class RunContext:
 
     @classmethod
     def create(cls, landing, lake, day: date | str, run_id: str, overrides: dict | None = None,
-               storage_options: dict | None = None) -> "RunContext":
+               storage_options: dict | None = None) -> RunContext:
         """``landing`` and ``lake``: paths, ``file://`` or object-store URIs, or path objects."""
         if isinstance(day, str):
             day = date.fromisoformat(day)
@@ -41,7 +41,7 @@ class RunContext:
     @property
     def reference_time(self) -> datetime:
         """'Now' for date checks: the end of the run's day, never the wall clock (reruns reproduce)."""
-        return datetime.combine(self.day, time.max, tzinfo=timezone.utc)
+        return datetime.combine(self.day, time.max, tzinfo=UTC)
 
     def save_stats(self, step: str, stats: dict, batch: int | None = None) -> dict:
         storage.write_text_atomic(self.run.stats_file(step, batch),

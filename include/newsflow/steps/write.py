@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from newsflow import storage
 from newsflow.steps.batch import finish_gate
@@ -20,7 +20,7 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> dict:
     from newsflow.lake.staging import read_records
 
     found = verdicts(ctx)
-    facts = RunFacts(ctx.run_id, ingested_at or datetime.now(timezone.utc), ctx.day)
+    facts = RunFacts(ctx.run_id, ingested_at or datetime.now(UTC), ctx.day)
     storage.rmtree(ctx.run.staged_out)
     counts = {"articles": 0, "quarantine": 0}
     with_records: set[str] = set()
