@@ -27,9 +27,12 @@ setup:
 run: setup
 	$(BIN)/newsflow run --landing $(LANDING) --lake $(LAKE)
 
-# The whole suite (what CI runs): the linter and the type checker first (zero findings), then every test.
+# The whole suite (what CI runs): the linter and the type checker first (zero findings), then every test, spread
+# over the cores by pytest-xdist (worksteal: a worker that runs dry takes tests from the other's queue, so the
+# long crash matrices, split into shards, do not leave one core idle at the end).
+TEST_WORKERS ?= auto
 test: setup browser lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=15
 
 # ruff (rule set and why: pyproject.toml) and mypy, strict on include/newsflow/.
 lint: setup
@@ -41,7 +44,7 @@ browser:
 	bash scripts/ensure-chromium.sh
 
 test-fast: setup
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not slow"
 
 # The production topology (compose) without Docker, on this machine's Postgres + Redis; Ctrl-C stops everything.
 stack: setup
