@@ -247,7 +247,7 @@ def read_archive(
         if span.warc_type and not span.is_response:  # requests, metadata, warcinfo, revisits: not pages
             not_articles[span.warc_type] += 1
             continue
-        source = f"{rel}@{span.offset}"
+        source = f"{rel}@{span.source}"
         rec = Article(record_id=record_id(source), source_path=source, landing_name=landing_name, kind="warc",
                       size_bytes=len(data), sha256="", file_sha256=part.sha256, hint_format="html",
                       warc_filename=rel, warc_record_offset=span.offset, warc_record_length=span.length)
@@ -257,18 +257,31 @@ def read_archive(
             response = warc.parse_record(data, settings.max_decompressed_bytes)
         except ValueError as exc:
             rec.sha256 = hashlib.sha256(data).hexdigest()  # of the record's bytes: there is no page
+            _provenance(rec, data)
             rec.reject(STAGE, *exc.args)
             yield rec
             continue
-        rec.warc_record_id, rec.fetched_at, rec.hint_url = response.record_id, response.fetched_at, response.target_uri
+        rec.warc_record_id, rec.fetched_at = response.record_id, response.fetched_at
+        rec.hint_url = rec.url = response.target_uri
         kind = warc.not_article_kind(response)
         if kind is not None:
             not_articles[kind] += 1
             continue
         rec.size_bytes, rec.sha256 = len(response.payload), hashlib.sha256(response.payload).hexdigest()
         rec.hint_charset = response.charset
-        if rec.size_bytes > settings.max_file_bytes:
+        uri_problem = warc.web_uri_problem(response.target_uri)
+        if uri_problem:
+            rec.reject(STAGE, "warc_bad_target_uri", uri_problem)
+        elif rec.size_bytes > settings.max_file_bytes:
             rec.reject(STAGE, "too_large", f"{rec.size_bytes} bytes > max_file_bytes {settings.max_file_bytes}")
         else:
             rec.raw = response.payload
         yield rec
+
+
+def _provenance(rec: Article, data: bytes) -> None:
+    """Whatever provenance the header of a record that cannot be read still gives (URL, id, fetch time)."""
+    fields = warc.header_fields(data)
+    rec.hint_url = rec.url = warc.target_uri(fields.get("warc-target-uri"))
+    rec.warc_record_id = fields.get("warc-record-id") or None
+    rec.fetched_at = warc.fetched_time(fields.get("warc-date"))
