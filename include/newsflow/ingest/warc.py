@@ -314,7 +314,7 @@ def _walk_member(handle: Any, pos: int, size: int) -> tuple[int, bytes, int]:
             raise EOFError
         read += len(data)
         while data:
-            out = inflater.decompress(data, _CHUNK)
+            out = inflater.decompress(data, _INFLATE_IN)  # a little at a time: the framing decides early
             total += len(out)
             if len(head) < _HEAD_MAX and record_len is None:
                 head += out[:_HEAD_MAX - len(head)]
@@ -457,6 +457,11 @@ class _GzipStream:
         try:
             out: bytes = inflater.decompress(tail, size)
         except zlib.error as exc:
+            if "check" in str(exc):  # every byte came out and only the trailer's CRC or size disagrees: the
+                # damage is somewhere in what came out, where framing finds it; nothing was lost here
+                self._inflater = None
+                self._cpos = _next_member(self._handle, self._member + 1, self._size, b"")
+                return _salvage(backup, tail)
             return self._lose(False, f"the gzip member at file offset {self._member} does not decompress: {exc}",
                               _salvage(backup, tail))
         if inflater.eof:
@@ -574,8 +579,23 @@ def _frame(open_at: Callable[[int], _Opened], start: int = 0) -> list[Span]:
                                   f"archive; a header was found at offset {resume}"))
                 lost_at = at
                 continue
-            trailer = reader.peek(4)
-            blank = len(trailer) - len(trailer.lstrip(b"\r\n"))
+            following = reader.peek(_HEAD)
+            after = following.lstrip(b"\r\n")
+            if after and not _starts_a_record(after) and next_gap(reader.pos, reader.pos + len(following)) is None:
+                # the declared length ends inside something else: this record's bytes are not what its
+                # header says (a wrong Content-Length, or damage decompressed into garbage)
+                found = _scan(open_at, at + header_len)
+                resume = found[1] if found else _end(open_at, at)
+                spans.append(Span(at, resume - at, warc_type, "warc_bad_length",
+                                  f"its Content-Length {content_length} does not end where a record starts (the "
+                                  f"bytes there start {after[:24]!r})"))
+                if found is None:
+                    break
+                opened = found[0]
+                reader = opened.reader
+                lost_at = at if lost_at is None else lost_at
+                continue
+            blank = min(4, len(following) - len(after))
             gap = next_gap(reader.pos, reader.pos + blank)
             reader.skip(gap.pos - reader.pos if gap else blank)
             spans.append(mark(warc_type, at, reader.pos - at))
@@ -609,6 +629,13 @@ def _frame(open_at: Callable[[int], _Opened], start: int = 0) -> list[Span]:
         if lost_at is None:
             lost_at = at
     return spans
+
+
+def _starts_a_record(data: bytes) -> bool:
+    """Whether ``data`` starts with a WARC header, however damaged (one stating a Content-Length)."""
+    if data.startswith(b"WARC/"):
+        return True
+    return _header_block(data) is not None and "content-length" in header_fields(data)
 
 
 def _end(open_at: Callable[[int], _Opened], start: int) -> int:
