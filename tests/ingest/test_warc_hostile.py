@@ -60,7 +60,7 @@ def test_a_page_holding_a_warc_block_never_becomes_a_record(tmp_path, damage):
     else:  # the record is lost for want of a length; what a scan finds behind it is kept, never published
         assert records[0].rejects[0].code == "warc_bad_header" and "Content-Length" in records[0].rejects[0].detail
         assert all(r.rejected for r in records) and records[-1].hint_url == "https://news.example/next"
-        assert {r.rejects[0].code for r in records[1:]} <= {warc.RECOVERED, "warc_bad_length"}
+        assert {r.rejects[0].code for r in records[1:]} <= {"warc_recovered", "warc_bad_length"}
     assert records[0].warc_record_offset == 0 and records[0].hint_url == "https://news.example/howto"
 
 
@@ -72,7 +72,7 @@ def test_a_content_length_past_the_end_does_not_swallow_the_record_after_it(tmp_
     (tmp_path / "a.warc").write_bytes(data)
     index, records, _ = _read(tmp_path, "a.warc")
     assert _outcome(records) == [(pages[0][0], "article"), (pages[1][0], "warc_truncated"),
-                                 (pages[2][0], warc.RECOVERED)]
+                                 (pages[2][0], "warc_recovered")]
     assert [r.warc_record_offset for r in records] == [s.offset for s in index.spans]
     assert records[2].warc_record_offset == data.index(b"WARC/1.0", len(raw_record(*pages[0])) + 10)
 

@@ -314,7 +314,15 @@ def _walk_member(handle: Any, pos: int, size: int) -> tuple[int, bytes, int]:
             raise EOFError
         read += len(data)
         while data:
-            out = inflater.decompress(data, _INFLATE_IN)  # a little at a time: the framing decides early
+            backup = inflater.copy()
+            try:
+                out = inflater.decompress(data, _INFLATE_IN)  # a little at a time: the layout shows early
+            except zlib.error:
+                out = _salvage(backup, data[:_INFLATE_IN])
+                parsed = _parse_header(bytes(head + out)[:_HEAD_MAX])
+                if parsed is not None and total + len(out) > parsed[0] + parsed[1] + 16:
+                    raise _MultiRecordMember from None  # the damage is the stream's, found when framing it
+                raise
             total += len(out)
             if len(head) < _HEAD_MAX and record_len is None:
                 head += out[:_HEAD_MAX - len(head)]
@@ -660,7 +668,9 @@ def _scan(open_at: Callable[[int], _Opened], start: int) -> tuple[_Opened, int] 
         gap = next((g for g in opened.gaps if reader.pos < g.pos <= reader.pos + len(window)), None)
         limit = gap.pos - reader.pos if gap else len(window)
         found = window.find(b"\nWARC/", 0, limit)
-        while found >= 0 and _parse_header(reader.peek(found + 1 + _HEAD)[found + 1:]) is None:
+        while found >= 0 and _parse_header(reader.peek(found + 1 + _HEAD)[found + 1:]) is None and (
+                b"\r\n\r\n" in reader.peek(found + 1 + _HEAD)[found + 1:]
+                or _parse_header(reader.peek(found + 1 + _HEAD_MAX)[found + 1:]) is None):
             found = window.find(b"\nWARC/", found + 1, limit)
         if found >= 0:
             position = reader.pos + found + 1
