@@ -137,8 +137,9 @@ def page_html(title: str, words: int = 120) -> bytes:
     return f"<html><head><title>{title}</title></head><body><article><p>{body}.</p></article></body></html>".encode()
 
 
-def raw_record(url: str, html: bytes, *, number: int = 1, warc_type: str = "response", content_length: str | None = None,
-               eol: bytes = b"\r\n", magic: bytes = b"WARC/1.0", extra: tuple[tuple[str, str], ...] = (),
+def raw_record(url: str, html: bytes, *, number: int = 1, warc_type: str = "response",
+               content_length: str | None = None, eol: bytes = b"\r\n", magic: bytes = b"WARC/1.0",
+               extra: tuple[tuple[str, str], ...] = (),
                http: bytes = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n") -> bytes:
     """One WARC record as raw bytes, with the knobs a hostile archive turns: the line ending, the version
     line, the Content-Length as written, extra header fields. Ends with the CRLF CRLF after its block."""

@@ -172,4 +172,5 @@ def test_settings_file_overrides_limits(tmp_path, monkeypatch):
     path.write_text(json.dumps({"max_file_bytes": 1234, "extract_timeout_seconds": 2}))
     monkeypatch.setenv("NEWSFLOW_SETTINGS", str(path))
     settings = load_settings()
-    assert (settings.max_file_bytes, settings.extract_timeout_seconds, settings.max_jsonl_records) == (1234, 2.0, 100_000)
+    limits = (settings.max_file_bytes, settings.extract_timeout_seconds, settings.max_jsonl_records)
+    assert limits == (1234, 2.0, 100_000)

@@ -52,7 +52,7 @@ def test_a_page_holding_a_warc_block_never_becomes_a_record(tmp_path, damage):
     second = raw_record("https://news.example/next", page_html("Next"), number=2)
     (tmp_path / "a.warc").write_bytes(first + second)
 
-    index, records, kinds = _read(tmp_path, "a.warc")
+    _, records, _ = _read(tmp_path, "a.warc")
     assert not any(r.hint_url == EVIL and not r.rejected for r in records)
     if damage == "bad_magic":
         assert _outcome(records) == [("https://news.example/howto", "warc_bad_header"),
@@ -138,7 +138,8 @@ def test_every_ingest_reject_carries_the_provenance_its_header_gives(tmp_path):
     codes = {r.hint_url: r.rejects[0].code for r in records}
     assert codes == {"https://news.example/big": "too_large", "https://news.example/empty": "empty",
                      "https://news.example/pdf": "not_text", "https://news.example/lying": "warc_bad_http_body",
-                     "https://news.example/controls": "control_characters", "https://news.example/cut": "warc_truncated"}
+                     "https://news.example/controls": "control_characters",
+                     "https://news.example/cut": "warc_truncated"}
     for number, record in enumerate(records, start=1):
         assert record.url == record.hint_url
         assert record.warc_record_id == f"<urn:uuid:00000000-0000-0000-0000-{number:012d}>"

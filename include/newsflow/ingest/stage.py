@@ -24,5 +24,6 @@ class DecodeStage(Stage):
             return
         record.decoded = decoded.text
         record.raw = None  # never staged (ingest drops the column): a batch's bytes need not wait for its write
-        record.encoding = decoded.encoding if decoded.how in ("bom", "http", "declared", "utf-8") else f"{decoded.encoding} ({decoded.how})"
+        plain = decoded.how in ("bom", "http", "declared", "utf-8")
+        record.encoding = decoded.encoding if plain else f"{decoded.encoding} ({decoded.how})"
         self.stats.counters[f"decoded_{decoded.how.split(' ')[0]}"] += 1

@@ -25,6 +25,7 @@ spans: quarantined with their provenance, never published.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
@@ -32,6 +33,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 STAGE = "ingest"
@@ -216,10 +218,10 @@ def index_archive(path: Any) -> ArchiveIndex:
         handle.seek(0)
         if magic == _GZIP_MAGIC:
             try:
-                try:  # one gzip stream over the whole file shows in its first member: decide before a full pass
+                # one gzip stream over the whole file shows in its first member: decide before a full pass
+                # (a broken first member: the recovering framer says so)
+                with contextlib.suppress(EOFError, zlib.error):
                     _walk_member(handle, 0, size)
-                except (EOFError, zlib.error):
-                    pass  # a broken first member: the recovering framer says so
                 spans = _fast_spans(handle, size, gzipped=True)
                 return ArchiveIndex("members", size, sha, spans if spans is not None else _member_spans(handle, size))
             except _MultiRecordMember:
@@ -242,9 +244,9 @@ def _fast_spans(handle: Any, size: int, gzipped: bool) -> list[Span] | None:
             found.append((record.stream_pos, str(record.record_type), record.content_length))
     except (OSError, ValueError):
         return None
-    if not found or found[0][0] != 0 or any(b[0] <= a[0] for a, b in zip(found, found[1:])):
+    if not found or found[0][0] != 0 or any(b[0] <= a[0] for a, b in pairwise(found)):
         return None
-    for (offset, _, content_length), (end, _, _) in zip(found, found[1:]):
+    for (offset, _, content_length), (end, _, _) in pairwise(found):
         if not gzipped and content_length + 8 > end - offset:
             return None
         if gzipped:  # each record must be its own gzip member, or offsets cannot be read alone
@@ -258,14 +260,10 @@ def _fast_spans(handle: Any, size: int, gzipped: bool) -> list[Span] | None:
             handle.seek(end - 4)
             if handle.read(4) != b"\r\n\r\n":
                 return None
-    spans = [Span(offset, end - offset, kind) for (offset, kind, _), (end, _, _) in zip(found, found[1:])]
+    spans = [Span(offset, end - offset, kind) for (offset, kind, _), (end, _, _) in pairwise(found)]
     # FastWARC yields a record cut short by the end of the file: frame the last one ourselves.
     last = found[-1][0]
-    if gzipped:
-        tail = _member_spans(handle, size, start=last)
-    else:
-        tail = _frame(_plain_opener(handle), start=last)
-    return spans + tail
+    return spans + (_member_spans(handle, size, start=last) if gzipped else _frame(_plain_opener(handle), start=last))
 
 
 def _member_spans(handle: Any, size: int, start: int = 0) -> list[Span]:
@@ -341,7 +339,7 @@ def _next_member(handle: Any, start: int, size: int, prefix: bytes = b"WARC/") -
     pos = start
     while pos < size:
         handle.seek(pos)
-        window = handle.read(_CHUNK + 2)
+        window: bytes = handle.read(_CHUNK + 2)
         if not window:
             break
         found = window.find(_GZIP_MAGIC)
