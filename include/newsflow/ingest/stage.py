@@ -14,6 +14,7 @@ class DecodeStage(Stage):
     name = STAGE
 
     def process(self, record: Article) -> None:
+        record.url = record.url or record.hint_url  # provenance on the quarantine row of a record refused here
         if record.raw is None:
             record.reject(self.name, "empty", "no content read")
             return

@@ -21,6 +21,7 @@ import random
 import re
 import time
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
 
@@ -151,7 +152,7 @@ def replace_date_streamed(path, data: pa.Table | pa.RecordBatchReader, day: date
     return table.version()
 
 
-def dataset(table):
+def dataset(table: Any) -> Any:
     """An open table's files as a pyarrow dataset, read through a native (C++) filesystem.
 
     delta-rs's ``to_pyarrow_dataset()`` (and ``to_pyarrow_table()``, built on it) reads through a Python
@@ -164,7 +165,7 @@ def dataset(table):
     return table.to_pyarrow_dataset() if native is None else table.to_pyarrow_dataset(filesystem=native)
 
 
-def _native_filesystem(table):
+def _native_filesystem(table: Any) -> Any:
     """Arrow's filesystem rooted at the table (local or S3), or None for a store it has no client for."""
     import pyarrow.fs as pa_fs
 
