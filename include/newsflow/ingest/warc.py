@@ -530,9 +530,11 @@ def _frame(open_at: Callable[[int], _Opened], start: int = 0) -> list[Span]:
         """The first gap not yet reported at a position in [after, before)."""
         return next((g for g in opened.gaps if after <= g.pos < before and g.pos not in reported), None)
 
-    def gap_span(gap: _Gap, at: int, warc_type: str = "") -> Span:
+    def gap_span(gap: _Gap, at: int) -> Span:
+        """The record the lost bytes cut, or the records they held: a quarantine row whatever its type
+        said, as the bytes lost with it may have held pages."""
         reported.add(gap.pos)
-        return Span(at, gap.pos - at, warc_type, "warc_truncated" if gap.truncated else "warc_bad_gzip", gap.detail)
+        return Span(at, gap.pos - at, "", "warc_truncated" if gap.truncated else "warc_bad_gzip", gap.detail)
 
     def mark(warc_type: str, at: int, length: int) -> Span:
         if lost_at is None:
@@ -566,7 +568,7 @@ def _frame(open_at: Callable[[int], _Opened], start: int = 0) -> list[Span]:
             got = reader.skip(header_len + content_length)
             gap = next_gap(at, at + got + 1)
             if gap is not None:  # the record's bytes after the gap came from elsewhere
-                spans.append(gap_span(gap, at, warc_type))
+                spans.append(gap_span(gap, at))
                 opened = open_at(gap.pos)
                 reader, lost_at = opened.reader, None
                 continue
@@ -627,7 +629,7 @@ def _frame(open_at: Callable[[int], _Opened], start: int = 0) -> list[Span]:
         reader = opened.reader
         gap = next_gap(at, resume)
         if gap is not None:
-            spans.append(gap_span(gap, at, lenient.warc_type))
+            spans.append(gap_span(gap, at))
             opened = open_at(gap.pos)
             reader, lost_at = opened.reader, None
             continue
