@@ -725,9 +725,9 @@ def target_uri(value: str | None) -> str | None:
 
 
 def web_uri_problem(uri: str | None) -> str | None:
-    """Why ``uri`` cannot be an article's URL (not http or https), or None."""
+    """Why ``uri`` cannot be an article's URL (none, or not http or https), or None."""
     if uri is None:
-        return None
+        return "the response record has no WARC-Target-URI (WARC 1.1 requires one)"
     scheme, colon, rest = uri.partition(":")
     if not colon or scheme.lower() not in _WEB_SCHEMES or not rest.startswith("//"):
         return f"WARC-Target-URI {uri[:200]!r} is not an http(s) URL"
