@@ -40,8 +40,10 @@ STAGE = "ingest"
 SUFFIXES = (".warc", ".warc.gz")
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _CHUNK = 1 << 20
+_WINDOW = 32 << 20  # decompressed bytes kept for framing to go back over (a damaged record scanned again)
 _INFLATE_IN = 64 << 10  # compressed bytes per inflate step: what a corruption can cost before it is located
-_HEAD = 64 << 10  # a first look at a header: nearly every header is far shorter
+_PEEK = 4 << 10  # a first look at a header: nearly every header is shorter
+_HEAD = 64 << 10  # a second look
 _HEAD_MAX = 1 << 20  # a WARC header longer than this is not a header (a 200 kB field is still a header)
 _SHORT_FIELD = 8 << 10  # FastWARC refuses headers over 64 kB: longer fields are dropped before it parses
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml+xhtml")
@@ -363,37 +365,48 @@ def _inflates(handle: Any, offset: int, prefix: bytes) -> bool:
 
 
 class _Forward:
-    """Forward-only reading with a look-ahead buffer: a gzip stream cannot seek back cheaply."""
+    """Forward-only reading with a look-ahead buffer: a gzip stream cannot seek back cheaply. The buffer
+    is consumed by moving an offset, so a record costs what it reads, not what is buffered after it."""
 
     def __init__(self, read: Callable[[int], bytes], pos: int = 0) -> None:
         self._read = read
         self._buffer = b""
+        self._offset = 0
+        self._chunk = _HEAD  # grows to _CHUNK: a reader opened to look at one record reads little
         self.pos = pos
 
     def peek(self, size: int) -> bytes:
-        while len(self._buffer) < size:
-            chunk = self._read(max(size - len(self._buffer), _CHUNK))
-            if not chunk:
-                break
-            self._buffer += chunk
-        return self._buffer[:size]
+        if len(self._buffer) - self._offset < size:
+            parts = [self._buffer[self._offset:]]
+            have = len(parts[0])
+            while have < size:
+                chunk = self._read(max(size - have, self._chunk))
+                self._chunk = min(2 * self._chunk, _CHUNK)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                have += len(chunk)
+            self._buffer, self._offset = b"".join(parts), 0
+        return self._buffer[self._offset:self._offset + size]
 
     def take(self, size: int) -> bytes:
         data = self.peek(size)
-        self._buffer = self._buffer[len(data):]
+        self._offset += len(data)
         self.pos += len(data)
         return data
 
     def skip(self, size: int) -> int:
         """Advance ``size`` bytes (fewer at the end); returns how many."""
-        skipped = min(size, len(self._buffer))
-        self._buffer = self._buffer[skipped:]
+        skipped = min(size, len(self._buffer) - self._offset)
+        self._offset += skipped
+        if self._offset == len(self._buffer):
+            self._buffer, self._offset = b"", 0
         while skipped < size:
             chunk = self._read(min(size - skipped, _CHUNK))
             if not chunk:
                 break
             if len(chunk) > size - skipped:  # a reader may return more than asked: keep the rest
-                self._buffer = chunk[size - skipped:]
+                self._buffer, self._offset = chunk[size - skipped:], 0
                 chunk = chunk[:size - skipped]
             skipped += len(chunk)
         self.pos += skipped
@@ -504,12 +517,50 @@ def _plain_opener(handle: Any) -> Callable[[int], _Opened]:
     return open_at
 
 
+class _Window:
+    """One decompression of a gzip file, with its last ``_WINDOW`` output bytes kept: framing that goes
+    back to a position it has passed (to scan a damaged record) reads them again instead of decompressing
+    the file again from its start, so damage costs linear time however many records it hits."""
+
+    def __init__(self, handle: Any, size: int) -> None:
+        self.stream = _GzipStream(handle, size)
+        self.kept = bytearray()
+        self.start = 0  # stream position of kept[0]
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.kept)
+
+    def reader_at(self, pos: int) -> _Forward:
+        cursor = pos
+
+        def read(size: int) -> bytes:
+            nonlocal cursor
+            if cursor < self.end:
+                data = bytes(self.kept[cursor - self.start:cursor - self.start + size])
+            else:
+                data = self.stream.read(size)
+                self.kept += data
+                if len(self.kept) > 2 * _WINDOW:  # trimmed in big steps: a copy per _WINDOW bytes read
+                    drop = len(self.kept) - _WINDOW
+                    del self.kept[:drop]
+                    self.start += drop
+            cursor += len(data)
+            return data
+
+        return _Forward(read, pos)
+
+
 def _gzip_opener(handle: Any, size: int) -> Callable[[int], _Opened]:
+    window = _Window(handle, size)
+
     def open_at(pos: int) -> _Opened:
-        stream = _GzipStream(handle, size)
-        reader = _Forward(stream.read)
-        reader.skip(pos)
-        return _Opened(reader, stream.gaps)
+        nonlocal window
+        if pos < window.start:  # further back than what is kept: decompress again from the start
+            window = _Window(handle, size)
+        reader = window.reader_at(min(pos, window.end))
+        reader.skip(pos - reader.pos)
+        return _Opened(reader, window.stream.gaps)
     return open_at
 
 
@@ -545,7 +596,7 @@ def _frame(open_at: Callable[[int], _Opened], start: int = 0) -> list[Span]:
 
     while True:
         at = reader.pos
-        wanted = _HEAD
+        wanted = _PEEK
         head = reader.peek(wanted)
         gap = next_gap(at, at + 1)
         if gap is not None:  # bytes were lost right here, between records: they held at least one
@@ -559,8 +610,10 @@ def _frame(open_at: Callable[[int], _Opened], start: int = 0) -> list[Span]:
             gap = next_gap(at + 1, at + blank)
             reader.skip(gap.pos - at if gap else blank)
             continue
-        if head.startswith(b"WARC/") and b"\r\n\r\n" not in head and len(head) == _HEAD:
-            wanted = _HEAD_MAX
+        for longer in (_HEAD, _HEAD_MAX):  # a longer look only for a header that has not ended yet
+            if b"\r\n\r\n" in head or b"\n\n" in head or len(head) < wanted:
+                break
+            wanted = longer
             head = reader.peek(wanted)
         parsed = _parse_header(head)
         if parsed is not None:
@@ -587,8 +640,11 @@ def _frame(open_at: Callable[[int], _Opened], start: int = 0) -> list[Span]:
                                   f"archive; a header was found at offset {resume}"))
                 lost_at = at
                 continue
-            following = reader.peek(_HEAD)
+            following = reader.peek(_PEEK)
             after = following.lstrip(b"\r\n")
+            if after and not after.startswith(b"WARC/"):
+                following = reader.peek(_HEAD)
+                after = following.lstrip(b"\r\n")
             if after and not _starts_a_record(after) and next_gap(reader.pos, reader.pos + len(following)) is None:
                 # the declared length ends inside something else: this record's bytes are not what its
                 # header says (a wrong Content-Length, or damage decompressed into garbage)
@@ -661,8 +717,10 @@ def _scan(open_at: Callable[[int], _Opened], start: int) -> tuple[_Opened, int] 
     bytes were lost there and a gzip member starts), with the stream opened there; None at the end."""
     opened = open_at(start)
     reader = opened.reader
+    size = _PEEK
     while True:
-        window = reader.peek(_CHUNK)
+        window = reader.peek(size)
+        size = min(2 * size, _CHUNK)  # records are near each other: look a little ahead first
         if not window:
             return None
         gap = next((g for g in opened.gaps if reader.pos < g.pos <= reader.pos + len(window)), None)
