@@ -150,3 +150,20 @@ def raw_record(url: str, html: bytes, *, number: int = 1, warc_type: str = "resp
               ("Content-Length", str(len(block)) if content_length is None else content_length)]
     head = magic + eol + eol.join(f"{name}: {value}".encode() for name, value in fields) + eol + eol
     return head + block + b"\r\n\r\n"
+
+
+def segments(url: str, html: bytes, parts: int, *, last: bool = True, number: int = 1) -> list[bytes]:
+    """A response split into ``parts`` segments as WARC 1.1 section 7 writes them (``last``: the final
+    continuation, the one with WARC-Segment-Total-Length, is there)."""
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
+    size = len(block) // parts + 1
+    pieces = [block[i:i + size] for i in range(0, len(block), size)]
+    records = [raw_record(url, pieces[0], number=number, http=b"", extra=(("WARC-Segment-Number", "1"),))]
+    for index, piece in enumerate(pieces[1:], start=2):
+        extra = [("WARC-Segment-Number", str(index)),
+                 ("WARC-Segment-Origin-ID", f"<urn:uuid:00000000-0000-0000-0000-{number:012d}>")]
+        if index == len(pieces):
+            extra.append(("WARC-Segment-Total-Length", str(len(block))))
+        records.append(raw_record(url, piece, number=number * 100 + index, warc_type="continuation", http=b"",
+                                  extra=tuple(extra)))
+    return records if last else records[:-1]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers import article_html, story_paragraphs
-from warcs import raw_record
+from warcs import raw_record, segments
 
 EVIL = "https://evil.example/injected"
 
@@ -77,12 +77,10 @@ def build(root: Path) -> dict[str, Case]:
         raw_record(*_story(44), number=4), cut[:-400]]),
         Case(5, quarantined=("ingest.empty", "ingest.not_text", "ingest.warc_bad_http_body", "ingest.warc_truncated")))
 
-    url, html = _story(50)
-    first = raw_record(url, html[:len(html) // 2], number=1, extra=(("WARC-Segment-Number", "1"),))
-    rest = raw_record(url, html[len(html) // 2:], number=2, warc_type="continuation", http=b"",
-                      extra=(("WARC-Segment-Number", "2"),))
-    put("w06_segmented.warc", first + rest + _records(range(51, 52), 3)[0],
-        Case(2, quarantined=("ingest.warc_segmented",)))
+    whole = segments(*_story(50), 3, number=1)
+    cut_short = segments(*_story(52), 3, number=2, last=False)
+    put("w06_segmented.warc", b"".join(whole + cut_short) + _records(range(51, 52), 3)[0],
+        Case(3, quarantined=("ingest.warc_segmented",)))
 
     long_url = "https://news.example.com/warc/" + "l" * 100_000
     put("w07_headers.warc", b"".join([

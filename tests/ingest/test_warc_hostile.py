@@ -8,7 +8,7 @@ import gzip
 from collections import Counter
 
 import pytest
-from warcs import page_html, raw_record
+from warcs import page_html, raw_record, segments
 
 from newsflow.ingest import warc
 from newsflow.ingest.landing import ArchivePart, read_archive
@@ -147,16 +147,25 @@ def test_every_ingest_reject_carries_the_provenance_its_header_gives(tmp_path):
         assert record.warc_record_offset is not None and record.warc_record_length
 
 
-def test_a_segmented_record_is_quarantined_not_published_as_whole(tmp_path):
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_segmented_record_is_reassembled_not_published_as_its_first_segment(tmp_path, gzipped):
+    """Old ingest published segment 1 as if whole: an article ending mid-sentence."""
     html = page_html("Segmented", 400)
-    first = raw_record("https://news.example/seg", html[:len(html) // 2], number=1,
-                       extra=(("WARC-Segment-Number", "1"),))
-    rest = raw_record("https://news.example/seg", html[len(html) // 2:], number=2, warc_type="continuation",
-                      http=b"", extra=(("WARC-Segment-Number", "2"),
-                                       ("WARC-Segment-Origin-ID", "<urn:uuid:00000000-0000-0000-0000-000000000001>")))
-    (tmp_path / "a.warc").write_bytes(first + rest)
+    records = [*segments("https://news.example/seg", html, 3),
+               raw_record("https://news.example/next", page_html("Next"), number=9)]
+    name = "a.warc.gz" if gzipped else "a.warc"
+    (tmp_path / name).write_bytes(b"".join(gzip.compress(r, mtime=0) if gzipped else r for r in records))
+    _, records_out, kinds = _read(tmp_path, name)
+    assert _outcome(records_out) == [("https://news.example/seg", "article"), ("https://news.example/next", "article")]
+    assert records_out[0].decoded == html.decode() and dict(kinds) == {"continuation": 2}
+
+
+def test_a_segmented_record_without_its_last_segment_is_quarantined(tmp_path):
+    (tmp_path / "a.warc").write_bytes(b"".join(segments("https://news.example/seg", page_html("Seg", 400), 3,
+                                                         last=False)))
     _, records, kinds = _read(tmp_path, "a.warc")
     assert _outcome(records) == [("https://news.example/seg", "warc_segmented")]
+    assert "not followed by the rest of its segments" in records[0].rejects[0].detail
     assert dict(kinds) == {"continuation": 1}
 
 

@@ -250,7 +250,10 @@ def read_archive(
         rec.reject(STAGE, "empty", "the archive holds no WARC record")
         yield rec
         return
-    for span, data in warc.read_spans(real, part.mode, list(part.spans)):
+    spans = warc.read_spans(real, part.mode, list(part.spans))
+    held: list[tuple[warc.Span, bytes]] = []  # a span read ahead (past a segmented record's continuations)
+    while (item := held.pop() if held else next(spans, None)) is not None:
+        span, data = item
         if span.warc_type and not span.is_response:  # requests, metadata, warcinfo, revisits: not pages
             not_articles[span.warc_type] += 1
             continue
@@ -261,7 +264,20 @@ def read_archive(
         try:
             if span.problem:
                 raise ValueError(span.problem, span.detail)
-            response = warc.parse_record(data, settings.max_decompressed_bytes)
+            try:
+                response = warc.parse_record(data, settings.max_decompressed_bytes)
+            except ValueError as exc:
+                if exc.args[0] != "warc_segmented":
+                    raise
+                segments = []  # its continuation records follow it (counted as such: they are records too)
+                while (following := next(spans, None)) is not None:
+                    if following[0].warc_type != "continuation" or following[0].problem:
+                        held.append(following)
+                        break
+                    segments.append(following[1])
+                    not_articles["continuation"] += 1
+                whole = warc.reassemble(data, segments, settings.max_decompressed_bytes)
+                response = warc.parse_record(whole, settings.max_decompressed_bytes)
         except ValueError as exc:
             rec.sha256 = hashlib.sha256(data).hexdigest()  # of the record's bytes: there is no page
             _provenance(rec, data)

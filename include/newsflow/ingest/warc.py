@@ -829,6 +829,57 @@ def _shortened(data: bytes) -> bytes | None:
     return b"\r\n".join(kept) + b"\r\n\r\n" + content + b"\r\n\r\n"
 
 
+def _inflated(data: bytes, limit: int) -> bytes:
+    """A span's record uncompressed: a gzip member is inflated (up to ``limit`` bytes)."""
+    if not data.startswith(_GZIP_MAGIC):
+        return data
+    try:
+        out: bytes = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise ValueError("warc_bad_gzip", f"segment does not decompress: {exc}") from exc
+    if len(out) > limit:
+        raise ValueError("too_large", f"segment over max_decompressed_bytes {limit}")
+    return out
+
+
+def _block(record: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """(header lines, fields, block) of one uncompressed record."""
+    found = _header_block(record[:_HEAD_MAX])
+    declared = header_fields(record).get("content-length", "")
+    if found is None or not declared.isdigit():
+        raise ValueError("warc_segmented", "a segment's header does not parse")
+    return found[0], header_fields(record), record[found[1]:found[1] + int(declared)]
+
+
+def reassemble(first: bytes, continuations: list[bytes], limit: int) -> bytes:
+    """One record from its segments (WARC 1.1 section 7): the first segment's header, without its segment
+    fields and with the whole Content-Length, then every segment's block in order. Raises ``ValueError``
+    (``warc_segmented``, why) when the segments given do not make the whole record."""
+    header, fields, block = _block(_inflated(first, limit))
+    record_id = fields.get("warc-record-id")
+    blocks, total = [block], len(block)
+    for number, data in enumerate(continuations, start=2):
+        _, segment, block = _block(_inflated(data, limit))
+        if segment.get("warc-segment-origin-id") != record_id or segment.get("warc-segment-number") != str(number):
+            raise ValueError("warc_segmented", f"the record after segment {number - 1} is not its segment {number} "
+                                               f"(WARC-Segment-Origin-ID {record_id})")
+        blocks.append(block)
+        total += len(block)
+        if total > limit:
+            raise ValueError("too_large", f"reassembled record over max_decompressed_bytes {limit}")
+        if "warc-segment-total-length" in segment:
+            if segment["warc-segment-total-length"] != str(total):
+                raise ValueError("warc_segmented", f"segments hold {total} bytes, the last one says "
+                                                   f"{segment['warc-segment-total-length'][:20]}")
+            dropped = (b"content-length:", b"warc-segment-number:", b"warc-block-digest:")
+            lines = [line.rstrip(b"\r") for line in header.split(b"\n")
+                     if not line.lower().startswith(dropped)]
+            lines.append(b"Content-Length: %d" % total)
+            return b"\r\n".join(lines) + b"\r\n\r\n" + b"".join(blocks) + b"\r\n\r\n"
+    raise ValueError("warc_segmented", f"segment {len(continuations) + 1} of a segmented record (WARC 1.1 section "
+                                       f"7) is not followed by the rest of its segments in this part of the archive")
+
+
 def parse_record(data: bytes, max_payload: int) -> Response:
     """Parse one span's bytes; raises ``ValueError`` with a reject code as its first argument."""
     record, http_problem = _fastwarc_record(data)
