@@ -619,7 +619,8 @@ def _frame(open_at: Callable[[int], _Opened], start: int = 0) -> list[Span]:
         if parsed is not None:
             header_len, content_length, warc_type = parsed
             got = reader.skip(header_len + content_length)
-            gap = next_gap(at, at + got + 1)
+            # bytes lost inside the record (or where it stops short); bytes lost right after it are not its own
+            gap = next_gap(at, at + got + (got < header_len + content_length))
             if gap is not None:  # the record's bytes after the gap came from elsewhere
                 spans.append(gap_span(gap, at))
                 opened = open_at(gap.pos)
