@@ -271,3 +271,19 @@ def test_random_damage_never_invents_a_record_nor_publishes_one_twice(tmp_path):
                 or not set(published) <= set(urls) or len(published) != len(set(published))):
             wrong.append((trial, name, how, at, size, published))
     assert not wrong, wrong
+
+
+def test_a_member_lost_whole_between_records_is_one_row_and_its_neighbours_are_whole(tmp_path):
+    """A member whose header is broken (nothing decompresses) after a member of two records: the record
+    before it ends exactly where the loss begins and stays whole; the loss is one row of its own."""
+    pages = _pages(5)
+    raws = [raw_record(*page, number=i) for i, page in enumerate(pages)]
+    members = [gzip.compress(raws[0] + raws[1], mtime=0), gzip.compress(raws[2], mtime=0),
+               b"\x1f\x8b\x08\x00broken-member" + bytes(40), gzip.compress(raws[3], mtime=0),
+               gzip.compress(raws[4], mtime=0)]
+    (tmp_path / "a.warc.gz").write_bytes(b"".join(members))
+    _, records, _ = _read(tmp_path, "a.warc.gz")
+    assert [code for _, code in _outcome(records)] == ["article"] * 3 + ["warc_bad_gzip"] + ["article"] * 2
+    lost = records[3]
+    assert lost.warc_record_offset == records[4].warc_record_offset and lost.source_path.endswith("-lost")
+    assert len({r.record_id for r in records}) == len(records)
