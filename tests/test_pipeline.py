@@ -103,13 +103,13 @@ def test_bad_files_end_in_quarantine_with_reasons(landing, tmp_path):
     summary = _run(landing, tmp_path / "lake")
     assert summary["articles"] == 2
     rows = {r["source_path"]: r["reason_codes"] for r in _table(tmp_path / "lake", "quarantine").to_pylist()}
-    assert rows["empty.txt"] == ["ingest.empty", "gate_raw.size_out_of_bounds", "gate_raw.not_readable"]
+    assert rows["empty.txt"] == ["ingest.empty"]  # one record, its real reasons: gate_raw does not restate it
     assert rows["garbage.html"][0] == "ingest.binary_content"
     assert rows["deep.html"] == ["normalise.too_deep"]
     assert rows["mislabelled.html"][0] == "ingest.not_text"
     assert rows["short.txt"] == ["gate_normalised.text_length"]
-    assert rows["bad.jsonl#L1"] == ["ingest.jsonl_bad_field", "gate_raw.not_readable"]
-    assert rows["bad.jsonl#L2"] == ["ingest.jsonl_invalid", "gate_raw.not_readable"]
+    assert rows["bad.jsonl#L1"] == ["ingest.jsonl_bad_field"]
+    assert rows["bad.jsonl#L2"] == ["ingest.jsonl_invalid"]
     assert summary["ingested"] == summary["articles"] + summary["quarantined"] == 10
 
 

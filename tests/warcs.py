@@ -129,3 +129,41 @@ def crawl(path: Path, pages: list[tuple[str, bytes]], *, gzip_records: bool = Tr
         archive.expected.quarantined[""] = "warc_truncated"
     path.write_bytes(data)
     return archive.expected
+
+
+def page_html(title: str, words: int = 120) -> bytes:
+    """A small HTML page (enough text for ingest; not meant to pass the article gates)."""
+    body = " ".join(f"{title.lower()} word{i}" for i in range(words))
+    return f"<html><head><title>{title}</title></head><body><article><p>{body}.</p></article></body></html>".encode()
+
+
+def raw_record(url: str, html: bytes, *, number: int = 1, warc_type: str = "response",
+               content_length: str | None = None, eol: bytes = b"\r\n", magic: bytes = b"WARC/1.0",
+               extra: tuple[tuple[str, str], ...] = (),
+               http: bytes = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n") -> bytes:
+    """One WARC record as raw bytes, with the knobs a hostile archive turns: the line ending, the version
+    line, the Content-Length as written, extra header fields. Ends with the CRLF CRLF after its block."""
+    block = http + html
+    fields = [("WARC-Type", warc_type), ("WARC-Record-ID", f"<urn:uuid:00000000-0000-0000-0000-{number:012d}>"),
+              ("WARC-Date", f"2024-05-01T10:00:{number % 60:02d}Z"), ("WARC-Target-URI", url),
+              ("Content-Type", "application/http; msgtype=response"), *extra,
+              ("Content-Length", str(len(block)) if content_length is None else content_length)]
+    head = magic + eol + eol.join(f"{name}: {value}".encode() for name, value in fields) + eol + eol
+    return head + block + b"\r\n\r\n"
+
+
+def segments(url: str, html: bytes, parts: int, *, last: bool = True, number: int = 1) -> list[bytes]:
+    """A response split into ``parts`` segments as WARC 1.1 section 7 writes them (``last``: the final
+    continuation, the one with WARC-Segment-Total-Length, is there)."""
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
+    size = len(block) // parts + 1
+    pieces = [block[i:i + size] for i in range(0, len(block), size)]
+    records = [raw_record(url, pieces[0], number=number, http=b"", extra=(("WARC-Segment-Number", "1"),))]
+    for index, piece in enumerate(pieces[1:], start=2):
+        extra = [("WARC-Segment-Number", str(index)),
+                 ("WARC-Segment-Origin-ID", f"<urn:uuid:00000000-0000-0000-0000-{number:012d}>")]
+        if index == len(pieces):
+            extra.append(("WARC-Segment-Total-Length", str(len(block))))
+        records.append(raw_record(url, piece, number=number * 100 + index, warc_type="continuation", http=b"",
+                                  extra=tuple(extra)))
+    return records if last else records[:-1]

@@ -96,7 +96,7 @@ def test_a_landing_folder_of_warc_archives_through_the_dag(airflow_home, tmp_pat
     assert sorted(a["url"] for a in articles) == sorted(first.articles + [u for u in second.articles if u != latin])
     assert {a["warc_filename"] for a in articles} == {"part-00000.warc.gz", "part-00001.warc"}
     reasons = dict(summary["quarantine_reasons"])
-    assert [reasons.pop("gate_raw.not_readable"), reasons.pop("ingest.warc_truncated")] == [1, 1]
+    assert reasons.pop("ingest.warc_truncated") == 1 and "gate_raw.not_readable" not in reasons
     assert list(reasons.values()) == [1] and next(iter(reasons)).startswith("dedup.")
     kinds = {k: first.not_articles.get(k, 0) + second.not_articles.get(k, 0)
              for k in first.not_articles | second.not_articles}

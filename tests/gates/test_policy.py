@@ -53,3 +53,14 @@ def test_apply_row_gate_quarantines_rows_and_fails_the_batch_above_the_ratio():
     assert failures == ["quarantine_ratio: 1/3 = 0.33 > max_quarantine_ratio 0.3",
                         "row-level failures: missing_title 1 row"]
     assert counts == {"records": 3, "quarantined_so_far": 2, "quarantine_ratio": 0.3333}
+
+
+def test_the_raw_gate_does_not_restate_an_ingest_reject():
+    """Issue 26: every ingest reject also got gate_raw.not_readable (and size_out_of_bounds for an empty
+    span): one record, its real reasons. A readable record still gets the raw gate's reasons."""
+    unreadable, readable = _record("a", ("ingest", "warc_truncated")), _record("b")
+    reasons = [("not_readable", "bytes could not be read"), ("size_out_of_bounds", "size outside 1..2")]
+    report = GateReport("gate_raw", 2, row_reasons={"a": reasons, "b": reasons[1:]})
+    apply_row_gate("gate_raw", [unreadable, readable], report, Settings())
+    assert [x.key for x in unreadable.rejects] == ["ingest.warc_truncated"]
+    assert [x.key for x in readable.rejects] == ["gate_raw.size_out_of_bounds"]

@@ -45,7 +45,8 @@ def build(root: Path, secret_file: Path) -> dict[str, tuple]:
     full = gzip.compress(story(1).encode(), mtime=0)
     put("03_truncated.html.gz", full[: len(full) // 2], _q("ingest.bad_gzip"))
     put("04_bomb.html.gz", gzip.compress(b"\0" * (60 * MB), compresslevel=9, mtime=0), _q("ingest.bad_gzip"))
-    put("05_pdf.html", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n" + rng.randbytes(2048), _q("ingest.not_text"))
+    put("05_pdf.html", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n" + rng.randbytes(2048),
+        _q("ingest.not_text"))
     put("06_png.html", b"\x89PNG\r\n\x1a\n" + rng.randbytes(2048), _q("ingest.not_text"))
     put("07_jpeg.html", b"\xff\xd8\xff\xe0" + rng.randbytes(2048), _q("ingest.not_text"))
     put("08_json.html", json.dumps({"id": 1, "items": list(range(50)), "ok": True}).encode(), _q(*NO_ARTICLE))
@@ -53,22 +54,25 @@ def build(root: Path, secret_file: Path) -> dict[str, tuple]:
     # Legitimate text in hostile encodings: decoded correctly, published (the decoder's job).
     put("10_utf16le_bom.html", b"\xff\xfe" + story(10).replace("utf-8", "utf-16").encode("utf-16-le"),
         ("articles", "region 110-0-0"))
-    put("11_utf16le_nobom.html", story(11).replace("utf-8", "utf-16").encode("utf-16-le"), ("articles", "region 111-0-0"))
-    put("12_utf16be_nobom.txt", "\n\n".join(story_paragraphs(112, 6)).encode("utf-16-be"), ("articles", "region 112-0-0"))
+    put("11_utf16le_nobom.html", story(11).replace("utf-8", "utf-16").encode("utf-16-le"),
+        ("articles", "region 111-0-0"))
+    put("12_utf16be_nobom.txt", "\n\n".join(story_paragraphs(112, 6)).encode("utf-16-be"),
+        ("articles", "region 112-0-0"))
     paragraphs = story_paragraphs(113, 8)
     paragraphs[0] = "Caf\u00e9 \u201cquoted\u201d \u2014 " + paragraphs[0]
     cp = article_html("Story 13", paragraphs, furniture=False, url="https://news.example.com/13.html")
     put("13_cp1252_labelled_utf8.html", cp.encode("cp1252"), ("articles", "Caf\u00e9 \u201cquoted\u201d \u2014"))
     put("14_nul_bytes.txt", ("text " * 100).encode().replace(b" ", b"\0"), _q("ingest.binary_content",
                                                                                 "ingest.control_characters"))
-    put("15_control_chars.txt", bytes(rng.choice(list(range(1, 9)) + [0x0b, 0x0c, 0x1b, 0x7f]) for _ in range(3000)),
+    put("15_control_chars.txt", bytes(rng.choice([*range(1, 9), 0x0b, 0x0c, 0x1b, 0x7f]) for _ in range(3000)),
         _q("ingest.binary_content", "ingest.control_characters"))
     put("16_utf8_bom_invalid.txt", b"\xef\xbb\xbf" + b"ok \xff\xfe\xfd bad", _q("ingest.undecodable"))
     # Size and shape bombs.
     with open(root / "17_50mb.html", "wb") as handle:  # sparse-ish: one write of 50 MB of markup
         handle.write(b"<html><body><p>" + b"a" * (50 * MB) + b"</p></body></html>")
     expect["17_50mb.html"] = _q("ingest.too_large")
-    put("18_text_node_10mb.html", b"<html><head><title>t</title></head><body><p>" + b"word " * (2 * MB) + b"</p></body></html>",
+    put("18_text_node_10mb.html",
+        b"<html><head><title>t</title></head><body><p>" + b"word " * (2 * MB) + b"</p></body></html>",
         _q("normalise.too_large"))
     put("19_nested_100k.html", b"<html><body>" + b"<div>" * 100_000 + b"deep" + b"</div>" * 100_000 + b"</body></html>",
         _q("normalise.too_deep"))

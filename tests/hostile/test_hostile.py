@@ -9,6 +9,7 @@ import time
 
 import lakes
 import pytest
+from hostile.archives import build as build_archives
 from hostile.child import run as run_child
 from hostile.corpus import build
 
@@ -25,6 +26,7 @@ def hostile(tmp_path_factory):
     secret.write_text(LEAK_MARKER)
     landing, lake, log = root / "landing", root / "lake", root / "run.log"
     expected = build(landing, secret)
+    archives = build_archives(landing)
     import multiprocessing
 
     # The child comes from a fork server that has imported GX and the pipeline (so the budget measures
@@ -46,7 +48,7 @@ def hostile(tmp_path_factory):
     for dataset in ("articles", "quarantine"):
         for row in lakes.read(lake, dataset, DAY).to_pylist():
             rows.setdefault(row["source_path"], []).append((dataset, row))
-    return {"expected": expected, "rows": rows, "lake": lake, "log": log, "elapsed": elapsed,
+    return {"expected": expected, "archives": archives, "rows": rows, "lake": lake, "log": log, "elapsed": elapsed,
             "peak_growth_mb": float((root / "peak_growth_mb").read_text()), "root": root,
             "summary": json.loads((root / "summary.json").read_text())}
 
@@ -59,7 +61,8 @@ def test_corpus_is_big_enough(hostile):
 
 @pytest.mark.slow  # one real-GX run of the whole corpus (~30 s here)
 def test_every_hostile_record_lands_exactly_once_in_the_expected_place(hostile):
-    expected, rows = hostile["expected"], hostile["rows"]
+    expected = hostile["expected"]
+    rows = {key: found for key, found in hostile["rows"].items() if key.split("@")[0] not in hostile["archives"]}
     assert set(rows) == set(expected), "no record lost, none invented"
     wrong = {}
     for key, (dataset, what) in expected.items():
@@ -72,7 +75,34 @@ def test_every_hostile_record_lands_exactly_once_in_the_expected_place(hostile):
         elif dataset == "articles" and what not in row["text"]:
             wrong[key] = "decoded text lost its content"
     assert not wrong, wrong
-    assert hostile["summary"]["ingested"] == len(expected)
+    assert hostile["summary"]["ingested"] == len(expected) + sum(c.records for c in hostile["archives"].values())
+
+
+@pytest.mark.slow  # one real-GX run of the whole corpus (~30 s here)
+def test_every_record_of_a_hostile_archive_is_one_row_and_none_is_invented(hostile):
+    """Per archive: records in vs rows out (articles + quarantine), reported and equal."""
+    table, wrong = [], {}
+    for name, case in sorted(hostile["archives"].items()):
+        found = [item for key, items in hostile["rows"].items() if key.split("@")[0] == name for item in items]
+        articles = [row for dataset, row in found if dataset == "articles"]
+        quarantined = [row for dataset, row in found if dataset == "quarantine"]
+        codes = sorted({code for row in quarantined for code in row["reason_codes"]})
+        table.append(f"{name:58} in {case.records:2}  out {len(found):2} = {len(articles)} articles + "
+                     f"{len(quarantined)} quarantined  {', '.join(codes)}")
+        if len(found) != case.records:
+            wrong[name] = f"{case.records} records in, {len(found)} rows out"
+        invented = [row["url"] for row in articles if row["url"] in case.never_published]
+        if invented:
+            wrong[name] = f"published {invented}"
+        missing = set(case.quarantined) - set(codes)
+        if missing:
+            wrong[name] = f"no quarantine row for {sorted(missing)}"
+        lost = [row["source_path"] for row in quarantined if case.provenance
+                and None in (row["url"], row["warc_record_id"], row["fetched_at"], row["warc_record_offset"])]
+        if lost:
+            wrong[name] = f"quarantine rows without their provenance: {lost}"
+    print("\nhostile archives: records in vs rows out\n" + "\n".join(table))
+    assert not wrong, wrong
 
 
 @pytest.mark.slow  # one real-GX run of the whole corpus (~30 s here)
@@ -142,4 +172,5 @@ def test_settings_file_overrides_limits(tmp_path, monkeypatch):
     path.write_text(json.dumps({"max_file_bytes": 1234, "extract_timeout_seconds": 2}))
     monkeypatch.setenv("NEWSFLOW_SETTINGS", str(path))
     settings = load_settings()
-    assert (settings.max_file_bytes, settings.extract_timeout_seconds, settings.max_jsonl_records) == (1234, 2.0, 100_000)
+    limits = (settings.max_file_bytes, settings.extract_timeout_seconds, settings.max_jsonl_records)
+    assert limits == (1234, 2.0, 100_000)

@@ -97,7 +97,7 @@ def test_a_bad_header_in_an_uncompressed_archive_loses_only_that_record(tmp_path
     data[victim.offset:victim.offset + 5] = b"XXXX/"
     (tmp_path / "c.warc").write_bytes(bytes(data))
 
-    index, records, kinds = _read(tmp_path, "c.warc")
+    index, records, _ = _read(tmp_path, "c.warc")
     assert [(s.problem, s.offset) for s in index.spans if s.problem] == [("warc_bad_header", victim.offset)]
     assert len(index.spans) == len(spans)  # the records after it are found again
     assert sum(r.rejected for r in records) == 1

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from newsflow.dedup.find import STAGE as DUPLICATE_STAGE
+from newsflow.gates.suites import RAW as RAW_GATE
+from newsflow.ingest.landing import STAGE as INGEST_STAGE
 from newsflow.record import Article
 from newsflow.settings import Settings
 
@@ -59,6 +61,8 @@ def row_detail(record: Article, code: str, detail: str) -> str:
 def apply_row_gate(gate: str, records: list[Article], report, settings: Settings) -> tuple[list[str], dict]:
     """Quarantine the rows GX failed, then judge the batch: (failures, counts for the gate's report)."""
     for record in records:
+        if gate == RAW_GATE and any(x.stage == INGEST_STAGE for x in record.rejects):
+            continue  # the raw gate's row checks restate an ingest reject: one record, its real reasons
         for code, detail in report.row_reasons.get(record.record_id, ()):
             record.reject(gate, code, row_detail(record, code, detail))
     broken = broken_records(records)

@@ -15,6 +15,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from newsflow import storage
 from newsflow.ingest import warc
@@ -32,18 +33,18 @@ _JSONL_TEXT_FIELDS = ("url", "title", "html", "text", "published", "published_at
 @dataclass(frozen=True)
 class LandingFile:
     rel_path: str  # for people and the lake: undecodable name bytes shown as \xNN
-    path: object
+    path: Any  # a pathlib.Path or an object-store path
 
-    def to_json(self, root) -> str:
+    def to_json(self, root: Any) -> str:
         """A lossless, JSON-safe key for the file (what ``plan`` hands each batch)."""
         return storage.file_key(root, self.path, self.rel_path)
 
     @classmethod
-    def from_json(cls, root, key: str) -> LandingFile:
+    def from_json(cls, root: Any, key: str) -> LandingFile:
         return cls(*storage.from_file_key(root, key))
 
 
-def discover(root) -> list[LandingFile]:
+def discover(root: Any) -> list[LandingFile]:
     """Every file below ``root``, sorted, hidden files and folders excepted."""
     return [LandingFile(rel, path) for rel, path in storage.walk_files(root)]
 
@@ -72,7 +73,7 @@ def _gunzip(data: bytes, limit: int) -> bytes:
 
 
 def read_landing(
-    root,
+    root: Any,
     landing_name: str,
     settings: Settings,
     skip: set[tuple[str, str]] | None = None,
@@ -84,17 +85,18 @@ def read_landing(
     for item in discover(root) if files is None else files:
         rel = item.rel_path
         kind, gz = kind_of(rel)
-        base = dict(record_id=record_id(rel), source_path=rel, landing_name=landing_name, kind=kind or "unknown")
-        real, code, detail = storage.resolve_inside(root, item.path)
+        resolved = storage.resolve_inside(root, item.path)
+        real: Any = resolved[0]
+        code, detail = resolved[1], resolved[2]
         if real is None:
-            rec = Article(size_bytes=0, sha256="", **base)
+            rec = _file_record(rel, landing_name, kind)
             rec.reject(STAGE, code, detail)
             yield rec
             continue
         try:
             size, sha, data = storage.size_and_hash(real, settings.max_file_bytes)
         except OSError as exc:
-            rec = Article(size_bytes=0, sha256="", **base)
+            rec = _file_record(rel, landing_name, kind)
             rec.reject(STAGE, "unreadable", str(exc))
             yield rec
             continue
@@ -102,7 +104,7 @@ def read_landing(
             if skipped is not None:
                 skipped.append(rel)
             continue
-        rec = Article(size_bytes=size, sha256=sha, file_sha256=sha, **base)
+        rec = _file_record(rel, landing_name, kind, size, sha)
         if kind is None:
             rec.reject(STAGE, "unsupported_type", f"expected {SUFFIXES_TEXT}")
             yield rec
@@ -129,6 +131,11 @@ def read_landing(
             continue
         rec.raw = data
         yield rec
+
+
+def _file_record(rel: str, landing_name: str, kind: str | None, size: int = 0, sha: str = "") -> Article:
+    return Article(record_id=record_id(rel), source_path=rel, landing_name=landing_name, kind=kind or "unknown",
+                   size_bytes=size, sha256=sha, file_sha256=sha)
 
 
 def _jsonl_records(data: bytes, rel: str, landing_name: str, settings: Settings, whole: Article) -> Iterator[Article]:
@@ -199,24 +206,24 @@ class ArchivePart:
     spans: tuple[warc.Span, ...] = ()
     error: str = ""  # the archive could not be indexed
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"archive": self.key, "sha256": self.sha256, "mode": self.mode, "first": self.first,
                 "spans": [s.to_json() for s in self.spans], "error": self.error}
 
     @classmethod
-    def from_json(cls, item: dict) -> ArchivePart:
+    def from_json(cls, item: dict[str, Any]) -> ArchivePart:
         return cls(item["archive"], item["sha256"], item["mode"], item["first"],
                    tuple(warc.Span.from_json(s) for s in item["spans"]), item["error"])
 
 
 def read_archive(
-    root,
+    root: Any,
     landing_name: str,
     settings: Settings,
     part: ArchivePart,
     skip: set[tuple[str, str]] | None = None,
     skipped: list[str] | None = None,
-    not_articles: Counter | None = None,
+    not_articles: Counter[str] | None = None,
     read: set[tuple[str, str]] | None = None,
 ) -> Iterator[Article]:
     """An article record per HTML response in ``part``'s spans, a quarantined record per span that should
@@ -243,32 +250,61 @@ def read_archive(
         rec.reject(STAGE, "empty", "the archive holds no WARC record")
         yield rec
         return
-    for span, data in warc.read_spans(real, part.mode, list(part.spans)):
+    spans = warc.read_spans(real, part.mode, list(part.spans))
+    held: list[tuple[warc.Span, bytes]] = []  # a span read ahead (past a segmented record's continuations)
+    while (item := held.pop() if held else next(spans, None)) is not None:
+        span, data = item
         if span.warc_type and not span.is_response:  # requests, metadata, warcinfo, revisits: not pages
             not_articles[span.warc_type] += 1
             continue
-        source = f"{rel}@{span.offset}"
+        source = f"{rel}@{span.source}"
         rec = Article(record_id=record_id(source), source_path=source, landing_name=landing_name, kind="warc",
                       size_bytes=len(data), sha256="", file_sha256=part.sha256, hint_format="html",
                       warc_filename=rel, warc_record_offset=span.offset, warc_record_length=span.length)
         try:
             if span.problem:
                 raise ValueError(span.problem, span.detail)
-            response = warc.parse_record(data, settings.max_decompressed_bytes)
+            try:
+                response = warc.parse_record(data, settings.max_decompressed_bytes)
+            except ValueError as exc:
+                if exc.args[0] != "warc_segmented":
+                    raise
+                segments = []  # its continuation records follow it (counted as such: they are records too)
+                while (following := next(spans, None)) is not None:
+                    if following[0].warc_type != "continuation" or following[0].problem:
+                        held.append(following)
+                        break
+                    segments.append(following[1])
+                    not_articles["continuation"] += 1
+                whole = warc.reassemble(data, segments, settings.max_decompressed_bytes)
+                response = warc.parse_record(whole, settings.max_decompressed_bytes)
         except ValueError as exc:
             rec.sha256 = hashlib.sha256(data).hexdigest()  # of the record's bytes: there is no page
+            _provenance(rec, data)
             rec.reject(STAGE, *exc.args)
             yield rec
             continue
-        rec.warc_record_id, rec.fetched_at, rec.hint_url = response.record_id, response.fetched_at, response.target_uri
+        rec.warc_record_id, rec.fetched_at = response.record_id, response.fetched_at
+        rec.hint_url = rec.url = response.target_uri
         kind = warc.not_article_kind(response)
         if kind is not None:
             not_articles[kind] += 1
             continue
         rec.size_bytes, rec.sha256 = len(response.payload), hashlib.sha256(response.payload).hexdigest()
         rec.hint_charset = response.charset
-        if rec.size_bytes > settings.max_file_bytes:
+        uri_problem = warc.web_uri_problem(response.target_uri)
+        if uri_problem:
+            rec.reject(STAGE, "warc_bad_target_uri", uri_problem)
+        elif rec.size_bytes > settings.max_file_bytes:
             rec.reject(STAGE, "too_large", f"{rec.size_bytes} bytes > max_file_bytes {settings.max_file_bytes}")
         else:
             rec.raw = response.payload
         yield rec
+
+
+def _provenance(rec: Article, data: bytes) -> None:
+    """Whatever provenance the header of a record that cannot be read still gives (URL, id, fetch time)."""
+    fields = warc.header_fields(data)
+    rec.hint_url = rec.url = warc.target_uri(fields.get("warc-target-uri"))
+    rec.warc_record_id = fields.get("warc-record-id") or None
+    rec.fetched_at = warc.fetched_time(fields.get("warc-date"))

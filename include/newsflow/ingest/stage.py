@@ -14,6 +14,7 @@ class DecodeStage(Stage):
     name = STAGE
 
     def process(self, record: Article) -> None:
+        record.url = record.url or record.hint_url  # provenance on the quarantine row of a record refused here
         if record.raw is None:
             record.reject(self.name, "empty", "no content read")
             return
@@ -24,5 +25,6 @@ class DecodeStage(Stage):
             return
         record.decoded = decoded.text
         record.raw = None  # never staged (ingest drops the column): a batch's bytes need not wait for its write
-        record.encoding = decoded.encoding if decoded.how in ("bom", "http", "declared", "utf-8") else f"{decoded.encoding} ({decoded.how})"
+        plain = decoded.how in ("bom", "http", "declared", "utf-8")
+        record.encoding = decoded.encoding if plain else f"{decoded.encoding} ({decoded.how})"
         self.stats.counters[f"decoded_{decoded.how.split(' ')[0]}"] += 1

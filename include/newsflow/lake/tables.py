@@ -21,6 +21,7 @@ import random
 import re
 import time
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
 
@@ -151,6 +152,40 @@ def replace_date_streamed(path, data: pa.Table | pa.RecordBatchReader, day: date
     return table.version()
 
 
+def dataset(table: Any) -> Any:
+    """An open table's files as a pyarrow dataset, read through a native (C++) filesystem.
+
+    delta-rs's ``to_pyarrow_dataset()`` (and ``to_pyarrow_table()``, built on it) reads through a Python
+    filesystem (``PyFileSystem`` over its ``DeltaStorageHandler``) with pre-buffering on: Arrow's I/O
+    threads call back into Python, and one still doing so when the interpreter finalises aborts the
+    process ("terminate called without an active exception", exit 134) after its work is done. Arrow's own
+    local and S3 filesystems need no interpreter, so a process that read through them exits 0
+    (tests/lake/test_reader_exit.py; docs/analysts.md)."""
+    native = _native_filesystem(table)
+    return table.to_pyarrow_dataset() if native is None else table.to_pyarrow_dataset(filesystem=native)
+
+
+def _native_filesystem(table: Any) -> Any:
+    """Arrow's filesystem rooted at the table (local or S3), or None for a store it has no client for."""
+    import pyarrow.fs as pa_fs
+
+    uri = table.table_uri
+    options = table._storage_options or {}  # what open_table passed: storage.delta_location's keys
+    if uri.startswith("file://") or "://" not in uri:
+        root = uri.removeprefix("file://")
+        return pa_fs.SubTreeFileSystem(root, pa_fs.LocalFileSystem())
+    if uri.startswith(("s3://", "s3a://")):
+        endpoint = options.get("AWS_ENDPOINT_URL") or ""
+        scheme, _, host = endpoint.partition("://")
+        s3 = pa_fs.S3FileSystem(access_key=options.get("AWS_ACCESS_KEY_ID"),
+                                secret_key=options.get("AWS_SECRET_ACCESS_KEY"),
+                                session_token=options.get("AWS_SESSION_TOKEN"),
+                                region=options.get("AWS_REGION") or "us-east-1",
+                                endpoint_override=host or None, scheme=scheme or "https")
+        return pa_fs.SubTreeFileSystem(uri.split("://", 1)[1].rstrip("/"), s3)
+    return None
+
+
 def read(path=None, *, version: int | None = None, columns: list[str] | None = None, filter=None,
          table=None) -> pa.Table | None:
     """The table's rows (``filter``: a pyarrow compute expression, pushed down to files and row groups);
@@ -158,19 +193,19 @@ def read(path=None, *, version: int | None = None, columns: list[str] | None = N
     table = table if table is not None else open_table(path, version)
     if table is None:
         return None
-    dataset = table.to_pyarrow_dataset()
+    files = dataset(table)
     if filter is None:
-        return dataset.to_table(columns=columns)
+        return files.to_table(columns=columns)
     try:  # pushed down: files and row groups whose statistics rule the filter out are not read; little
         # read-ahead, so memory stays near one batch per file whatever the table's length
-        return dataset.to_table(columns=columns, filter=filter, batch_readahead=1, fragment_readahead=2)
+        return files.to_table(columns=columns, filter=filter, batch_readahead=1, fragment_readahead=2)
     except (pa.ArrowNotImplementedError, pa.ArrowTypeError):
         # pyarrow cannot compare a string filter with a file delta-rs wrote with string_view columns:
         # filter after the scan (lookups on hot paths filter on integer keys, which always push down).
         # Only the asked columns and those the filter names are read: never a whole table's text.
         named = set(re.findall(r"\w+", str(filter)))
-        needed = None if columns is None else [n for n in dataset.schema.names if n in set(columns) or n in named]
-        rows = dataset.to_table(columns=needed).filter(filter)
+        needed = None if columns is None else [n for n in files.schema.names if n in set(columns) or n in named]
+        rows = files.to_table(columns=needed).filter(filter)
         return rows.select(columns) if columns else rows
 
 
@@ -193,12 +228,12 @@ def files_by_date(table, filter=None):
     ``file.read(columns=[...], use_threads=False)``), for lookups that read one column of every file and the
     rest of the files that matched. Files as written: no schema evolution (for tables whose schema is fixed).
 
-    Read through ParquetFile without pre-buffering: half the time of the dataset fragment's reader on
-    delta-rs's Python filesystem (one small column a file; measured on 30 files, 22 ms against 40)."""
+    Read through ParquetFile without pre-buffering: half the time of the dataset fragment's reader (one
+    small column a file; measured on 30 files, 22 ms against 40, on delta-rs's Python filesystem)."""
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    for fragment in table.to_pyarrow_dataset().get_fragments(filter=filter):
+    for fragment in dataset(table).get_fragments(filter=filter):
         yield (ds.get_partition_keys(fragment.partition_expression).get(PARTITION),
                pq.ParquetFile(fragment.path, filesystem=fragment.filesystem, pre_buffer=False))
 
