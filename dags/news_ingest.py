@@ -18,31 +18,29 @@ Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3:
 `conn_id` (the Airflow connection for those URIs; empty: the provider's default credentials),
 `batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id` (an `smtp` or `http` Airflow connection: a failed task,
 or a date published with drift warnings, is sent there; empty: no alert) and `alert_to` (SMTP recipients).
-On object stores, trust a date only through its manifest
+On object stores, trust a date only through its run marker
 `<lake>/_state/published/date=D.json` (written last). The partition date is the run's
 logical date (or its run-after time for runs triggered without one), in UTC.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, BaseNotifier, Param, dag, get_current_context, task, task_group
 
+from newsflow.locations import default_lake, default_landing  # standard library only (parse-time rule)
+
 # Analysts' DAGs schedule on this; each event's extra names the partition published.
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
 
-_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_LANDING = os.environ.get("NEWSFLOW_LANDING", os.path.join(_REPO, "seeds"))
-DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
 
 
 def _run_context():
     """The pipeline's run context from Airflow's: params, run id, partition date."""
     from newsflow.pipeline import RunContext
-    from newsflow.runtime.airflow_local import location
+    from newsflow.locations import location
 
     context = get_current_context()
     params = context["params"]
@@ -96,8 +94,8 @@ def _step(name: str, *args):
     default_args={"owner": "newsflow", "retries": 2, "retry_delay": timedelta(seconds=30),
                   "on_failure_callback": Alert("failure")},
     params={
-        "landing": Param(DEFAULT_LANDING, type="string", description="Landing folder to ingest (path or URI)"),
-        "lake": Param(DEFAULT_LAKE, type="string", description="Lake root to publish into (path or URI)"),
+        "landing": Param(default_landing(), type="string", description="Landing folder to ingest (path or URI)"),
+        "lake": Param(default_lake(), type="string", description="Lake root to publish into (path or URI)"),
         "conn_id": Param("", type="string", description="Airflow connection for object-store URIs"),
         "batch_size": Param(1000, type="integer", minimum=1,  # = Settings.batch_size (tested)
                             description="Pages (landing files or WARC records) per mapped batch, spread over workers"),

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -134,6 +136,23 @@ def size_and_hash(path, max_bytes: int) -> tuple[int, str, bytes | None]:
         return size, digest.hexdigest(), None
     data = path.read_bytes() if size <= max_bytes else b""
     return size, hashlib.sha256(data).hexdigest() if data or size == 0 else "", data
+
+
+def inside(root: Any, relative: str) -> Any | None:
+    """``root / relative`` when that stays inside ``root`` (a request's path, say), else None. Local: judged
+    on the resolved path (symlinks included); object stores: on the key (no ``..`` above the root)."""
+    if _is_local(root):
+        base = Path(root).resolve()
+        target = (base / relative).resolve()
+        return target if target.is_relative_to(base) else None
+    clean = posixpath.normpath("/" + relative).lstrip("/")
+    return root / clean if clean and clean != "." else root
+
+
+def iter_bytes(path: Any, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """A file's bytes, a chunk at a time (a partition is served without holding it in memory)."""
+    with path.open("rb") as handle:
+        yield from iter(lambda: handle.read(chunk), b"")
 
 
 # -- writing ----------------------------------------------------------------------------------------------------

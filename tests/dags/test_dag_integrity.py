@@ -9,6 +9,8 @@ from paths import REPO
 
 DAG_FILES = sorted((REPO / "dags").glob("*.py"))
 HEAVY = ("great_expectations", "pyarrow", "pandas", "bs4", "lxml", "trafilatura", "datasketch", "newsflow")
+# what DAG files may import of the package at parse time: standard-library-only modules
+PARSE_TIME = ["newsflow", "newsflow.locations"]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def test_no_heavy_imports_at_parse_time(path):
         f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert set(json.loads(out.stdout.strip().splitlines()[-1])) <= set(PARSE_TIME)
 
 
 def test_policies(dagbag):

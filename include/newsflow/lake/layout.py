@@ -56,17 +56,17 @@ class Lake:
         return self.root / dataset / day_folder(day)
 
     @property
-    def manifests(self):
+    def run_markers(self):
         return self.root / "_state" / "published"
 
-    def manifest(self, day: date):
-        return self.manifests / f"{day_folder(day)}.json"
+    def run_marker(self, day: date):
+        return self.run_markers / f"{day_folder(day)}.json"
 
     def published_days(self) -> list[date]:
         """Dates with a publish marker, oldest first."""
-        if not self.manifests.exists():
+        if not self.run_markers.exists():
             return []
-        return sorted(d for d in (day_of(p.name) for p in self.manifests.glob("date=*.json")) if d)
+        return sorted(d for d in (day_of(p.name) for p in self.run_markers.glob("date=*.json")) if d)
 
     def table(self, name: str):
         """A Delta table's root: ``articles`` and ``quarantine`` at the top, state tables under ``_state``."""
@@ -104,7 +104,7 @@ class Lake:
         return RunPaths(self, day, run_id) if day else None
 
     def relative(self, path) -> str:
-        """``path`` relative to the lake root (posix), as manifests list files."""
+        """``path`` relative to the lake root (posix), as run markers list files."""
         root, full = str(self.root).rstrip("/"), str(path)
         if not full.startswith(root + "/"):
             raise ValueError(f"{full} is not inside the lake {root}")
@@ -132,8 +132,8 @@ class RunPaths:
         return self.lake.root / "_quality" / day_folder(self.day) / self.key
 
     @property
-    def manifest(self):
-        return self.lake.manifest(self.day)
+    def run_marker(self):
+        return self.lake.run_marker(self.day)
 
     # -- staging: one folder per batch, a Parquet file and a stats file per step
     @property

@@ -50,7 +50,7 @@ def migrate(root, settings: Settings | None = None) -> dict:
     lake = Lake(root)
     done: dict[str, list] = {"migrated": [], "already": [], "moved": []}
     for day in lake.published_days():
-        marker = json.loads(lake.manifest(day).read_text())
+        marker = json.loads(lake.run_marker(day).read_text())
         if "versions" in marker:
             done["already"].append(day.isoformat())
             continue
@@ -73,7 +73,7 @@ def migrate(root, settings: Settings | None = None) -> dict:
         marker["files"] = {d: [f"{d}/{f}" for f in tables.data_files(lake.table(d), day)] for d in PUBLISHED}
         marker["versions"] = versions
         marker["migrated_from"] = "parquet partitions + ledgers"
-        storage.write_text_atomic(lake.manifest(day), json.dumps(marker, indent=1, sort_keys=True))
+        storage.write_text_atomic(lake.run_marker(day), json.dumps(marker, indent=1, sort_keys=True))
         done["migrated"].append(day.isoformat())
     done["moved"] = _move_legacy_files(lake)
     done["indexed"] = index_exact_keys(lake)

@@ -60,8 +60,8 @@ def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
     from newsflow.lake.ledger import LEDGER, PROCESSED, owned_elsewhere, write_history
 
     lake, day = run.lake, run.day
-    if run.manifest.exists():
-        run.manifest.unlink()  # the date is not done while its tables change
+    if run.run_marker.exists():
+        run.run_marker.unlink()  # the date is not done while its tables change
     # the ledger without its signatures: they are read into one uint32 matrix for the history, a row group at
     # a time (as 64-bit lists they are the bulk of the file, ~1 kB a record)
     ledger = storage.read_table(run.staged_ledger, [name for name in LEDGER.names if name != "minhash"])
@@ -90,6 +90,6 @@ def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
                   quarantined=counts["quarantined"] - outcomes.count("quarantined"),
                   skipped_at_publish=len(others))
     files = {dataset: [f"{dataset}/{f}" for f in tables.data_files(lake.table(dataset), day)] for dataset in PUBLISHED}
-    manifest = {"date": day.isoformat(), "run_id": run.run_id, "versions": versions, "files": files, **counts}
-    storage.write_text_atomic(run.manifest, json.dumps(manifest, indent=1, sort_keys=True))
-    return manifest
+    run_marker = {"date": day.isoformat(), "run_id": run.run_id, "versions": versions, "files": files, **counts}
+    storage.write_text_atomic(run.run_marker, json.dumps(run_marker, indent=1, sort_keys=True))
+    return run_marker

@@ -63,7 +63,7 @@ def build_health(lake: Lake, settings, window: int | None = None) -> dict:
     for day in shown:
         before = [d for d in needed if d < day][-settings.drift_history_dates:]
         rows = {r["key"]: r for r in drift.compare(figures[day], {d: figures[d] for d in before}, settings)}
-        marker = _read_json(lake.manifest(day)) or {}
+        marker = _read_json(lake.run_marker(day)) or {}
         run_id = marker.get("run_id") or ""
         recorded = _read_json(lake.run(day, run_id).drift_report) if run_id else None
         verdicts = {v["key"]: v["severity"] for v in (recorded or {}).get("verdicts") or []}

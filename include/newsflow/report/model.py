@@ -254,7 +254,7 @@ def _lake_partitions(run: RunPaths, limit: int = LAKE_DAYS) -> list[dict]:
     """Articles per published partition date, from the publish markers (the last ``limit`` dates)."""
     out = []
     for day in run.lake.published_days()[-limit:]:
-        data = _read_json(run.lake.manifest(day)) or {}
+        data = _read_json(run.lake.run_marker(day)) or {}
         out.append({"date": data.get("date") or day.isoformat(),
                     "articles": int(data.get("articles") or 0), "quarantined": int(data.get("quarantined") or 0),
                     "run_id": data.get("run_id")})
@@ -285,14 +285,14 @@ def build_report(run: RunPaths, summary: dict | None = None) -> dict:
     summary = summary or None
     run_id = run.run_id
     gates = load_gates(run)
-    manifest = _read_json(run.manifest) if run.manifest.exists() else None
+    run_marker = _read_json(run.run_marker) if run.run_marker.exists() else None
 
     if summary and summary.get("status") == "published":
         # Superseded only when the date's marker names another run. No marker: a rerun is replacing the
         # date right now (its files are changing; the summary's own counts stand).
-        current = not (manifest and manifest.get("run_id") != run_id)
+        current = not (run_marker and run_marker.get("run_id") != run_id)
         status = "published" if current else "superseded"
-        relative = ((manifest or {}).get("files") or {}) if current else {}
+        relative = ((run_marker or {}).get("files") or {}) if current else {}
         files = {name: [run.lake.root / f for f in names] for name, names in relative.items()}
         versions = summary.get("versions") or {}
         rows = _run_rows(run, "quarantine", versions.get("quarantine"),
@@ -346,7 +346,7 @@ def build_report(run: RunPaths, summary: dict | None = None) -> dict:
         if status == "published" else {},
         # lake-relative, for links that survive moving the lake
         "partition_files": relative if status == "published" else {},
-        "manifest": storage.display(run.manifest) if status == "published" else None,
+        "manifest": storage.display(run.run_marker) if status == "published" else None,
         "versions": versions,  # the table versions this run committed (read them with time travel)
         "word_count": {
             "articles": len(word_counts),

@@ -18,7 +18,7 @@ class Links:
 
     docs: Callable[[str], str]  # a Data Docs path relative to the quality folder -> href
     partition: Callable[[str, int], str]  # (dataset, index in the report's partition list) -> href
-    manifest: str
+    run_marker: str
     report_json: str = "report.json"
     back: tuple[str, str] | None = None  # (label, href) shown at the top
 
@@ -28,7 +28,7 @@ def lake_links(run: RunPaths, report: dict) -> Links:
     files = report.get("partition_files") or {}
     return Links(docs=lambda p: p,
                  partition=lambda dataset, index: run.from_quality(run.lake.root / files[dataset][index]),
-                 manifest=run.from_quality(run.manifest))
+                 run_marker=run.from_quality(run.run_marker))
 
 
 def _env():

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from newsflow.locations import REPO
+
 DAG_ID = "news_ingest"
 
 
@@ -35,18 +36,6 @@ def configure(airflow_home: Path | None = None) -> Path:
     warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     return home
-
-
-def location(value: str, conn_id: str | None = None):
-    """A landing/lake location for Airflow code: object-store URIs become an ``ObjectStoragePath`` bound
-    to the connection (credentials from Airflow), anything else a local ``Path``."""
-    from newsflow.storage import to_path
-
-    if "://" in value and not value.startswith("file://"):
-        from airflow.sdk import ObjectStoragePath
-
-        return ObjectStoragePath(value, conn_id=conn_id or None)
-    return to_path(value)
 
 
 def migrate_if_needed(home: Path) -> None:

@@ -33,8 +33,6 @@ def _day(context) -> str:
 
 def message(kind: str, context) -> dict | None:
     """What to say (subject, lines, facts), or None when there is nothing to say."""
-    from newsflow.lake.layout import day_folder, run_key
-
     ti = context["ti"]
     params = context.get("params") or {}
     day = _day(context)
@@ -56,10 +54,16 @@ def message(kind: str, context) -> dict | None:
     else:
         raise ValueError(f"unknown alert kind {kind!r}")
     lake = str(params.get("lake") or "")
-    from datetime import date
+    report = None
+    if lake and day != "?":
+        from datetime import date
 
-    report = (f"{lake.rstrip('/')}/_quality/{day_folder(date.fromisoformat(day))}/{run_key(run_id)}/report.html"
-              if lake and day != "?" else None)
+        from newsflow.lake.layout import Lake
+        from newsflow.locations import location
+        from newsflow.storage import display
+
+        run = Lake(location(lake, params.get("conn_id") or None)).run(date.fromisoformat(day), run_id)
+        report = display(run.report_html)
     return {"kind": kind, "subject": subject, "lines": lines, "dag_id": dag_id, "run_id": run_id,
             "task_id": ti.task_id, "date": day, "lake": lake, "report": report}
 

@@ -99,7 +99,8 @@ def _print_drift(run_paths) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from newsflow.lake.layout import Lake
-    from newsflow.runtime.airflow_local import configure, location, run_dag
+    from newsflow.locations import location
+    from newsflow.runtime.airflow_local import configure, run_dag
     from newsflow.storage import display, known_missing
 
     configure()  # before Airflow is imported (object-store locations import it)

@@ -111,15 +111,15 @@ def publish(ctx: RunContext) -> dict:
     if not ctx.load_stats("gate_output").get("success"):
         raise RuntimeError(f"cannot publish: gate_output has not passed for run {ctx.run_id}")
     summary = run_summary(ctx)
-    manifest = commit(ctx.run, {"articles": summary["articles"], "quarantined": summary["quarantined"]},
+    run_marker = commit(ctx.run, {"articles": summary["articles"], "quarantined": summary["quarantined"]},
                       ctx.settings)
     # records another date claimed first (a concurrent run over the same landing folder) are its to publish
-    summary["articles"], summary["quarantined"] = manifest["articles"], manifest["quarantined"]
-    summary["skipped_already_processed"] += manifest["skipped_at_publish"]
-    summary["versions"] = manifest["versions"]
+    summary["articles"], summary["quarantined"] = run_marker["articles"], run_marker["quarantined"]
+    summary["skipped_already_processed"] += run_marker["skipped_at_publish"]
+    summary["versions"] = run_marker["versions"]
     summary["partitions"] = {name: [storage.display(ctx.lake_root / f) for f in files]
-                             for name, files in manifest["files"].items()}
-    summary["manifest"] = storage.display(ctx.run.manifest)
+                             for name, files in run_marker["files"].items()}
+    summary["manifest"] = storage.display(ctx.run.run_marker)
     summary["status"] = "published"
     storage.write_text_atomic(ctx.run.summary, json.dumps(summary, indent=1, sort_keys=True, default=str))
     write_run_report(ctx.run, summary)  # report.html + report.json beside summary.json
