@@ -18,7 +18,6 @@ from airflow.sdk import Param, dag, get_current_context, task
 from newsflow.locations import default_lake  # standard library only (parse-time rule)
 
 
-
 @dag(
     dag_id="lake_maintenance",
     schedule="@weekly",

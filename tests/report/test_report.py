@@ -9,11 +9,13 @@ from pathlib import Path
 import lakes
 import pytest
 
+from newsflow import runrecords
 from newsflow.lake.layout import Lake
 from newsflow.report import build_report, lake_links, load_gates, render_html
 from newsflow.report.charts import columns, hbar
 from newsflow.report.model import histogram
 from newsflow.report.render import render_task
+from newsflow.runrecords import Expectation, GateRecord
 
 
 @pytest.fixture(scope="module")
@@ -117,11 +119,12 @@ def test_batches_of_a_gate_are_merged(tmp_path):
     run = Lake(tmp_path).run(date(2024, 5, 1), "manual__1")
     run.quality.mkdir(parents=True)
     for batch, (ok, n) in enumerate([(True, 0), (False, 4)]):
-        run.gate_report(run.gate_name("gate_raw", batch)).write_text(json.dumps({
-            "gate": "gate_raw", "batch": batch, "success": ok, "records": 10, "rows_failed": n,
-            "batch_failures": [] if ok else ["quarantine_ratio: 4/10 = 0.40 > max_quarantine_ratio 0.3"],
-            "expectations": [{"code": "empty", "expectation": "expect_column_values_to_be_between",
-                              "column": "decoded_chars", "level": "row", "success": ok, "unexpected_count": n}]}))
+        runrecords.write(run.gate_report(run.gate_name("gate_raw", batch)), GateRecord(
+            gate="gate_raw", batch=batch, success=ok, rows=10, records=10, rows_failed=n, results_path=None,
+            docs_path=None, batch_failures=[] if ok else ["quarantine_ratio: 4/10 = 0.40 > max_quarantine_ratio 0.3"],
+            expectations=[Expectation(code="empty", expectation="expect_column_values_to_be_between",
+                                      column="decoded_chars", level="row", success=ok, unexpected_count=n,
+                                      observed_value=None)]))
     (gate,) = load_gates(run)
     assert gate["batches"] == 2 and gate["records"] == 20 and not gate["success"]
     assert gate["expectations"][0]["unexpected_count"] == 4 and not gate["expectations"][0]["success"]

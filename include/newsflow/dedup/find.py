@@ -18,8 +18,9 @@ from newsflow.dedup.signature import SEED, as_signature
 from newsflow.dedup.view import RunView
 from newsflow.settings import Settings
 from newsflow.stages.base import StageStats
+from newsflow.steplist import DEDUP
 
-STAGE = "dedup"
+STAGE = DEDUP  # the stage name of its rejects: the step's
 
 
 @dataclass(frozen=True)

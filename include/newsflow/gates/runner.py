@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsflow.runrecords import Expectation
+
 LOGGER = logging.getLogger(__name__)
 _MAX_VALUE_CHARS = 200
 
@@ -36,7 +38,7 @@ class GateReport:
     success: bool = True
     row_reasons: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     batch_failures: list[str] = field(default_factory=list)
-    expectations: list[dict] = field(default_factory=list)
+    expectations: list[Expectation] = field(default_factory=list)
     results_path: str | None = None
     docs_path: str | None = None
 
@@ -208,15 +210,10 @@ def run_gate(gate: str, frame, checks: list[Check], results_file: Path, docs_dir
                     if isinstance(entry, dict) and entry.get(id_column) is not None:
                         failed_ids.append(str(entry[id_column]))
             raised = bool(item.exception_info and item.exception_info.get("raised_exception"))
-            summary = {
-                "expectation": item.expectation_config.type,
-                "column": kwargs.get("column"),
-                "code": code,
-                "level": level,
-                "success": bool(item.success),
-                "unexpected_count": item.result.get("unexpected_count"),
-                "observed_value": _shorten(item.result.get("observed_value")),
-            }
+            summary = Expectation(expectation=item.expectation_config.type, column=kwargs.get("column"), code=code,
+                                  level=level, success=bool(item.success),
+                                  unexpected_count=item.result.get("unexpected_count"),
+                                  observed_value=_shorten(item.result.get("observed_value")))
             report.expectations.append(summary)
             if item.success:
                 continue

@@ -1,4 +1,5 @@
-"""Publish a run's staged output: the lake's commit protocol, on Delta tables.
+"""Commit a run's staged output (what the ``publish`` step does to the lake): the commit protocol, on Delta
+tables.
 
 1. **Claim** the run's landing records in ``_state/processed`` (one MERGE, serialised against other
    runs by delta-rs's conflict check). Records another date holds are not this run's to publish: they are
@@ -16,16 +17,16 @@ the job and never doubles rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsflow import storage
+from newsflow import runrecords, storage
 from newsflow.columns import PUBLISHED, table_schema
 from newsflow.lake import tables
 from newsflow.lake.layout import RunPaths
+from newsflow.runrecords import RunMarker
 from newsflow.settings import Settings
 
 
@@ -54,8 +55,9 @@ def _with_date(path, dataset: str, day, drop: set[str]) -> pa.RecordBatchReader:
     return pa.RecordBatchReader.from_batches(target, batches())
 
 
-def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
-    """Commit the run's staged partitions (steps above); returns the completion marker."""
+def commit_run(run: RunPaths, articles: int, quarantined: int, settings: Settings) -> RunMarker:
+    """Commit the run's staged partitions (steps above; ``articles`` and ``quarantined``: the staged counts);
+    returns the run marker."""
     from newsflow.dedup.signature import signature_file
     from newsflow.lake.ledger import LEDGER, PROCESSED, owned_elsewhere, write_history
 
@@ -86,10 +88,9 @@ def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
     versions.update(write_history(lake, ledger.filter(mine), day, run.run_id, settings, signatures=(matrix, signed)))
     skipped = ledger.filter(pc.invert(mine))
     outcomes = skipped.column("outcome").to_pylist()
-    counts = dict(counts, articles=counts["articles"] - outcomes.count("published"),
-                  quarantined=counts["quarantined"] - outcomes.count("quarantined"),
-                  skipped_at_publish=len(others))
     files = {dataset: [f"{dataset}/{f}" for f in tables.data_files(lake.table(dataset), day)] for dataset in PUBLISHED}
-    run_marker = {"date": day.isoformat(), "run_id": run.run_id, "versions": versions, "files": files, **counts}
-    storage.write_text_atomic(run.run_marker, json.dumps(run_marker, indent=1, sort_keys=True))
-    return run_marker
+    marker = RunMarker(date=day.isoformat(), run_id=run.run_id, versions=versions, files=files,
+                       articles=articles - outcomes.count("published"),
+                       quarantined=quarantined - outcomes.count("quarantined"), skipped_at_publish=len(others))
+    runrecords.write(run.run_marker, marker)
+    return marker
