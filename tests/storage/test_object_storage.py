@@ -137,7 +137,7 @@ def test_dedup_candidates_are_looked_up_in_the_tables_on_s3(s3):
     from newsflow.dedup.signature import signature
     from newsflow.lake import tables
     from newsflow.lake.layout import Lake
-    from newsflow.lake.ledger import known_candidates
+    from newsflow.dedup.history import known_candidates
     from newsflow.settings import Settings
     from newsflow.storage import to_path
     from newsflow.text.tokens import normalize_text

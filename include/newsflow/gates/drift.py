@@ -27,13 +27,12 @@ markers (which dates are complete); today's figures come from the run's staged f
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 from collections import Counter
 from datetime import date
 
-from newsflow import storage
+from newsflow import runrecords, storage
 from newsflow.gates.policy import is_broken
 from newsflow.gates.runner import Check
 
@@ -346,12 +345,12 @@ def check_drift(ctx) -> dict:
         "history": [d.isoformat() for d in days], "failures": failures, "warnings": warnings,
         "verdicts": rows, "results_path": results, "docs_path": docs,
     }
-    storage.write_text_atomic(ctx.run.drift_report, json.dumps(section, indent=1, sort_keys=True, default=str))
+    runrecords.write(ctx.run.drift_report, section)
     if enough:  # the gate's own entry in the run report, with its Data Docs
         entry = report.as_dict() | {"gate": GATE, "batch": None, "records": len(rows), "success": not failures,
                                     "batch_failures": ["drift." + f for f in failures],
                                     "warnings": warnings}
-        storage.write_text_atomic(ctx.run.gate_report(GATE), json.dumps(entry, indent=1, sort_keys=True, default=str))
+        runrecords.write(ctx.run.gate_report(GATE), entry)
     if status == NO_HISTORY:
         LOGGER.info("drift: not enough history (%d of %d published dates before %s)", len(days),
                     settings.drift_min_history, ctx.day)

@@ -17,7 +17,8 @@ the job and never doubles rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,7 +28,9 @@ from newsflow.columns import PUBLISHED, table_schema
 from newsflow.lake import tables
 from newsflow.lake.layout import RunPaths
 from newsflow.runrecords import RunMarker
-from newsflow.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def parquet_options() -> dict:
@@ -55,11 +58,15 @@ def _with_date(path, dataset: str, day, drop: set[str]) -> pa.RecordBatchReader:
     return pa.RecordBatchReader.from_batches(target, batches())
 
 
-def commit_run(run: RunPaths, articles: int, quarantined: int, settings: Settings) -> RunMarker:
+# Writes the date's dedup history (``dedup/history.write_run_history``): given the staged ledger's rows this
+# run publishes (without signatures) and the mask that chose them (None: every row); returns versions written.
+HistoryWriter = Callable[[pa.Table, "np.ndarray | None"], dict[str, int]]
+
+
+def commit_run(run: RunPaths, articles: int, quarantined: int, write_history: HistoryWriter) -> RunMarker:
     """Commit the run's staged partitions (steps above; ``articles`` and ``quarantined``: the staged counts);
     returns the run marker."""
-    from newsflow.dedup.signature import signature_file
-    from newsflow.lake.ledger import LEDGER, PROCESSED, owned_elsewhere, write_history
+    from newsflow.lake.processed import LEDGER, PROCESSED, owned_elsewhere
 
     lake, day = run.lake, run.day
     if run.run_marker.exists():
@@ -81,11 +88,8 @@ def commit_run(run: RunPaths, articles: int, quarantined: int, settings: Setting
                                                          _with_date(run.staged_file(dataset), dataset, day, others),
                                                          day, run.run_id)
     mine = pc.invert(pc.is_in(ledger.column("source_path"), pa.array(sorted(others), pa.string())))
-    matrix, signed = signature_file(run.staged_ledger, settings.minhash_permutations)
-    if others:
-        mask = mine.to_numpy(zero_copy_only=False)
-        matrix, signed = matrix[mask], signed[mask]
-    versions.update(write_history(lake, ledger.filter(mine), day, run.run_id, settings, signatures=(matrix, signed)))
+    keep = mine.to_numpy(zero_copy_only=False) if others else None
+    versions.update(write_history(ledger.filter(mine), keep))
     skipped = ledger.filter(pc.invert(mine))
     outcomes = skipped.column("outcome").to_pylist()
     files = {dataset: [f"{dataset}/{f}" for f in tables.data_files(lake.table(dataset), day)] for dataset in PUBLISHED}

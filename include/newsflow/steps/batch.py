@@ -23,7 +23,7 @@ def ingest(ctx: RunContext, batch: int = 0) -> IngestStats:
 
     from newsflow.ingest.landing import ArchivePart, LandingFile, read_archive, read_landing
     from newsflow.ingest.stage import DecodeStage
-    from newsflow.lake.ledger import processed_elsewhere
+    from newsflow.lake.processed import processed_elsewhere
 
     items = ctx.load_batch(batch)
     skip = processed_elsewhere(ctx.lake, ctx.day)

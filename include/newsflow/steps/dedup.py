@@ -17,8 +17,8 @@ def dedup(ctx: RunContext) -> DedupStats:
     import pyarrow as pa
 
     from newsflow.dedup.find import Dedup
+    from newsflow.dedup.history import known_candidates
     from newsflow.dedup.view import read_run_view
-    from newsflow.lake.ledger import known_candidates
 
     num_perm = ctx.settings.minhash_permutations
     view = read_run_view([ctx.run.step_file(LAST_BATCH_STEP, b) for b in ctx.batches()], num_perm)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 from newsflow import runrecords, storage
 from newsflow.runrecords import GateCounts, GateRecord, StageOutputStats, Summary
@@ -15,8 +16,9 @@ from newsflow.steps.dedup import verdicts
 def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> StageOutputStats:
     """Stream every batch into one articles file, one quarantine file and the date's ledger."""
     from newsflow.columns import RunFacts, rows_table
+    from newsflow.dedup.history import SIGNED_LEDGER
     from newsflow.lake.commit import parquet_options
-    from newsflow.lake.ledger import LEDGER, pageless_rows
+    from newsflow.lake.processed import pageless_rows
     from newsflow.lake.staging import read_records
 
     found = verdicts(ctx)
@@ -28,7 +30,7 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> StageO
     options = parquet_options()
     with storage.parquet_writer(files["articles"], _schema("articles"), **options) as articles_out, \
             storage.parquet_writer(files["quarantine"], _schema("quarantine"), **options) as quarantine_out, \
-            storage.parquet_writer(ctx.run.staged_ledger, LEDGER, **options) as ledger_out:
+            storage.parquet_writer(ctx.run.staged_ledger, SIGNED_LEDGER, **options) as ledger_out:
         for batch in ctx.batches():
             records = list(read_records(ctx.run.step_file(LAST_BATCH_STEP, batch)))
             for record in records:
@@ -39,7 +41,7 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> StageO
             quarantined_records = [r for r in records if r.rejected]
             articles_out.write_table(rows_table("articles", published, facts))
             quarantine_out.write_table(rows_table("quarantine", quarantined_records, facts))
-            ledger = rows_table("ledger", records, facts, LEDGER)
+            ledger = rows_table("ledger", records, facts, SIGNED_LEDGER)
             ledger_out.write_table(ledger)
             with_records.update(ledger.column("source_file").to_pylist())
             articles += len(published)
@@ -105,6 +107,7 @@ def gate_output(ctx: RunContext) -> GateRecord:
 
 def publish(ctx: RunContext) -> Summary:
     """Commit the run (``lake/commit.py``), then its summary, report and the lake health page."""
+    from newsflow.dedup.history import write_run_history
     from newsflow.lake.commit import commit_run
     from newsflow.report import write_run_report
     from newsflow.report.health import write_health_page
@@ -113,7 +116,8 @@ def publish(ctx: RunContext) -> Summary:
     if not ctx.run.stats_file(GATE_OUTPUT).exists() or not ctx.load_stats(GATE_OUTPUT)["success"]:
         raise RuntimeError(f"cannot publish: gate_output has not passed for run {ctx.run_id}")
     counts = run_counts(ctx)
-    marker = commit_run(ctx.run, counts["articles"], counts["quarantined"], ctx.settings)
+    marker = commit_run(ctx.run, counts["articles"], counts["quarantined"],
+                        partial(write_run_history, ctx.run, settings=ctx.settings))
     # records another date claimed first (a concurrent run over the same landing folder) are its to publish
     summary = Summary(**counts, versions=marker["versions"],
                       partitions={name: [storage.display(ctx.lake_root / f) for f in files]

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import lakes
 import pyarrow.compute as pc
+
 from newsflow.lake import tables
 from newsflow.lake.layout import Lake
-from newsflow.lake.ledger import processed_elsewhere
-from newsflow.lake.migrate import migrate
+from newsflow.lake.processed import processed_elsewhere
 from newsflow.pipeline import RunContext, run_all
+from newsflow.runtime.migrate import migrate
 
 LEGACY = Path(__file__).parent / "fixtures" / "legacy_lake"
 
@@ -63,10 +64,10 @@ def test_a_band_index_without_exact_rows_gets_them_and_finds_the_same_candidates
     import logging
 
     import numpy as np
-
     from helpers import seed_text
+
+    from newsflow.dedup.history import EXACT_BAND, INDEX_FORMAT, known_candidates
     from newsflow.dedup.signature import signature
-    from newsflow.lake.ledger import EXACT_BAND, INDEX_FORMAT, known_candidates
     from newsflow.settings import Settings
     from newsflow.text.tokens import normalize_text
 
