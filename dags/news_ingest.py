@@ -17,10 +17,11 @@ GX results and Data Docs for each run: `<lake>/_quality/date=<day>/<run>/`.
 
 Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`),
 `conn_id` (the Airflow connection for those URIs; empty: the provider's default credentials),
-`batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id` (an `smtp` or `http` Airflow connection: a failed task,
-or a date published with drift warnings, is sent there; empty: no alert) and `alert_to` (SMTP recipients).
-Trust a date only through its run marker `<lake>/_state/published/date=D.json` (written last). The partition date is the run's
-logical date (or its run-after time for runs triggered without one), in UTC.
+`batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id`
+(an `smtp` or `http` Airflow connection: a failed task, or a date published with drift warnings, is sent there;
+empty: no alert) and `alert_to` (SMTP recipients). Trust a date only through its run marker
+`<lake>/_state/published/date=D.json` (written last). The partition date is the run's logical date (or its
+run-after time for runs triggered without one), in UTC.
 """
 
 from __future__ import annotations

@@ -97,7 +97,9 @@ _ENTRIES = [
     Column("canonical_url", pa.string(), "rel=canonical / og:url of the page, else url"),
     Column("source", pa.string(), "Publisher domain (from the URL), or the landing folder's name for plain-text files"),
     Column("title", pa.string(), "Headline (JSON-LD headline, og:title, `<title>`); null for plain text"),
-    Column("authors", pa.list_(pa.string()), "People credited as authors (no site names, staff or agency credits), each once, in byline order; empty when unknown",
+    Column("authors", pa.list_(pa.string()),
+           "People credited as authors (no site names, staff or agency credits), each once, in byline order; "
+           "empty when unknown",
            value=lambda r, _run: list(r.authors)),
     Column("site_name", pa.string(),
            "Publisher's name as the page states it (og:site_name, JSON-LD publisher, application-name, the "

@@ -116,6 +116,8 @@ class GateCounts(TypedDict):
     expected_articles: NotRequired[int]
     expected_quarantine: NotRequired[int]
     drift: NotRequired[DriftVerdict]
+    # gate_drift
+    warnings: NotRequired[list[str]]
 
 
 class GateRecord(GateCounts):
@@ -130,8 +132,6 @@ class GateRecord(GateCounts):
     expectations: list[Expectation]
     results_path: str | None
     docs_path: str | None
-    # gate_drift
-    warnings: NotRequired[list[str]]
 
 
 StepStats = PlanStats | IngestStats | NormaliseStats | DedupStats | StageOutputStats | GateRecord
@@ -353,10 +353,6 @@ def read_summary(path: Any) -> Summary:
     return cast(Summary, read(path))
 
 
-def read_run_marker(path: Any) -> RunMarker:
-    return cast(RunMarker, read(path))
-
-
 def gate_output_verdict(value: JSON) -> DriftVerdict | None:
     """The drift verdict in ``gate_output``'s return value (an XCom the alert reads), if any."""
     if not isinstance(value, dict) or value.get("gate") != GATE_OUTPUT:
@@ -398,7 +394,7 @@ __all__ = [
     "published_facts",
     "read",
     "read_gate",
-    "read_run_marker",
+   
     "read_summary",
     "write",
 ]

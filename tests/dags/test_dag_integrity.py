@@ -1,5 +1,6 @@
 """The DAG folder parses cleanly and follows the team's policies."""
 
+import itertools
 import json
 import subprocess
 import sys
@@ -62,7 +63,7 @@ def test_news_ingest_shape(dagbag):
 
     # the DAG's tasks are the step list's, in its order, each running the step of its own name
     assert sorted(dag.task_ids) == sorted(TASK_IDS)
-    for upstream, downstream in zip(TASK_IDS, TASK_IDS[1:], strict=False):
+    for upstream, downstream in itertools.pairwise(TASK_IDS):
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
     for name in BATCH_STEPS:
         assert dag.get_task(task_id(name)).get_closest_mapped_task_group() is not None, f"{name} is not mapped"

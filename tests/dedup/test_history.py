@@ -178,10 +178,10 @@ def test_history_rows_stream_signatures_sorted_by_document_key():
     published = [i for i in range(n) if outcome[i] == "published"]
     assert got.column("doc_key").to_pylist() == sorted(hex_key([ids[i] for i in published]).tolist())
     by_id = {ids[i]: minhash[i] for i in published}
-    assert {d: m for d, m in zip(got.column("doc_id").to_pylist(), got.column("minhash").to_pylist())} == by_id
+    assert dict(zip(got.column("doc_id").to_pylist(), got.column("minhash").to_pylist(), strict=True)) == by_id
     signed = sum(1 for i in published if minhash[i] is not None)
     band_count = band_split(128, Settings().near_duplicate_threshold)[0]
     assert bands.num_rows == len(published) + signed * band_count  # an exact row each, LSH rows if signed
-    keys = list(zip(bands.column("band").to_pylist(), bands.column("bucket").to_pylist()))
+    keys = list(zip(bands.column("band").to_pylist(), bands.column("bucket").to_pylist(), strict=True))
     assert keys == sorted(keys), "by band, then bucket"
     assert set(got.column("date").to_pylist()) == {D1}

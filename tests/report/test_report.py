@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -50,11 +51,11 @@ def test_publish_writes_report_html_and_json(published):
 
 
 def test_steps_account_for_every_record(published):
-    _, summary = published
+    _, _summary = published
     report = build_report(_run(published))
     steps = report["steps"]
     assert steps[0]["in"] == 3 and steps[-1]["step"] == "publish" and steps[-1]["out"] == 2
-    for before, after in zip(steps, steps[1:]):
+    for before, after in itertools.pairwise(steps):
         assert after["in"] == before["out"]
     assert sum(s["quarantined"] for s in steps) == 1
 
@@ -69,7 +70,7 @@ def test_reasons_have_counts_and_examples(published):
 
 
 def test_expectations_per_gate_with_pass_and_fail(published):
-    _, summary = published
+    _, _summary = published
     gates = {g["gate"]: g for g in build_report(_run(published))["gates"]}
     assert list(gates) == ["gate_raw", "gate_normalised", "gate_output"]
     assert all(g["success"] for g in gates.values())
@@ -79,7 +80,7 @@ def test_expectations_per_gate_with_pass_and_fail(published):
 
 
 def test_charts_data(published):
-    _, summary = published
+    _, _summary = published
     report = build_report(_run(published))
     assert report["word_count"]["articles"] == 2
     assert sum(b["count"] for b in report["word_count"]["histogram"]) == 2

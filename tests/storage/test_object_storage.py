@@ -130,14 +130,14 @@ def test_a_warc_archive_on_s3_is_split_across_batches_and_published(s3, tmp_path
 
 def test_dedup_candidates_are_looked_up_in_the_tables_on_s3(s3):
     """The band index read file by file through delta-rs's filesystem (not a local path): exact and near
-    candidates of a later date, as on a local disk (tests/lake/test_ledger.py)."""
+    candidates of a later date, as on a local disk (tests/dedup/test_history.py)."""
     import numpy as np
     from helpers import seed_text
 
+    from newsflow.dedup.history import known_candidates
     from newsflow.dedup.signature import signature
     from newsflow.lake import tables
     from newsflow.lake.layout import Lake
-    from newsflow.dedup.history import known_candidates
     from newsflow.settings import Settings
     from newsflow.storage import to_path
     from newsflow.text.tokens import normalize_text

@@ -26,6 +26,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int, at: np.ndarray | No
     fold = np.random.RandomState(SEED).randint(0, 1 << 62, rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     keys = np.empty((len(signatures) if at is None else len(at), bands), dtype=np.uint64)
     for band in range(bands):  # one band at a time: a 64-bit copy of the whole matrix would double its memory
-        values = signatures[:, band * rows:(band + 1) * rows] if at is None else signatures[at, band * rows:(band + 1) * rows]
+        columns = slice(band * rows, (band + 1) * rows)
+        values = signatures[:, columns] if at is None else signatures[at, columns]
         keys[:, band] = (values.astype(np.uint64) * fold).sum(axis=1, dtype=np.uint64)
     return keys

@@ -112,8 +112,8 @@ def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) ->
                 continue  # compared, never the copy others are measured against
         if hash_shared[position]:
             first_with_hash.setdefault(int(hash_group[position]), position)
-        for band in np.flatnonzero(shared):
-            kept_in_band.setdefault((int(band), int(band_group[position, band])), []).append(position)
+        for shared_band in np.flatnonzero(shared):
+            kept_in_band.setdefault((int(shared_band), int(band_group[position, shared_band])), []).append(position)
     return found
 
 

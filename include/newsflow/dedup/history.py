@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -28,7 +30,7 @@ from newsflow.dedup.find import KnownDoc
 from newsflow.dedup.signature import SIGNATURE_SCHEME, signature_column, signature_file
 from newsflow.lake import tables
 from newsflow.lake.layout import Lake, RunPaths, day_folder
-from newsflow.lake.processed import LEDGER
+from newsflow.lake.processed import LEDGER, other_dates
 from newsflow.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -55,10 +57,11 @@ INDEX_PLAIN_COLUMNS = ["bucket", "doc_key"]  # hash values: a dictionary only sl
 
 
 def _as_int64(keys: np.ndarray) -> np.ndarray:
-    return keys.view(np.int64)
+    signed: np.ndarray = keys.view(np.int64)
+    return signed
 
 
-def hex_key(values: list[str | None]) -> np.ndarray:
+def hex_key(values: Sequence[str | None]) -> np.ndarray:
     """The first 64 bits of each hex digest, as int64 (0 for a missing one)."""
     return np.array([int(v[:16], 16) if v else 0 for v in values], dtype=np.uint64).view(np.int64)
 
@@ -68,10 +71,6 @@ def lsh_key(settings: Settings) -> int:
     other LSH settings is not queried for near copies."""
     bands, rows = band_split(settings.minhash_permutations, settings.near_duplicate_threshold)
     return int(hex_key([hashlib.sha256(f"{SIGNATURE_SCHEME}/b{bands}r{rows}".encode()).hexdigest()])[0])
-
-
-def _other_dates(day: date):
-    return pc.field("date") != pa.scalar(day, pa.date32())
 
 
 def history_rows(ledger: pa.Table, day: date, settings: Settings,
@@ -94,7 +93,7 @@ def history_rows(ledger: pa.Table, day: date, settings: Settings,
     scheme = (ledger.schema.metadata or {}).get(SCHEME_KEY, b"").decode() or None
     day_value = pa.scalar(day, pa.date32())
 
-    def signature_batches():
+    def signature_batches() -> Iterator[pa.RecordBatch]:
         for start in range(0, len(rows), SIGNATURE_ROW_GROUP):
             part = rows[start:start + SIGNATURE_ROW_GROUP]
             yield pa.RecordBatch.from_arrays([
@@ -107,7 +106,7 @@ def history_rows(ledger: pa.Table, day: date, settings: Settings,
     bands, rows_per_band = band_split(num_perm, settings.near_duplicate_threshold)
     comparable = signed[rows] & (scheme == SIGNATURE_SCHEME)
 
-    def band_batches():
+    def band_batches() -> Iterator[pa.RecordBatch]:
         yield _band_batch(EXACT_BAND, EXACT_LSH_KEY, hash_keys, doc_keys, day_value)
         keys = _as_int64(band_keys(matrix, bands, rows_per_band, at=rows[comparable]))
         named = lsh_key(settings)
@@ -118,7 +117,7 @@ def history_rows(ledger: pa.Table, day: date, settings: Settings,
             pa.RecordBatchReader.from_batches(BANDS, band_batches()))
 
 
-def _band_batch(band: int, key: int, bucket: np.ndarray, doc_keys: np.ndarray, day_value) -> pa.RecordBatch:
+def _band_batch(band: int, key: int, bucket: np.ndarray, doc_keys: np.ndarray, day_value: Any) -> pa.RecordBatch:
     """One band's index rows, by bucket (ties in document-key order)."""
     order = np.argsort(bucket, kind="stable")
     n = len(order)
@@ -186,10 +185,11 @@ class _KeySet:
         if not maybe.size or not self.keys.size:
             return maybe[:0]
         at = np.minimum(np.searchsorted(self.keys, values[maybe]), len(self.keys) - 1)
-        return maybe[self.keys[at] == values[maybe]]
+        found: np.ndarray = maybe[self.keys[at] == values[maybe]]
+        return found
 
 
-def _index_hits(index, day: date, lookups: list[tuple[int, int, np.ndarray]]) -> dict[date, set[int]]:
+def _index_hits(index: Any, day: date, lookups: list[tuple[int, int, np.ndarray]]) -> dict[date, set[int]]:
     """Documents of other dates with a band-index row matching one of ``lookups`` (band, lsh_key, bucket
     keys), by date. One pass over the index's bucket column, a date's file at a time (memory: one date's
     keys); the other columns are read only for the dates that have a hit."""
@@ -197,7 +197,9 @@ def _index_hits(index, day: date, lookups: list[tuple[int, int, np.ndarray]]) ->
     found: dict[date, set[int]] = {}
     if not wanted.keys.size:
         return found
-    for day_, file in tables.files_by_date(index, _other_dates(day)):
+    for day_, file in tables.files_by_date(index, other_dates(day)):
+        if day_ is None:  # every file of a date-partitioned table has its date
+            continue
         bucket = file.read(columns=["bucket"], use_threads=False).column("bucket").to_numpy()
         rows = wanted.contains(bucket)
         if not rows.size:
@@ -239,8 +241,8 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
         LOGGER.warning("%s has no exact-copy rows: exact lookups read the signatures table (run `newsflow lake "
                        "migrate`)", lake.table("lsh_bands"))
         same = tables.read(table=signature_table, columns=["doc_key", "date"],
-                           filter=_other_dates(day) & pc.field("hash_key").isin(pa.array(hash_keys)))
-        for doc_key, day_ in zip(same.column("doc_key").to_pylist(), same.column("date").to_pylist()):
+                           filter=other_dates(day) & pc.field("hash_key").isin(pa.array(hash_keys)))
+        for doc_key, day_ in zip(same.column("doc_key").to_pylist(), same.column("date").to_pylist(), strict=True):
             candidates.setdefault(day_, set()).add(doc_key)
     if not candidates:
         return []
@@ -251,7 +253,8 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
                         & pc.field("doc_key").isin(pa.array(doc_keys, pa.int64())))
     if found.num_rows:  # a document key found in one date is not a candidate in another
         pairs = {(d, k) for d, keys in candidates.items() for k in keys}
-        keep = [(d, k) in pairs for d, k in zip(found.column("date").to_pylist(), found.column("doc_key").to_pylist())]
+        keep = [(d, k) in pairs for d, k in zip(found.column("date").to_pylist(), found.column("doc_key").to_pylist(),
+                                                 strict=True)]
         found = found.filter(pa.array(keep, pa.bool_()))
     if not found.num_rows:
         return []
@@ -265,7 +268,7 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
     docs = []
     for i, (doc_id, content, where, day_) in enumerate(zip(
             found.column("doc_id").to_pylist(), found.column("content_sha256").to_pylist(),
-            found.column("source_path").to_pylist(), found.column("date").to_pylist())):
+            found.column("source_path").to_pylist(), found.column("date").to_pylist(), strict=True)):
         signature = matrix[i] if ok[i] and schemes[i] == SIGNATURE_SCHEME else None
         docs.append(KnownDoc(doc_id, content, signature, f"{where} ({day_folder(day_)})"))
     return docs

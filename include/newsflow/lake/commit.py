@@ -18,7 +18,7 @@ the job and never doubles rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,17 +28,19 @@ from newsflow.columns import PUBLISHED, table_schema
 from newsflow.lake import tables
 from newsflow.lake.layout import RunPaths
 from newsflow.runrecords import RunMarker
+from datetime import date
+from newsflow.storage import StorePath
 
 if TYPE_CHECKING:
     import numpy as np
 
 
-def parquet_options() -> dict:
+def parquet_options() -> dict[str, Any]:
     """Fixed writer options for staged output files (no pandas metadata, zstd): same rows, same bytes."""
     return {"compression": "zstd", "write_statistics": True, "use_dictionary": True}
 
 
-def _with_date(path, dataset: str, day, drop: set[str]) -> pa.RecordBatchReader:
+def _with_date(path: StorePath, dataset: str, day: date, drop: set[str]) -> pa.RecordBatchReader:
     """The staged file's rows, minus records in ``drop``, with the partition column: streamed."""
     target = table_schema(dataset)
     day_scalar = pa.scalar(day, pa.date32())

@@ -20,13 +20,13 @@ PROCESSED = schema("processed")
 NO_PAGES = "no_pages"
 
 
-def _other_dates(day: date):
+def other_dates(day: date) -> pc.Expression:
     return pc.field("date") != pa.scalar(day, pa.date32())
 
 
 def processed_elsewhere(lake: Lake, day: date) -> set[tuple[str, str]]:
     """(landing file, sha256) pairs that other dates processed."""
-    table = tables.read(lake.table("processed"), columns=["source_file", "file_sha256"], filter=_other_dates(day))
+    table = tables.read(lake.table("processed"), columns=["source_file", "file_sha256"], filter=other_dates(day))
     if table is None:
         return set()
     return set(zip(table.column("source_file").to_pylist(), table.column("file_sha256").to_pylist()))
@@ -49,7 +49,7 @@ def owned_elsewhere(lake: Lake, day: date, files: pa.ChunkedArray, paths: pa.Chu
     if not len(paths):
         return set()
     held = tables.read(lake.table("processed"), columns=["source_path", "file_sha256"],
-                       filter=_other_dates(day) & pc.field("source_file").isin(pc.unique(files)))
+                       filter=other_dates(day) & pc.field("source_file").isin(pc.unique(files)))
     if held is None or not held.num_rows:
         return set()
     held_pairs = set(zip(held.column("source_path").to_pylist(), held.column("file_sha256").to_pylist()))

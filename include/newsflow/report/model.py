@@ -139,7 +139,8 @@ def gate_headline(gate: GateSummary) -> str:
 def _read_parquet(path: Any, columns: list[str]) -> list[dict[str, Any]]:
     try:
         names = set(storage.read_schema(path).names)
-        return storage.read_table(path, columns=[c for c in columns if c in names]).to_pylist()
+        rows: list[dict[str, Any]] = storage.read_table(path, columns=[c for c in columns if c in names]).to_pylist()
+        return rows
     except Exception as exc:  # a half-written or foreign file must not break the page
         LOGGER.warning("cannot read %s: %s", path, exc)
         return []
@@ -203,7 +204,7 @@ def _reasons(rows: list[dict[str, Any]]) -> list[ReasonCount]:
     counts: Counter[str] = Counter()
     examples: dict[str, list[ReasonExample]] = defaultdict(list)
     for row in rows:
-        for code, reason in zip(row.get("reason_codes") or [], row.get("reasons") or []):
+        for code, reason in zip(row.get("reason_codes") or [], row.get("reasons") or [], strict=True):
             counts[code] += 1
             if len(examples[code]) < EXAMPLES_PER_REASON and row.get("source_path"):
                 detail = reason.split(": ", 1)[1] if ": " in reason else ""

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 from newsflow.runrecords import AlertMessage, gate_output_verdict
 from newsflow.steplist import GATE_OUTPUT, task_id
@@ -102,7 +102,7 @@ def send(kind: str, context: Context) -> bool:
         if not to:
             raise ValueError(f"alert connection {conn_id!r} is SMTP but no recipient is set (param alert_to)")
         SmtpNotifier(to=to, from_email=extra.get("from_email") or "newsflow@localhost", smtp_conn_id=conn_id,
-                     subject=msg["subject"], html_content=_html(msg)).notify(context)
+                     subject=msg["subject"], html_content=_html(msg)).notify(cast(Any, context))
     elif conn.conn_type in HTTP_TYPES:
         from airflow.providers.http.hooks.http import HttpHook
 

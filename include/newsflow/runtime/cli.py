@@ -71,7 +71,8 @@ def _print_summary(summary: Summary) -> None:
         for reason in item["reasons"]:
             print(f"      - {reason}")
     versions = summary["versions"]
-    print("  Delta table versions written: " + ", ".join(f"{name} v{number}" for name, number in sorted(versions.items())))
+    print("  Delta table versions written: "
+          + ", ".join(f"{name} v{number}" for name, number in sorted(versions.items())))
     for dataset, files in summary["partitions"].items():
         for path in files:
             print(f"  {dataset}: {path}")
@@ -151,11 +152,11 @@ def lake_command(args: argparse.Namespace) -> int:
     from newsflow.lake.maintain import maintain
 
     try:
-        done = maintain(to_path(args.lake), args.retention_hours)
+        maintained = maintain(to_path(args.lake), args.retention_hours)
     except ValueError as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 2
-    for name, what in done.items():
+    for name, what in maintained.items():
         print(f"  {name}: compacted {what['files_removed']} file(s) into {what['files_added']}, "
               f"vacuumed {what['vacuumed']}, now v{what['version']}")
     return 0

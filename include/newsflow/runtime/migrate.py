@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 
 import pyarrow as pa
 
@@ -24,11 +25,12 @@ from newsflow.columns import PUBLISHED, table_schema
 from newsflow.lake import tables
 from newsflow.lake.layout import Lake
 from newsflow.settings import Settings
+from newsflow.storage import StorePath
 
 LOGGER = logging.getLogger(__name__)
 
 
-def _old_rows(lake: Lake, dataset: str, files: list[str], day) -> pa.Table:
+def _old_rows(lake: Lake, dataset: str, files: list[str], day: date) -> pa.Table:
     target = table_schema(dataset)
     parts = []
     for name in files:
@@ -43,14 +45,14 @@ def _old_rows(lake: Lake, dataset: str, files: list[str], day) -> pa.Table:
     return pa.concat_tables(parts) if parts else target.empty_table()
 
 
-def migrate(root, settings: Settings | None = None) -> dict:
+def migrate(root: StorePath, settings: Settings | None = None) -> dict[str, list[str]]:
     """Migrate the lake at ``root``; returns what was done (dates migrated, dates skipped, files moved)."""
     from newsflow.dedup.history import index_exact_keys, write_history
     from newsflow.lake.processed import PROCESSED
 
     settings = settings or Settings()
     lake = Lake(root)
-    done: dict[str, list] = {"migrated": [], "already": [], "moved": []}
+    done: dict[str, list[str]] = {"migrated": [], "already": [], "moved": []}
     for day in lake.published_days():
         marker = json.loads(lake.run_marker(day).read_text())
         if "versions" in marker:
@@ -59,8 +61,8 @@ def migrate(root, settings: Settings | None = None) -> dict:
         run_id = marker["run_id"]
         versions = {}
         for dataset in PUBLISHED:
-            versions[dataset] = tables.replace_date(lake.table(dataset),
-                                                    _old_rows(lake, dataset, marker["files"][dataset], day), day, run_id)
+            old_rows = _old_rows(lake, dataset, marker["files"][dataset], day)
+            versions[dataset] = tables.replace_date(lake.table(dataset), old_rows, day, run_id)
         ledger_path = lake.ledger(day)
         if ledger_path.exists():
             ledger = storage.read_table(ledger_path)

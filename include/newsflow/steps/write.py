@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 from newsflow import runrecords, storage
 from newsflow.runrecords import GateCounts, GateRecord, StageOutputStats, Summary
@@ -57,7 +58,7 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> StageO
                                                          archives_without_pages=len(pageless)))
 
 
-def _schema(dataset: str):
+def _schema(dataset: str) -> Any:
     from newsflow.columns import SCHEMAS
 
     return SCHEMAS[dataset]
