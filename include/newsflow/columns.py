@@ -133,7 +133,7 @@ _ENTRIES = [
     Column("run_id", pa.string(), "Airflow run that published the row", value=lambda _r, run: run.run_id),
     Column("ingested_at", TS, "When that run processed the row, UTC", value=lambda _r, run: run.ingested_at),
     Column("stage", pa.string(),
-           "First stage that rejected the record (ingest, gate_raw, normalise, gate_normalised, dedup)",
+           "First step that rejected the record (ingest, gate_raw, normalise, gate_normalised, dedup)",
            value=lambda r, _run: r.rejects[0].stage),
     Column("reasons", pa.list_(pa.string()), "Every reason, as 'stage.code: detail'",
            value=lambda r, _run: [str(x) for x in r.rejects]),

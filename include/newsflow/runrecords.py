@@ -10,8 +10,6 @@ The run marker's key in the summary and the report is ``manifest`` (its name bef
 run marker): kept, since it is on disk in every lake.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict, cast
@@ -20,6 +18,8 @@ from newsflow import storage
 from newsflow.steplist import GATE_OUTPUT, Gate
 
 JSON = Any  # a value as json.loads gives it
+# (no ``from __future__ import annotations`` here: TypedDict reads ``NotRequired`` off evaluated annotations, and
+# ``__required_keys__`` must be right at run time, where tests compare the files on disk with these types)
 
 
 # -- stats files: one per step (and batch) -----------------------------------------------------------------------
@@ -156,19 +156,19 @@ class QuarantinedFile(TypedDict):
     reasons: list[str]
 
 
+class BatchStats(TypedDict):
+    ingest: IngestStats
+    gate_raw: GateRecord
+    normalise: NormaliseStats
+    gate_normalised: GateRecord
+
+
 class SummarySteps(TypedDict):
     plan: PlanStats
     batches: dict[str, BatchStats]
     dedup: DedupStats
     stage_output: StageOutputStats
     gate_output: GateRecord
-
-
-class BatchStats(TypedDict):
-    ingest: IngestStats
-    gate_raw: GateRecord
-    normalise: NormaliseStats
-    gate_normalised: GateRecord
 
 
 class RunCounts(TypedDict):
@@ -394,7 +394,7 @@ __all__ = [
     "published_facts",
     "read",
     "read_gate",
-   
+
     "read_summary",
     "write",
 ]
