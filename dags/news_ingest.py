@@ -39,7 +39,6 @@ from newsflow.steplist import BATCH_GROUP, BATCH_STEPS, DEDUP, PLAN, PUBLISH, WR
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
 
 
-
 def _run_context():
     """The pipeline's run context from Airflow's: params, run id, partition date."""
     from newsflow.locations import location
@@ -117,11 +116,11 @@ def news_ingest():
     # (return_value): Airflow would infer multiple_outputs from `-> dict` and also push every key as its own
     # XCom: copies of the same values, 76 more metadata-DB writes in a 1-batch run (2.2 s of a profiled 3-page
     # newsflow run here), more with every mapped batch.
-    def step_task(name: str, **options):
+    def step_task(name: str):
         def run_step(*args):
             return _step(name, *args)
 
-        return task(task_id=name, multiple_outputs=False, **options)(run_step)
+        return task(task_id=name, multiple_outputs=False)(run_step)
 
     @task(task_id=PUBLISH, outlets=[ARTICLES], on_success_callback=Alert("drift_warning"), multiple_outputs=False)
     def publish() -> dict:

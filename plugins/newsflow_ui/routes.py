@@ -188,7 +188,7 @@ def partition(dag_id: str, run_id: str, dataset: str, session: SessionDep) -> St
     report = build_report(paths) if paths else None
     if paths is None or report is None or report["status"] != "published":
         raise HTTPException(404, "this run has no published partition (failed, running or superseded)")
-    if dataset == "_run_marker":
+    if dataset in ("_run_marker", "_manifest"):  # "_manifest": its former name, in links already handed out
         return _file(paths.run_marker, media_type="application/json")
     files = report["partition_files"].get(dataset) or []  # lake-relative: joined to the lake, whatever the store
     if not files:
