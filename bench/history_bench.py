@@ -47,8 +47,9 @@ def build(lake: Path, dates: int, per_date: int) -> None:
     import numpy as np
     import pyarrow as pa
 
+    from newsflow.dedup.history import INDEX_FORMAT, write_history
+    from newsflow.dedup.history import SIGNED_LEDGER as LEDGER
     from newsflow.lake.layout import Lake
-    from newsflow.lake.ledger import INDEX_FORMAT, LEDGER, write_history
     from newsflow.settings import Settings
 
     marker = lake / ".built.json"
@@ -113,9 +114,9 @@ def measure(lake: Path, run: int) -> dict:
     """In this (fresh) process, doing nothing else: the dedup step's lake lookups and comparison for the
     prepared ``run``-document run (its peak RSS is the step's, plus the imports)."""
     from newsflow.dedup.find import find_duplicates
+    from newsflow.dedup.history import known_candidates
     from newsflow.dedup.view import read_run_view
     from newsflow.lake.layout import Lake
-    from newsflow.lake.ledger import known_candidates
     from newsflow.settings import Settings
 
     settings = Settings()

@@ -24,6 +24,7 @@ the per-CPU-second ratio is the one the goals are judged on (for 2 workers it is
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -115,7 +116,8 @@ def baselines(landing: Path) -> dict:
         for html in pages:
             fn(html)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        results[name] = {"pages": len(pages), "seconds": round(seconds, 3), "pages_per_s": round(len(pages) / seconds, 2),
+        results[name] = {"pages": len(pages), "seconds": round(seconds, 3),
+                         "pages_per_s": round(len(pages) / seconds, 2),
                          "cpu_s": round(cpu, 3), "pages_per_cpu_s": round(len(pages) / cpu, 2)}
     return results
 
@@ -159,10 +161,8 @@ def peak_rss_mb() -> float:
 def reset_peak_rss() -> None:
     """Start this process's VmHWM again from its current RSS (Linux's clear_refs "5"), so the next reading is
     the peak of what ran in between."""
-    try:
+    with contextlib.suppress(OSError):  # not Linux, or not allowed: readings then include what ran before
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:  # not Linux, or not allowed: readings then include what ran before
-        pass
 
 
 def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
@@ -262,7 +262,9 @@ def _run_direct(landing: str, lake: str, workers: int, batch_size: int) -> dict:
     interleaved = ({"pages": baseline["pages"], "cpu_s": round(baseline["cpu_s"], 3),
                     "pages_per_cpu_s": round(baseline["pages"] / baseline["cpu_s"], 2)}
                    if baseline["pages"] and baseline["cpu_s"] > 0 else None)
-    return {"wall_s": wall, "cpu_s": cpu, "interleaved_trafilatura": interleaved, "warm_up_s": warm_up, "steps_s": steps, "stages_s": step_groups(steps), "gx_s": gx_seconds[0], "peak_rss_mb": round(peak[0], 1), "steps_peak_rss_mb": steps_rss,
+    return {"wall_s": wall, "cpu_s": cpu, "interleaved_trafilatura": interleaved, "warm_up_s": warm_up,
+            "steps_s": steps, "stages_s": step_groups(steps), "gx_s": gx_seconds[0],
+            "peak_rss_mb": round(peak[0], 1), "steps_peak_rss_mb": steps_rss,
             "output_bytes": out_bytes, "articles": summary["articles"], "quarantined": summary["quarantined"],
             "ingested": summary["ingested"], "batches": len(batches)}
 
@@ -501,7 +503,8 @@ def _print(n: int, entry: dict) -> None:
         base = real["trafilatura"]
         print(f"whole process on {base['pages']} real news pages (the dev sets', unmodified): newsflow run "
               f"{real['wall_s']:.1f} s vs trafilatura {base['wall_s']:.1f} s: {real['whole_process_ratio']:.2f} x"
-              f"   (CPU {real['cpu_s']:.1f} s vs {base['cpu_s']:.1f} s: {real['whole_process_ratio_cpu']:.2f} x; goal >= 2 x)")
+              f"   (CPU {real['cpu_s']:.1f} s vs {base['cpu_s']:.1f} s: {real['whole_process_ratio_cpu']:.2f} x;"
+              " goal >= 2 x)")
     if "airflow" in entry and "1" in runs:
         af = entry["airflow"]["wall_s"]
         tasks = 1 + 4 * runs["1"]["batches"] + 4

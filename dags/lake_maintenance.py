@@ -10,14 +10,12 @@ back that far. Same code as `newsflow lake maintain --lake PATH`.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
+from newsflow.locations import default_lake  # standard library only (parse-time rule)
 
 
 @dag(
@@ -30,7 +28,7 @@ DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
     tags=["newsflow", "maintenance", "delta"],
     default_args={"owner": "newsflow", "retries": 2, "retry_delay": timedelta(minutes=5)},
     params={
-        "lake": Param(DEFAULT_LAKE, type="string", description="Lake root (path or URI)"),
+        "lake": Param(default_lake(), type="string", description="Lake root (path or URI)"),
         "conn_id": Param("", type="string", description="Airflow connection for object-store URIs"),
         "retention_hours": Param(168, type="integer", minimum=24, description="Keep files the last N hours need"),
     },
@@ -39,7 +37,7 @@ def lake_maintenance():
     @task(multiple_outputs=False)  # its dict is one XCom, not one more per key (as in news_ingest)
     def compact_and_vacuum() -> dict:
         from newsflow.lake.maintain import maintain
-        from newsflow.runtime.airflow_local import location
+        from newsflow.locations import location
 
         context = get_current_context()
         params = context["params"]

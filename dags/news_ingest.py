@@ -1,13 +1,14 @@
 """
 ### news_ingest
 
-Turns raw news pages in a **landing** folder into an analyst-ready Parquet **lake**.
+Turns raw news pages in a **landing** folder into an analyst-ready **lake** of Delta tables.
 
 `plan` splits the landing folder into batches of `batch_size` pages (landing files, or the records of
 `.warc`/`.warc.gz` archives: one archive is split by record offsets); for each batch, mapped over the
 workers: `ingest` (read + decode) → `gate_raw` → `normalise` (HTML → clean text + metadata, token rule,
 MinHash) → `gate_normalised`; then once per run: `dedup` (exact + near duplicates across batches and
-against the lake) → `write` (stage Parquet, gate_output, publish atomically).
+against the lake) → `write` (`stage_output`: the run's Parquet files; `gate_output`; `publish`: one Delta
+commit per table, then the run marker).
 
 Every gate is a Great Expectations suite. Rows that fail a row-level expectation go to
 `quarantine/` with the stage and every reason; a batch-level failure (schema, reconciliation,
@@ -16,33 +17,32 @@ GX results and Data Docs for each run: `<lake>/_quality/date=<day>/<run>/`.
 
 Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`),
 `conn_id` (the Airflow connection for those URIs; empty: the provider's default credentials),
-`batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id` (an `smtp` or `http` Airflow connection: a failed task,
-or a date published with drift warnings, is sent there; empty: no alert) and `alert_to` (SMTP recipients).
-On object stores, trust a date only through its manifest
-`<lake>/_state/published/date=D.json` (written last). The partition date is the run's
-logical date (or its run-after time for runs triggered without one), in UTC.
+`batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id`
+(an `smtp` or `http` Airflow connection: a failed task, or a date published with drift warnings, is sent there;
+empty: no alert) and `alert_to` (SMTP recipients). Trust a date only through its run marker
+`<lake>/_state/published/date=D.json` (written last). The partition date is the run's logical date (or its
+run-after time for runs triggered without one), in UTC.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, BaseNotifier, Param, dag, get_current_context, task, task_group
+from airflow.sdk import Asset, BaseNotifier, Param, chain, dag, get_current_context, task, task_group
+
+# standard library only (the parse-time rule, tests/dags/)
+from newsflow.locations import default_lake, default_landing
+from newsflow.steplist import BATCH_GROUP, BATCH_STEPS, DEDUP, PLAN, PUBLISH, WRITE_GROUP, WRITE_STEPS
 
 # Analysts' DAGs schedule on this; each event's extra names the partition published.
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
 
-_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_LANDING = os.environ.get("NEWSFLOW_LANDING", os.path.join(_REPO, "seeds"))
-DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
-
 
 def _run_context():
     """The pipeline's run context from Airflow's: params, run id, partition date."""
+    from newsflow.locations import location
     from newsflow.pipeline import RunContext
-    from newsflow.runtime.airflow_local import location
 
     context = get_current_context()
     params = context["params"]
@@ -96,8 +96,8 @@ def _step(name: str, *args):
     default_args={"owner": "newsflow", "retries": 2, "retry_delay": timedelta(seconds=30),
                   "on_failure_callback": Alert("failure")},
     params={
-        "landing": Param(DEFAULT_LANDING, type="string", description="Landing folder to ingest (path or URI)"),
-        "lake": Param(DEFAULT_LAKE, type="string", description="Lake root to publish into (path or URI)"),
+        "landing": Param(default_landing(), type="string", description="Landing folder to ingest (path or URI)"),
+        "lake": Param(default_lake(), type="string", description="Lake root to publish into (path or URI)"),
         "conn_id": Param("", type="string", description="Airflow connection for object-store URIs"),
         "batch_size": Param(1000, type="integer", minimum=1,  # = Settings.batch_size (tested)
                             description="Pages (landing files or WARC records) per mapped batch, spread over workers"),
@@ -112,61 +112,33 @@ def _step(name: str, *args):
     },
 )
 def news_ingest():
-    # Each step's dict is one XCom (return_value). Airflow would infer multiple_outputs from `-> dict` and
-    # also push every key as its own XCom: copies of the same values, 76 more metadata-DB writes in a
-    # 1-batch run (2.2 s of a profiled 3-page newsflow run here), more with every mapped batch.
-    @task
-    def plan() -> list[int]:
-        return _step("plan")
+    # One task per pipeline step, named like it (newsflow.steplist). Each step's dict is one XCom
+    # (return_value): Airflow would infer multiple_outputs from `-> dict` and also push every key as its own
+    # XCom: copies of the same values, 76 more metadata-DB writes in a 1-batch run (2.2 s of a profiled 3-page
+    # newsflow run here), more with every mapped batch.
+    def step_task(name: str):
+        def run_step(*args):
+            return _step(name, *args)
 
-    @task_group(group_id="batch")
+        return task(task_id=name, multiple_outputs=False)(run_step)
+
+    @task(task_id=PUBLISH, outlets=[ARTICLES], on_success_callback=Alert("drift_warning"), multiple_outputs=False)
+    def publish() -> dict:
+        from newsflow.runrecords import asset_extra, published_facts
+
+        summary = _step(PUBLISH)
+        get_current_context()["outlet_events"][ARTICLES].extra = asset_extra(summary)
+        return published_facts(summary)
+
+    @task_group(group_id=BATCH_GROUP)
     def process_batch(batch: int):
-        @task(multiple_outputs=False)
-        def ingest(batch: int) -> dict:
-            return _step("ingest", batch)
+        chain(*(step_task(name)(batch) for name in BATCH_STEPS))
 
-        @task(multiple_outputs=False)
-        def gate_raw(batch: int) -> dict:
-            return _step("gate_raw", batch)
-
-        @task(multiple_outputs=False)
-        def normalise(batch: int) -> dict:
-            return _step("normalise", batch)
-
-        @task(multiple_outputs=False)
-        def gate_normalised(batch: int) -> dict:
-            return _step("gate_normalised", batch)
-
-        ingest(batch) >> gate_raw(batch) >> normalise(batch) >> gate_normalised(batch)
-
-    @task(multiple_outputs=False)
-    def dedup() -> dict:
-        return _step("dedup")
-
-    @task_group(group_id="write")
+    @task_group(group_id=WRITE_GROUP)
     def write_group():
-        @task(multiple_outputs=False)
-        def stage_output() -> dict:
-            return _step("stage_output")
+        chain(*(step_task(name)() if name != PUBLISH else publish() for name in WRITE_STEPS))
 
-        @task(multiple_outputs=False)
-        def gate_output() -> dict:
-            return _step("gate_output")
-
-        @task(outlets=[ARTICLES], on_success_callback=Alert("drift_warning"), multiple_outputs=False)
-        def publish() -> dict:
-            summary = _step("publish")
-            get_current_context()["outlet_events"][ARTICLES].extra = {
-                "lake": summary["lake"], "date": summary["date"], "versions": summary["versions"],
-                "articles": summary["articles"], "quarantined": summary["quarantined"],
-            }
-            return {k: summary[k] for k in ("run_id", "date", "lake", "ingested", "articles", "quarantined",
-                                            "quarantine_reasons", "versions", "partitions", "manifest",
-                                            "quality_dir")}
-
-        stage_output() >> gate_output() >> publish()
-
-    process_batch.expand(batch=plan()) >> dedup() >> write_group()
+    process_batch.expand(batch=step_task(PLAN)()) >> step_task(DEDUP)() >> write_group()
 
 
 news_ingest()

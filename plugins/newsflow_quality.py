@@ -16,6 +16,7 @@ the web app and its imports (the API server's security, pyarrow, jinja2) load on
 from __future__ import annotations
 
 import os
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from airflow.plugins_manager import AirflowPlugin
@@ -54,8 +55,9 @@ class QualityLink(BaseOperatorLink):
 
 class NewsflowQualityPlugin(AirflowPlugin):
     name = "newsflow_quality"
-    fastapi_apps = [{"app": LazyApp(), "url_prefix": PREFIX, "name": "newsflow data quality"}]
-    external_views = [
+    fastapi_apps: ClassVar[list[dict[str, Any]]] = [
+        {"app": LazyApp(), "url_prefix": PREFIX, "name": "newsflow data quality"}]
+    external_views: ClassVar[list[dict[str, str]]] = [
         {"name": "Data quality", "href": PREFIX + "/dags/{DAG_ID}/runs", "destination": "dag",
          "url_route": "newsflow-dag-quality"},
         {"name": "Lake health", "href": PREFIX + "/dags/{DAG_ID}/health", "destination": "dag",
@@ -65,4 +67,4 @@ class NewsflowQualityPlugin(AirflowPlugin):
         {"name": "Data quality", "href": PREFIX + "/dags/{DAG_ID}/runs/{RUN_ID}/tasks/{TASK_ID}?map_index={MAP_INDEX}",
          "destination": "task_instance", "url_route": "newsflow-task-quality"},
     ]
-    global_operator_extra_links = [QualityLink()]
+    global_operator_extra_links: ClassVar[list[Any]] = [QualityLink()]

@@ -85,8 +85,8 @@ def publish_day(lake: Path, day: date, spec: Day) -> None:
     lake_ = Lake(lake)
     versions = {name: tables.replace_date(lake_.table(name), _table(name, data, day), day, run_id)
                 for name, data in (("articles", articles), ("quarantine", quarantine))}
-    lake_.manifests.mkdir(parents=True, exist_ok=True)
-    lake_.manifest(day).write_text(json.dumps({"date": day.isoformat(), "run_id": run_id, "versions": versions,
+    lake_.run_markers.mkdir(parents=True, exist_ok=True)
+    lake_.run_marker(day).write_text(json.dumps({"date": day.isoformat(), "run_id": run_id, "versions": versions,
                                                "articles": len(articles), "quarantined": len(quarantine),
                                                "files": {}}))
 

@@ -11,7 +11,8 @@ DAY = "2024-05-01"
 RUN_ID = "manual__2024-05-01T00:00:00+00:00"
 
 
-def seed_lake(root: Path, *, day: str = DAY, run_id: str = RUN_ID, overrides: dict | None = None) -> tuple[Path, dict | None]:
+def seed_lake(root: Path, *, day: str = DAY, run_id: str = RUN_ID,
+              overrides: dict | None = None) -> tuple[Path, dict | None]:
     """Run the whole pipeline in-process (``run_all``) on a copy of seeds/ into ``root/lake``.
 
     Returns (lake, summary); summary is None when a gate failed (the caller asked for it with ``overrides``).

@@ -18,7 +18,7 @@ from newsflow.columns import (
     data_dictionary_markdown,
     rows_table,
 )
-from newsflow.lake.ledger import LEDGER
+from newsflow.dedup.history import SIGNED_LEDGER as LEDGER
 from newsflow.record import Article
 
 

@@ -38,11 +38,11 @@ def test_seeds_publish_000_and_002_and_quarantine_001(landing, tmp_path):
     assert bad["reason_codes"] == ["gate_normalised.boilerplate_phrase", "dedup.near_duplicate"]
     assert "please verify youre robot" in bad["reasons"][0] and "rappeportmarch" in bad["reasons"][0]
     assert "000_c8bedf2c6be52e1e.txt" in bad["reasons"][1]
-    manifest = json.loads((lake / "_state" / "published" / f"date={DAY}.json").read_text())
-    assert manifest["articles"] == 2 and len(manifest["files"]["articles"]) == 1
-    assert manifest["files"]["articles"][0].startswith(f"articles/date={DAY}/")
-    assert pq.read_table(lake / manifest["files"]["articles"][0]).num_rows == 2
-    assert set(manifest["versions"]) == {"processed", "articles", "quarantine", "signatures", "lsh_bands"}
+    run_marker = json.loads((lake / "_state" / "published" / f"date={DAY}.json").read_text())
+    assert run_marker["articles"] == 2 and len(run_marker["files"]["articles"]) == 1
+    assert run_marker["files"]["articles"][0].startswith(f"articles/date={DAY}/")
+    assert pq.read_table(lake / run_marker["files"]["articles"][0]).num_rows == 2
+    assert set(run_marker["versions"]) == {"processed", "articles", "quarantine", "signatures", "lsh_bands"}
     quality = lake / "_quality" / f"date={DAY}" / "manual__1"
     for gate in ("gate_raw.b00000", "gate_normalised.b00000", "gate_output"):
         assert json.loads((quality / f"{gate}.gx.json").read_text())

@@ -4,8 +4,9 @@ Derived from it, and written nowhere else:
 
 - ``STAGING``: the schema of the files tasks hand each other (one column per ``Article`` field, in the
   record's order; a field without an entry here fails at import);
-- ``ARTICLES``, ``QUARANTINE`` (the published contract) and ``LEDGER`` (processed landing files), each a
-  layout of this table's columns with their nullability;
+- ``ARTICLES``, ``QUARANTINE`` (the published contract), ``ledger`` (the run's processed landing records),
+  ``processed`` and the dedup history's ``signatures`` and ``lsh_bands`` (Delta tables under ``_state``), each
+  a layout of this table's columns with their nullability;
 - ``rows_table(dataset, records, ...)``: the row builders;
 - ``data_dictionary(dataset)``: the README's data dictionary (a test checks the README against it).
 
@@ -47,6 +48,8 @@ class Column:
     value: Callable[[Article, RunFacts], Any] | None = None
     # the type in staging files when it differs (large strings: a batch of pages exceeds 2 GB offsets)
     staging_type: pa.DataType | None = None
+    # the type in the ``_state`` Delta tables when it differs (Delta has no unsigned integers)
+    state_type: pa.DataType | None = None
 
     def get(self, record: Article, run: RunFacts) -> Any:
         return self.value(record, run) if self.value else getattr(record, self.name)
@@ -94,7 +97,9 @@ _ENTRIES = [
     Column("canonical_url", pa.string(), "rel=canonical / og:url of the page, else url"),
     Column("source", pa.string(), "Publisher domain (from the URL), or the landing folder's name for plain-text files"),
     Column("title", pa.string(), "Headline (JSON-LD headline, og:title, `<title>`); null for plain text"),
-    Column("authors", pa.list_(pa.string()), "People credited as authors (no site names, staff or agency credits), each once, in byline order; empty when unknown",
+    Column("authors", pa.list_(pa.string()),
+           "People credited as authors (no site names, staff or agency credits), each once, in byline order; "
+           "empty when unknown",
            value=lambda r, _run: list(r.authors)),
     Column("site_name", pa.string(),
            "Publisher's name as the page states it (og:site_name, JSON-LD publisher, application-name, the "
@@ -118,7 +123,7 @@ _ENTRIES = [
     Column("content_sha256", pa.string(), "sha256 of text (UTF-8); exact-duplicate key"),
     Column("boilerplate_phrases", pa.list_(pa.string()), "Page-furniture phrases found in the tokens"),
     Column("minhash", pa.list_(pa.uint64()), "MinHash signature of normalized_text (empty when not published)",
-           value=lambda r, _run: r.minhash if not r.rejected else []),
+           value=lambda r, _run: r.minhash if not r.rejected else [], state_type=pa.list_(pa.int64())),
     Column("rejects", pa.list_(_REJECT), "Every reason the record cannot be published, in order",
            value=lambda r, _run: [{"stage": x.stage, "code": x.code, "detail": x.detail} for x in r.rejects]),
     # written by publish
@@ -128,7 +133,7 @@ _ENTRIES = [
     Column("run_id", pa.string(), "Airflow run that published the row", value=lambda _r, run: run.run_id),
     Column("ingested_at", TS, "When that run processed the row, UTC", value=lambda _r, run: run.ingested_at),
     Column("stage", pa.string(),
-           "First stage that rejected the record (ingest, gate_raw, normalise, gate_normalised, dedup)",
+           "First step that rejected the record (ingest, gate_raw, normalise, gate_normalised, dedup)",
            value=lambda r, _run: r.rejects[0].stage),
     Column("reasons", pa.list_(pa.string()), "Every reason, as 'stage.code: detail'",
            value=lambda r, _run: [str(x) for x in r.rejects]),
@@ -139,6 +144,15 @@ _ENTRIES = [
     Column("outcome", pa.string(), "published or quarantined; no_pages for a WARC archive read whole that held "
            "no page (only requests, metadata, redirects, ...): claimed so other dates skip it",
            value=lambda r, _run: "quarantined" if r.rejected else "published"),
+    # the dedup history (dedup/history.py). Lookups filter on int64 keys (the first 64 bits of a hex digest):
+    # integer filters are pushed down to row-group statistics whatever string encoding delta-rs chose for a
+    # file. 64-bit bucket keys are stored as their int64 bit pattern, which equality lookups do not mind.
+    Column("hash_key", pa.int64(), "First 64 bits of content_sha256, as int64 (exact-copy lookups)"),
+    Column("doc_key", pa.int64(), "First 64 bits of doc_id, as int64 (signature lookups)"),
+    Column("scheme", pa.string(), "How the MinHash signature was made (dedup/signature.py)"),
+    Column("lsh_key", pa.int64(), "Names the signature scheme and band split the band keys were made with"),
+    Column("band", pa.int16(), "LSH band number; -1: the exact-copy pseudo-band (bucket = hash_key)"),
+    Column("bucket", pa.int64(), "The band's key (its signature values folded), as int64"),
     Column("date", pa.date32(), "Partition date: the day of the run that published the row (UTC), not the "
            "article's own publication time", value=lambda _r, run: run.day),
 ]
@@ -159,7 +173,11 @@ LAYOUTS: dict[str, str] = {
     "ledger": "source_file? file_sha256? source_path? outcome? doc_id? content_sha256? minhash?",
     # the lake's table of processed landing records (one row per record, keyed by source_path + file_sha256)
     "processed": "source_file file_sha256 source_path outcome doc_id? content_sha256? run_id date",
+    # the dedup history (dedup/history.py): signatures, and the LSH band index
+    "signatures": "hash_key? doc_key? doc_id? content_sha256? source_path? scheme? minhash? date",
+    "lsh_bands": "lsh_key? band? bucket? doc_key? date",
 }
+STATE_TABLES = ("processed", "signatures", "lsh_bands")
 PUBLISHED = ("articles", "quarantine")
 
 
@@ -167,9 +185,10 @@ def _layout(dataset: str) -> list[tuple[Column, bool]]:
     return [(COLUMNS[item.rstrip("?")], item.endswith("?")) for item in LAYOUTS[dataset].split()]
 
 
-def schema(dataset: str, metadata: dict | None = None) -> pa.Schema:
-    return pa.schema([pa.field(c.name, c.type, nullable=nullable) for c, nullable in _layout(dataset)],
-                     metadata=metadata)
+def schema(dataset: str, metadata: dict[bytes, bytes] | None = None) -> pa.Schema:
+    state = dataset in STATE_TABLES
+    return pa.schema([pa.field(c.name, (c.state_type if state else None) or c.type, nullable=nullable)
+                      for c, nullable in _layout(dataset)], metadata=metadata)
 
 
 ARTICLES = schema("articles")

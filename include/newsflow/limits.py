@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 
@@ -12,13 +13,13 @@ class BudgetExceeded(TimeoutError):
 
 
 @contextmanager
-def time_budget(seconds: float):
+def time_budget(seconds: float) -> Iterator[None]:
     """Raise ``BudgetExceeded`` in the block after ``seconds`` (main thread only; a no-op elsewhere)."""
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def _expire(signum, frame):
+    def _expire(signum: int, frame: object) -> None:
         raise BudgetExceeded(f"exceeded the {seconds:g}s budget")
 
     previous = signal.signal(signal.SIGALRM, _expire)

@@ -11,8 +11,12 @@ directly.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from newsflow.steps.batch import BATCH_STEPS, gate_normalised, gate_raw, ingest, normalise
+from newsflow.runrecords import Summary
+from newsflow.steplist import BATCH_STEPS
+from newsflow.steplist import STEPS as STEP_ORDER
+from newsflow.steps.batch import gate_normalised, gate_raw, ingest, normalise
 from newsflow.steps.context import RunContext
 from newsflow.steps.dedup import dedup
 from newsflow.steps.plan import plan
@@ -20,16 +24,17 @@ from newsflow.steps.write import gate_output, publish, stage_output
 
 __all__ = ["BATCH_STEPS", "STEPS", "RunContext", "run_all", "run_batch", "run_step"]
 
-# Task name -> step. The DAG's task ids are these names (inside their task groups); a test checks it.
-STEPS: dict[str, Callable] = {
-    "plan": plan,
-    "ingest": ingest, "gate_raw": gate_raw, "normalise": normalise, "gate_normalised": gate_normalised,
-    "dedup": dedup,
-    "stage_output": stage_output, "gate_output": gate_output, "publish": publish,
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "plan": plan, "ingest": ingest, "gate_raw": gate_raw, "normalise": normalise, "gate_normalised": gate_normalised,
+    "dedup": dedup, "stage_output": stage_output, "gate_output": gate_output, "publish": publish,
 }
+# Task name -> step, in the order of ``steplist.STEPS`` (the DAG's task ids are these names, inside their groups)
+STEPS: dict[str, Callable[..., Any]] = {name: _FUNCTIONS[name] for name in STEP_ORDER}
+if set(_FUNCTIONS) != set(STEPS):
+    raise ImportError(f"steps without a place in steplist.STEPS: {sorted(set(_FUNCTIONS) - set(STEPS))}")
 
 
-def run_step(name: str, ctx: RunContext, *args):
+def run_step(name: str, ctx: RunContext, *args: Any) -> Any:
     try:
         step = STEPS[name]
     except KeyError:
@@ -42,7 +47,7 @@ def run_batch(ctx: RunContext, batch: int) -> None:
         STEPS[name](ctx, batch)
 
 
-def run_all(ctx: RunContext) -> dict:
+def run_all(ctx: RunContext) -> Summary:
     """Every step in order, in this process: what the DAG does, minus Airflow (tests, benchmarks)."""
     for batch in plan(ctx):
         run_batch(ctx, batch)

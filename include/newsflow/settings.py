@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
 
 # Drift expectations (gates/drift.py). Bounds from 30 dates of bench/corpus.py corpora (docs/drift.md):
 # warn outside what those normal days reached, fail only where a day cannot be a normal one.
-DRIFT_RULES: dict[str, dict] = {
+DRIFT_RULES: dict[str, dict[str, Any]] = {
     "volume": {"warn": [0.5, 2.0], "fail": [0.2, None]},
     "source_volume": {"warn": [0.25, 4.0], "fail": None},
     "source_median_words": {"warn": [0.6, 1.67], "fail": [0.3, None]},
@@ -62,17 +63,18 @@ class Settings:
     # ratio (today / trailing median) or difference (today - trailing median, in shares of 0..1), as
     # DRIFT_FIGURES says; null bound: open side; "fail": null makes the expectation warn-only. A JSON
     # override of one expectation replaces that expectation only. Defaults: docs/drift.md
-    drift_rules: dict = field(default_factory=lambda: {name: dict(rule) for name, rule in DRIFT_RULES.items()},
+    drift_rules: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {name: dict(rule) for name, rule in DRIFT_RULES.items()},
                               hash=False)  # a dict: Settings stay hashable without it
 
-    def override(self, values: dict | None) -> Settings:
+    def override(self, values: dict[str, Any] | None) -> Settings:
         if not values:
             return self
         known = {f.name: f for f in fields(self)}
         unknown = sorted(set(values) - set(known))
         if unknown:
             raise ValueError(f"unknown newsflow settings: {', '.join(unknown)}")
-        coerced = {}
+        coerced: dict[str, Any] = {}
         for key, value in values.items():
             if value is None:
                 continue
@@ -90,13 +92,13 @@ class Settings:
                 coerced[key] = type(default)(value)
         return replace(self, **coerced)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["allowed_languages"] = list(self.allowed_languages)
         return data
 
 
-def load_settings(overrides: dict | None = None) -> Settings:
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     settings = Settings()
     path = os.environ.get("NEWSFLOW_SETTINGS")
     if path:

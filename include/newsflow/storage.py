@@ -11,20 +11,30 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-def _is_local(path) -> bool:
+# A place in a store: a ``pathlib.Path`` for local folders, a ``upath.UPath`` for object stores (Airflow's
+# ``ObjectStoragePath`` is one). Typed Any: UPath ships no type information; both answer the same path API.
+StorePath: TypeAlias = Any
+
+
+def _is_local(path: StorePath) -> bool:
     return isinstance(path, Path)
 
 
-def to_path(location, storage_options: dict | None = None):
+def to_path(location: Any, storage_options: dict[str, Any] | None = None) -> StorePath:
     """A ``Path`` for local locations, a ``UPath`` for object-store URIs; path objects pass through."""
     if not isinstance(location, (str, os.PathLike)) or (hasattr(location, "fs") and not isinstance(location, Path)):
         return location  # already a UPath / ObjectStoragePath
@@ -38,11 +48,11 @@ def to_path(location, storage_options: dict | None = None):
     return UPath(text, **(storage_options or {}))
 
 
-def display(path) -> str:
+def display(path: StorePath) -> str:
     return str(path) if _is_local(path) else path.as_uri() if hasattr(path, "as_uri") else str(path)
 
 
-def known_missing(folder) -> bool:
+def known_missing(folder: StorePath) -> bool:
     """True when ``folder`` is a local path that is not a folder. Object stores are not asked here (that
     needs credentials and a round trip); the run's first step checks them."""
     return _is_local(folder) and not folder.is_dir()
@@ -50,7 +60,7 @@ def known_missing(folder) -> bool:
 
 # -- walking and reading landing files ------------------------------------------------------------------------
 
-def walk_files(root) -> list[tuple[str, object]]:
+def walk_files(root: StorePath) -> list[tuple[str, StorePath]]:
     """(relative path, path) of every file below ``root``, sorted, hidden files and folders excepted.
 
     Local: an iterative walk that lists symlinks without following them (``resolve_inside`` judges
@@ -77,7 +87,7 @@ def walk_files(root) -> list[tuple[str, object]]:
     return sorted(found, key=lambda item: item[0])
 
 
-def _is_file(entry: os.DirEntry) -> bool:
+def _is_file(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_file(follow_symlinks=False)
     except OSError:  # vanished or unreadable entry: not a file we can list
@@ -89,19 +99,19 @@ def shown_name(rel: str) -> str:
     return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
-def file_key(root, path, rel: str) -> str:
+def file_key(root: StorePath, path: StorePath, rel: str) -> str:
     """A lossless, JSON-safe key for a file below ``root`` (its name bytes in hex)."""
     if not _is_local(root):
         return rel.encode("utf-8").hex()  # object keys are UTF-8 already
     return os.fsencode(os.path.relpath(path, root)).hex()
 
 
-def from_file_key(root, key: str) -> tuple[str, object]:
+def from_file_key(root: StorePath, key: str) -> tuple[str, StorePath]:
     rel = os.fsdecode(bytes.fromhex(key))
     return shown_name(rel), root / rel
 
 
-def resolve_inside(root, path) -> tuple[object | None, str, str]:
+def resolve_inside(root: StorePath, path: StorePath) -> tuple[StorePath | None, str, str]:
     """(readable path, reject code, detail): refuse what resolves outside ``root`` or is not a regular
     file (a FIFO or device behind a symlink would block or never end). Object keys are always inside."""
     if not _is_local(root):
@@ -121,7 +131,7 @@ def resolve_inside(root, path) -> tuple[object | None, str, str]:
     return real, "", ""
 
 
-def size_and_hash(path, max_bytes: int) -> tuple[int, str, bytes | None]:
+def size_and_hash(path: StorePath, max_bytes: int) -> tuple[int, str, bytes | None]:
     """(size, sha256, bytes read or None). Local files are hashed streaming and read later only when
     needed; object-store files are fetched once (one GET) when not over ``max_bytes`` and hashed as read
     (over the cap: not fetched, hash empty)."""
@@ -136,25 +146,40 @@ def size_and_hash(path, max_bytes: int) -> tuple[int, str, bytes | None]:
     return size, hashlib.sha256(data).hexdigest() if data or size == 0 else "", data
 
 
+def inside(root: StorePath, relative: str) -> StorePath | None:
+    """``root / relative`` when that stays inside ``root`` (a request's path, say), else None. Local: judged
+    on the resolved path (symlinks included); object stores: on the key (no ``..`` above the root)."""
+    if _is_local(root):
+        base = Path(root).resolve()
+        target = (base / relative).resolve()
+        return target if target.is_relative_to(base) else None
+    clean = posixpath.normpath("/" + relative).lstrip("/")
+    return root / clean if clean and clean != "." else root
+
+
+def iter_bytes(path: StorePath, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """A file's bytes, a chunk at a time (a partition is served without holding it in memory)."""
+    with path.open("rb") as handle:
+        yield from iter(lambda: handle.read(chunk), b"")
+
+
 # -- writing ----------------------------------------------------------------------------------------------------
 
-def rmtree(path) -> None:
+def rmtree(path: StorePath) -> None:
     if _is_local(path):
         shutil.rmtree(path, ignore_errors=True)
     elif path.exists():
         path.fs.rm(path.path, recursive=True)
 
 
-def remove_if_empty(folder) -> None:
+def remove_if_empty(folder: StorePath) -> None:
     """Remove a local folder when nothing is left in it (object stores have no empty folders)."""
     if _is_local(folder):
-        try:
+        with suppress(OSError):
             folder.rmdir()
-        except OSError:
-            pass
 
 
-def move(source, target) -> None:
+def move(source: StorePath, target: StorePath) -> None:
     """Move one file (local: a rename; object stores: copy, then delete)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if _is_local(source) and _is_local(target):
@@ -164,7 +189,7 @@ def move(source, target) -> None:
     source.unlink()
 
 
-def copy_file(source, target) -> None:
+def copy_file(source: StorePath, target: StorePath) -> None:
     if _is_local(source) and _is_local(target):
         shutil.copyfile(source, target)
         return
@@ -173,7 +198,7 @@ def copy_file(source, target) -> None:
 
 
 @contextmanager
-def _atomic_target(path) -> Iterator[object]:
+def _atomic_target(path: StorePath) -> Iterator[StorePath]:
     """Yield where to write ``path``'s new content. Local: a hidden temp name renamed over ``path`` once
     the block succeeds. Object stores: ``path`` itself, since one PUT is atomic per object."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +214,7 @@ def _atomic_target(path) -> Iterator[object]:
             tmp.unlink()
 
 
-def remove_unfinished(folder) -> list[str]:
+def remove_unfinished(folder: StorePath) -> list[str]:
     """Delete the temp files that atomic writes into ``folder`` left when their process died before the
     rename (local only: on object stores a write is one PUT and leaves nothing). Returns their names."""
     if not _is_local(folder) or not Path(folder).is_dir():
@@ -200,12 +225,12 @@ def remove_unfinished(folder) -> list[str]:
     return [p.name for p in found]
 
 
-def write_text_atomic(path, text: str) -> None:
+def write_text_atomic(path: StorePath, text: str) -> None:
     with _atomic_target(path) as target:
         target.write_text(text, encoding="utf-8")
 
 
-def upload_tree(local: Path, target) -> None:
+def upload_tree(local: Path, target: StorePath) -> None:
     """Copy a local folder's files under ``target`` (a no-op when target is that folder)."""
     if _is_local(target) and Path(target).resolve() == local.resolve():
         return
@@ -216,7 +241,7 @@ def upload_tree(local: Path, target) -> None:
 
 
 @contextmanager
-def local_folder(folder, *, download: bool = False) -> Iterator[Path]:
+def local_folder(folder: StorePath, *, download: bool = False) -> Iterator[Path]:
     """``with local_folder(folder) as path``: a local folder standing for ``folder``, for tools that only
     write local files (GX Data Docs, report renderers). Local folders are used in place; for object
     stores a scratch folder (filled with ``folder``'s files when ``download``) is uploaded afterwards."""
@@ -238,7 +263,7 @@ def local_folder(folder, *, download: bool = False) -> Iterator[Path]:
 
 # -- Delta tables -------------------------------------------------------------------------------------------------
 
-def delta_location(path) -> tuple[str, dict[str, str] | None]:
+def delta_location(path: StorePath) -> tuple[str, dict[str, str] | None]:
     """(table URI, storage options) for delta-rs, which has its own object-store client: the options are
     the fsspec filesystem's credentials and endpoint, translated to delta-rs's keys."""
     if _is_local(path):
@@ -251,12 +276,13 @@ def delta_location(path) -> tuple[str, dict[str, str] | None]:
                           options.get("token") or options.get("aws_session_token"))
     if not key and getattr(fs, "session", None) is not None:
         key, secret, token = _session_credentials(fs.session)  # an Airflow connection's botocore session
-    translated = {
+    given: dict[str, str | None] = {
         "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token,
-        "AWS_ENDPOINT_URL": options.get("endpoint_url") or client.get("endpoint_url") or getattr(fs, "endpoint_url", None),
+        "AWS_ENDPOINT_URL": options.get("endpoint_url") or client.get("endpoint_url")
+        or getattr(fs, "endpoint_url", None),
         "AWS_REGION": client.get("region_name") or options.get("region_name") or "us-east-1",
     }
-    translated = {k: v for k, v in translated.items() if v}
+    translated = {k: str(v) for k, v in given.items() if v}
     if translated.get("AWS_ENDPOINT_URL", "").startswith("http://"):
         translated["AWS_ALLOW_HTTP"] = "true"
     # S3 has no atomic rename: commits use conditional PUT (If-None-Match), which S3 honours atomically,
@@ -266,13 +292,16 @@ def delta_location(path) -> tuple[str, dict[str, str] | None]:
     return f"{path.protocol}://{path.path}", translated
 
 
-def _session_credentials(session) -> tuple[str | None, str | None, str | None]:
+def _session_credentials(session: Any) -> tuple[str | None, str | None, str | None]:
     """(key, secret, token) of an (aio)botocore session, as s3fs holds it for an Airflow connection."""
     import asyncio
     import inspect
 
-    def wait(value):
-        return asyncio.run(value) if inspect.isawaitable(value) else value
+    async def settle(value: Any) -> Any:
+        return await value
+
+    def wait(value: Any) -> Any:
+        return asyncio.run(settle(value)) if inspect.isawaitable(value) else value
 
     credentials = wait(session.get_credentials())
     if credentials is None:
@@ -283,7 +312,7 @@ def _session_credentials(session) -> tuple[str | None, str | None, str | None]:
 
 # -- Parquet ------------------------------------------------------------------------------------------------------
 
-def _arrow_source(path):
+def _arrow_source(path: StorePath) -> tuple[str, Any]:
     """(path, filesystem) arguments for pyarrow readers and writers."""
     if _is_local(path):
         return str(path), None
@@ -292,7 +321,7 @@ def _arrow_source(path):
     return path.path, PyFileSystem(FSSpecHandler(path.fs))
 
 
-def read_table(path, columns: list[str] | None = None):
+def read_table(path: StorePath, columns: list[str] | None = None) -> pa.Table:
     """A Parquet file as an Arrow table (``columns`` that the file lacks are an error)."""
     import pyarrow.parquet as pq
 
@@ -300,14 +329,14 @@ def read_table(path, columns: list[str] | None = None):
     return pq.read_table(where, columns=columns, filesystem=filesystem)
 
 
-def read_schema(path):
+def read_schema(path: StorePath) -> pa.Schema:
     import pyarrow.parquet as pq
 
     where, filesystem = _arrow_source(path)
     return pq.read_schema(where, filesystem=filesystem)
 
 
-def parquet_file(path):
+def parquet_file(path: StorePath) -> pq.ParquetFile:
     """A ``pyarrow.parquet.ParquetFile`` (row groups, metadata) for streaming reads."""
     import pyarrow.parquet as pq
 
@@ -316,7 +345,7 @@ def parquet_file(path):
 
 
 @contextmanager
-def parquet_writer(path, schema, **options):
+def parquet_writer(path: StorePath, schema: pa.Schema, **options: Any) -> Iterator[pq.ParquetWriter]:
     """A ``pyarrow.parquet.ParquetWriter`` whose file appears only when the block succeeds."""
     import pyarrow.parquet as pq
 

@@ -13,22 +13,25 @@ read access to the DAG's runs, from a JWT in the ``Authorization`` header or the
 - ``/newsflow/dags/{dag_id}/runs/{run_id}/partitions/{dataset}``: the Parquet partition the run published
 - ``/newsflow/dags/{dag_id}/health``: the lake health page (drift figures over the last dates; a tab on the
   DAG page), for the lake of the DAG's latest run
+
+The lake is the run's ``lake`` param (a folder or an object-store URI, read with its ``conn_id`` param's
+connection through ``newsflow.locations.location``, as the run's tasks did), else the default lake
+(``newsflow.locations``); files are read through ``newsflow.storage``, whatever the store.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import mimetypes
+from typing import Any
 from urllib.parse import quote
 
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import requires_access_dag
 from fastapi import Depends, FastAPI, HTTPException
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 PREFIX = "/newsflow"
-_REPO = Path(__file__).resolve().parents[2]
 
 app = FastAPI(title="newsflow data quality", docs_url=None, redoc_url=None, openapi_url=None)
 _can_read_runs = [Depends(requires_access_dag("GET", DagAccessEntity.RUN))]
@@ -48,10 +51,13 @@ def _dag_run(session, dag_id: str, run_id: str):
     return run
 
 
-def _lake(run) -> Path:
-    """The run's ``lake`` param, else the DAG's default (NEWSFLOW_LAKE or the repo's lake/)."""
+def _lake(run) -> Any:
+    """The run's lake (its ``lake`` and ``conn_id`` params), else the default lake: a local ``Path`` or an
+    ``ObjectStoragePath`` bound to the run's connection."""
+    from newsflow.locations import default_lake, location
+
     conf = run.conf or {}
-    return Path(conf.get("lake") or os.environ.get("NEWSFLOW_LAKE") or _REPO / "lake").expanduser()
+    return location(str(conf.get("lake") or default_lake()), conf.get("conn_id") or None)
 
 
 def _paths(run):
@@ -74,7 +80,7 @@ def _links(dag_id: str, run_id: str):
     base = _run_url(dag_id, run_id)
     return Links(docs=lambda p: f"{base}/docs/{p.removeprefix('data_docs/')}",
                  partition=lambda dataset, _index: f"{base}/partitions/{dataset}",
-                 manifest=f"{base}/partitions/_manifest",
+                 run_marker=f"{base}/partitions/_run_marker",
                  report_json=f"{base}/quality.json",
                  back=("all runs of " + dag_id, f"{PREFIX}/dags/{quote(dag_id, safe='')}/runs"))
 
@@ -83,7 +89,22 @@ def _no_results(dag_id: str, run) -> HTMLResponse:
     return HTMLResponse(
         "<!DOCTYPE html><meta charset=utf-8><body style='font-family:sans-serif'>"
         f"<p>Run <code>{_esc(run.run_id)}</code> of <code>{_esc(dag_id)}</code> has no newsflow quality results "
-        f"in <code>{_esc(str(_lake(run)))}</code> (state: {_esc(str(run.state))}).</p></body>")
+        f"in <code>{_esc(_shown(_lake(run)))}</code> (state: {_esc(str(run.state))}).</p></body>")
+
+
+def _shown(path) -> str:
+    from newsflow.storage import display
+
+    return display(path)
+
+
+def _file(path, media_type: str | None = None, filename: str | None = None) -> StreamingResponse:
+    """A lake file as a response, streamed through the storage layer (local folder or object store)."""
+    from newsflow.storage import iter_bytes
+
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else None
+    return StreamingResponse(iter_bytes(path), headers=headers,
+                             media_type=media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream")
 
 
 def _esc(text: str) -> str:
@@ -145,33 +166,35 @@ def task_page(dag_id: str, run_id: str, task_id: str, session: SessionDep, map_i
 
 
 @app.get("/dags/{dag_id}/runs/{run_id}/docs/{path:path}", dependencies=_can_read_runs)
-def data_docs(dag_id: str, run_id: str, path: str, session: SessionDep) -> FileResponse:
+def data_docs(dag_id: str, run_id: str, path: str, session: SessionDep) -> StreamingResponse:
+    from newsflow.storage import inside
+
     paths = _paths(_dag_run(session, dag_id, run_id))
     if paths is None:
         raise HTTPException(404, "this run left no Data Docs")
-    root = paths.data_docs_root().resolve()
-    target = (root / path).resolve()
-    if target.is_dir():
+    target = inside(paths.data_docs_root(), path)
+    if target is not None and target.is_dir():
         target = target / "index.html"
-    if not target.is_relative_to(root) or not target.is_file():
+    if target is None or not target.is_file():
         raise HTTPException(404, "no such Data Docs file")
-    return FileResponse(target)
+    return _file(target)
 
 
 @app.get("/dags/{dag_id}/runs/{run_id}/partitions/{dataset}", dependencies=_can_read_runs)
-def partition(dag_id: str, run_id: str, dataset: str, session: SessionDep) -> FileResponse:
-    run = _dag_run(session, dag_id, run_id)
-    report = _report(run)
-    if report is None or report["status"] != "published":
+def partition(dag_id: str, run_id: str, dataset: str, session: SessionDep) -> StreamingResponse:
+    from newsflow.report import build_report
+
+    paths = _paths(_dag_run(session, dag_id, run_id))
+    report = build_report(paths) if paths else None
+    if paths is None or report is None or report["status"] != "published":
         raise HTTPException(404, "this run has no published partition (failed, running or superseded)")
-    if dataset == "_manifest":
-        return FileResponse(report["manifest"], media_type="application/json")
-    files = report["partitions"].get(dataset) or []
+    if dataset in ("_run_marker", "_manifest"):  # "_manifest": its former name, in links already handed out
+        return _file(paths.run_marker, media_type="application/json")
+    files = report["partition_files"].get(dataset) or []  # lake-relative: joined to the lake, whatever the store
     if not files:
         raise HTTPException(404, f"no {dataset} partition")
-    path = Path(files[0])
-    return FileResponse(path, media_type="application/vnd.apache.parquet",
-                        filename=f"{dataset}_{report['date']}_{path.name}")
+    path = paths.lake.root / files[0]
+    return _file(path, "application/vnd.apache.parquet", f"{dataset}_{report['date']}_{path.name}")
 
 
 @app.get("/dags/{dag_id}/health", response_class=HTMLResponse, dependencies=_can_read_runs)
@@ -187,7 +210,12 @@ def health_page(dag_id: str, session: SessionDep) -> HTMLResponse:
 
     runs = list(session.scalars(select(DagRun).where(DagRun.dag_id == dag_id)
                                 .order_by(DagRun.run_after.desc()).limit(1000)))
-    lake = _lake(runs[0]) if runs else Path(os.environ.get("NEWSFLOW_LAKE") or _REPO / "lake")
+    if runs:
+        lake = _lake(runs[0])
+    else:
+        from newsflow.locations import default_lake, location
+
+        lake = location(default_lake())
     known = {run.run_id for run in runs}  # dates published outside Airflow have no run page
     links = HealthLinks(report=lambda _day, run_id: f"{_run_url(dag_id, run_id)}/quality" if run_id in known else None,
                         back=("all runs of " + dag_id, f"{PREFIX}/dags/{quote(dag_id, safe='')}/runs"))

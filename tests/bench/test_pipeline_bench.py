@@ -19,7 +19,8 @@ def test_bench_smoke(tmp_path):
     out = tmp_path / "bench.json"
     env = {**os.environ, "NEWSFLOW_BENCH_DIR": str(tmp_path / "work")}
     run = subprocess.run([sys.executable, str(REPO / "bench" / "pipeline_bench.py"), "--sizes", "24", "40",
-                          "--workers", "1", "2", "--batch-size", "10", "--airflow", "--real-pages", "12", "--json", str(out)],
+                          "--workers", "1", "2", "--batch-size", "10", "--airflow", "--real-pages", "12",
+                          "--json", str(out)],
                          env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(out.read_text())

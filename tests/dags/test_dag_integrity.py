@@ -1,5 +1,6 @@
 """The DAG folder parses cleanly and follows the team's policies."""
 
+import itertools
 import json
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from paths import REPO
 
 DAG_FILES = sorted((REPO / "dags").glob("*.py"))
 HEAVY = ("great_expectations", "pyarrow", "pandas", "bs4", "lxml", "trafilatura", "datasketch", "newsflow")
+# what DAG files may import of the package at parse time: standard-library-only modules
+PARSE_TIME = ["newsflow", "newsflow.locations", "newsflow.steplist"]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +37,7 @@ def test_no_heavy_imports_at_parse_time(path):
         f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert set(json.loads(out.stdout.strip().splitlines()[-1])) <= set(PARSE_TIME)
 
 
 def test_policies(dagbag):
@@ -55,18 +58,16 @@ def test_news_ingest_shape(dagbag):
 
     assert dag.params["batch_size"] == Settings().batch_size
     assert dag.params["max_quarantine_ratio"] == Settings().max_quarantine_ratio
-    expected = [
-        "plan", "batch.ingest", "batch.gate_raw", "batch.normalise", "batch.gate_normalised", "dedup",
-        "write.stage_output", "write.gate_output", "write.publish",
-    ]
-    assert sorted(dag.task_ids) == sorted(expected)
-    for upstream, downstream in zip(expected, expected[1:]):
-        assert downstream in dag.get_task(upstream).downstream_task_ids
-    for task_id in expected[1:5]:
-        assert dag.get_task(task_id).get_closest_mapped_task_group() is not None, f"{task_id} is not mapped"
-    from newsflow.pipeline import STEPS  # each task runs the step of its own name
+    from newsflow.pipeline import STEPS
+    from newsflow.steplist import BATCH_STEPS, TASK_IDS, task_id
 
-    assert sorted(t.rsplit(".", 1)[-1] for t in dag.task_ids) == sorted(STEPS)
+    # the DAG's tasks are the step list's, in its order, each running the step of its own name
+    assert sorted(dag.task_ids) == sorted(TASK_IDS)
+    for upstream, downstream in itertools.pairwise(TASK_IDS):
+        assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
+    for name in BATCH_STEPS:
+        assert dag.get_task(task_id(name)).get_closest_mapped_task_group() is not None, f"{name} is not mapped"
+    assert list(STEPS) == [t.rsplit(".", 1)[-1] for t in TASK_IDS]
     outlets = dag.get_task("write.publish").outlets
     assert [a.name for a in outlets] == ["newsflow_articles"]
     assert type(dag.timetable).__name__ == "CronTriggerTimetable" and dag.timetable.expression == "0 0 * * *"

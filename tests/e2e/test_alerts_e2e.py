@@ -44,7 +44,8 @@ def smtp():
 
 
 def test_a_date_published_with_drift_warnings_is_mailed(tmp_path, smtp):
-    done = _run(tmp_path, smtp, histories.SEEDS_LIKE, "--alert-conn-id", "newsflow_alerts", "--alert-to", "ops@example.org")
+    done = _run(tmp_path, smtp, histories.SEEDS_LIKE, "--alert-conn-id", "newsflow_alerts",
+                "--alert-to", "ops@example.org")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "drift against the last 14 published dates: warn" in done.stdout  # the summary newsflow run prints
     assert "drift WARN missing_title: 100.0 %" in done.stdout + done.stderr  # gate_output's task log

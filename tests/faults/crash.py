@@ -4,9 +4,9 @@ Points are either a step boundary (``("step", i)``: after the i-th step call) or
 ``stage_output`` on (``("io", n)``: before the n-th write/rename/copy/delete; ``("mid", n)``: the
 n-th copy or atomic write is left half done, then the process dies), or a moment inside a Delta commit
 (``("inside", n)``: a killer process SIGKILLs the run a few milliseconds into one of delta-rs's calls,
-while it writes data files or its log entry; delta-rs holds the GIL, so the killer is not a thread). ``run_to_crash`` returns True
-when the point was reached (the child died by SIGKILL), False when the run finished first: the
-enumeration stops there, so every event of the run is covered.
+while it writes data files or its log entry; delta-rs holds the GIL, so the killer is not a thread).
+``run_to_crash`` returns True when the point was reached (the child died by SIGKILL), False when the run
+finished first: the enumeration stops there, so every event of the run is covered.
 """
 
 from __future__ import annotations

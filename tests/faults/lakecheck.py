@@ -44,28 +44,28 @@ def expected_keys(landing: Path) -> set[str]:
 
 
 def trusted(lake: Path, day: str) -> dict | None:
-    """What a manifest-trusting reader sees: None, or {manifest, rows: Counter((key, dataset))}.
+    """What a reader trusting the run marker sees: None, or {manifest: the marker, rows: Counter((key, dataset))}.
 
-    Asserts the manifest's promise: its files exist, are complete, hold its counts and its run's rows only.
+    Asserts the run marker's promise: its files exist, are complete, hold its counts and its run's rows only.
     """
     path = lake / "_state" / "published" / f"date={day}.json"
     if not path.exists():
         return None
-    manifest = json.loads(path.read_text())
+    run_marker = json.loads(path.read_text())
     rows: Counter = Counter()
     for dataset in DATASETS:
         # a reader of the Delta table sees exactly the marked state (no later commit touched the date)
         from newsflow.lake import tables as delta
 
         assert delta.data_files(Lake(lake).table(dataset), date.fromisoformat(day)) == sorted(
-            f.removeprefix(f"{dataset}/") for f in manifest["files"][dataset]), "the table moved past its marker"
-        tables = [pq.read_table(lake / f) for f in manifest["files"][dataset]]
+            f.removeprefix(f"{dataset}/") for f in run_marker["files"][dataset]), "the table moved past its marker"
+        tables = [pq.read_table(lake / f) for f in run_marker["files"][dataset]]
         count = sum(t.num_rows for t in tables)
-        assert count == manifest["articles" if dataset == "articles" else "quarantined"], (dataset, count)
+        assert count == run_marker["articles" if dataset == "articles" else "quarantined"], (dataset, count)
         for table in tables:
-            assert set(table.column("run_id").to_pylist()) <= {manifest["run_id"]}, "rows of another run"
+            assert set(table.column("run_id").to_pylist()) <= {run_marker["run_id"]}, "rows of another run"
             rows.update((p, dataset) for p in table.column("source_path").to_pylist())
-    return {"manifest": manifest, "rows": rows}
+    return {"manifest": run_marker, "rows": rows}
 
 
 def visible_files_are_whole(lake: Path) -> None:

@@ -1,7 +1,8 @@
 """SIGKILL at every step boundary, before/inside every write, rename, copy and delete from
-``stage_output`` through ``publish``, and at timed moments inside each Delta commit (delta-rs's own I/O); then: readers see the previous state or nothing (never half), and a
-rerun puts every landing record in exactly one dataset, exactly once. Gates use the pure-pandas stand-in
-(tests/faults/fastgates.py) so the matrix runs in about a minute."""
+``stage_output`` through ``publish``, and at timed moments inside each Delta commit (delta-rs's own I/O);
+then: readers see the previous state or nothing (never half), and a rerun puts every landing record in exactly
+one dataset, exactly once. Gates use the pure-pandas stand-in (tests/faults/fastgates.py) so the matrix runs in
+about a minute."""
 
 from __future__ import annotations
 

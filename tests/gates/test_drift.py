@@ -107,7 +107,8 @@ def test_first_runs_say_not_enough_history_and_never_fail(tmp_path):
     section = _judge(lake, Day(sources={"a.example": 1}, words={"a.example": 5}))
     assert section["status"] == "not_enough_history" and section["failures"] == [] and section["warnings"] == []
     assert _verdict(section, "volume")["message"] == "volume: 1 articles, not enough history (3 of 5 dates needed)"
-    assert not Lake(lake).run(TODAY, f"manual__{TODAY}").gate_report("gate_drift").exists()  # no GX run: nothing to judge
+    # no GX run: nothing to judge
+    assert not Lake(lake).run(TODAY, f"manual__{TODAY}").gate_report("gate_drift").exists()
 
 
 def test_severities_are_set_per_expectation_in_the_settings():

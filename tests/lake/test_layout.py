@@ -18,14 +18,14 @@ def test_every_path_of_a_run(tmp_path):
     lake = Lake(tmp_path)
     run = lake.run(DAY, "manual__1")
     assert lake.partition("articles", DAY) == tmp_path / "articles" / "date=2024-05-01"
-    assert run.manifest == tmp_path / "_state" / "published" / "date=2024-05-01.json"
+    assert run.run_marker == tmp_path / "_state" / "published" / "date=2024-05-01.json"
     assert lake.ledger(DAY) == tmp_path / "_state" / "ledger" / "date=2024-05-01.parquet"
     assert run.quality == tmp_path / "_quality" / "date=2024-05-01" / "manual__1"
     assert run.step_file("ingest", 3) == tmp_path / "_staging" / "manual__1" / "batch-00003" / "ingest.parquet"
     assert run.staged_file("quarantine") == run.staging / "out" / "quarantine" / "date=2024-05-01" / PART_NAME
     assert run.gate_name("gate_raw", 2) == "gate_raw.b00002" and run.gate_name("gate_output") == "gate_output"
     assert run.from_quality(lake.partition("articles", DAY) / PART_NAME) == "../../../articles/date=2024-05-01/" + PART_NAME
-    assert lake.relative(run.manifest) == "_state/published/date=2024-05-01.json"
+    assert lake.relative(run.run_marker) == "_state/published/date=2024-05-01.json"
 
 
 def test_a_run_is_found_by_its_quality_folder_whatever_its_date(tmp_path):
@@ -40,7 +40,7 @@ def test_published_days_come_from_the_markers(tmp_path):
     lake = Lake(tmp_path)
     assert lake.published_days() == []
     for day in (date(2024, 5, 2), DAY):
-        lake.manifest(day).parent.mkdir(parents=True, exist_ok=True)
-        lake.manifest(day).write_text("{}")
-    (lake.manifests / "notes.json").write_text("{}")
+        lake.run_marker(day).parent.mkdir(parents=True, exist_ok=True)
+        lake.run_marker(day).write_text("{}")
+    (lake.run_markers / "notes.json").write_text("{}")
     assert lake.published_days() == [DAY, date(2024, 5, 2)]

@@ -26,7 +26,7 @@ def lake(tmp_path_factory) -> Path:
     ctx = histories.stage_run(lake, TODAY, today, run_id="manual__today")
     assert check_drift(ctx)["status"] == "warn"
     histories.publish_day(lake, TODAY, today)
-    marker = Lake(lake).manifest(TODAY)  # the date's marker names the run that judged it
+    marker = Lake(lake).run_marker(TODAY)  # the date's marker names the run that judged it
     marker.write_text(marker.read_text().replace(f"synthetic__{TODAY}", "manual__today"))
     (ctx.run.report_html).write_text("<p>the run's report</p>")
     return lake

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -9,11 +10,13 @@ from pathlib import Path
 import lakes
 import pytest
 
+from newsflow import runrecords
 from newsflow.lake.layout import Lake
 from newsflow.report import build_report, lake_links, load_gates, render_html
 from newsflow.report.charts import columns, hbar
 from newsflow.report.model import histogram
 from newsflow.report.render import render_task
+from newsflow.runrecords import Expectation, GateRecord
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +51,11 @@ def test_publish_writes_report_html_and_json(published):
 
 
 def test_steps_account_for_every_record(published):
-    _, summary = published
+    _, _summary = published
     report = build_report(_run(published))
     steps = report["steps"]
     assert steps[0]["in"] == 3 and steps[-1]["step"] == "publish" and steps[-1]["out"] == 2
-    for before, after in zip(steps, steps[1:]):
+    for before, after in itertools.pairwise(steps):
         assert after["in"] == before["out"]
     assert sum(s["quarantined"] for s in steps) == 1
 
@@ -67,7 +70,7 @@ def test_reasons_have_counts_and_examples(published):
 
 
 def test_expectations_per_gate_with_pass_and_fail(published):
-    _, summary = published
+    _, _summary = published
     gates = {g["gate"]: g for g in build_report(_run(published))["gates"]}
     assert list(gates) == ["gate_raw", "gate_normalised", "gate_output"]
     assert all(g["success"] for g in gates.values())
@@ -77,7 +80,7 @@ def test_expectations_per_gate_with_pass_and_fail(published):
 
 
 def test_charts_data(published):
-    _, summary = published
+    _, _summary = published
     report = build_report(_run(published))
     assert report["word_count"]["articles"] == 2
     assert sum(b["count"] for b in report["word_count"]["histogram"]) == 2
@@ -117,11 +120,12 @@ def test_batches_of_a_gate_are_merged(tmp_path):
     run = Lake(tmp_path).run(date(2024, 5, 1), "manual__1")
     run.quality.mkdir(parents=True)
     for batch, (ok, n) in enumerate([(True, 0), (False, 4)]):
-        run.gate_report(run.gate_name("gate_raw", batch)).write_text(json.dumps({
-            "gate": "gate_raw", "batch": batch, "success": ok, "records": 10, "rows_failed": n,
-            "batch_failures": [] if ok else ["quarantine_ratio: 4/10 = 0.40 > max_quarantine_ratio 0.3"],
-            "expectations": [{"code": "empty", "expectation": "expect_column_values_to_be_between",
-                              "column": "decoded_chars", "level": "row", "success": ok, "unexpected_count": n}]}))
+        runrecords.write(run.gate_report(run.gate_name("gate_raw", batch)), GateRecord(
+            gate="gate_raw", batch=batch, success=ok, rows=10, records=10, rows_failed=n, results_path=None,
+            docs_path=None, batch_failures=[] if ok else ["quarantine_ratio: 4/10 = 0.40 > max_quarantine_ratio 0.3"],
+            expectations=[Expectation(code="empty", expectation="expect_column_values_to_be_between",
+                                      column="decoded_chars", level="row", success=ok, unexpected_count=n,
+                                      observed_value=None)]))
     (gate,) = load_gates(run)
     assert gate["batches"] == 2 and gate["records"] == 20 and not gate["success"]
     assert gate["expectations"][0]["unexpected_count"] == 4 and not gate["expectations"][0]["success"]

@@ -124,7 +124,7 @@ WARNINGS = ["missing_title: 100.0 % vs trailing median 0.0 % over 14 dates (+100
 def _context(conn_id: str, *, task_id: str = "write.publish", drift: dict | None = None, error=None,
              to: str = "ops@example.org") -> dict:
     ti = _TaskInstance(dag_id="news_ingest", task_id=task_id, map_index=-1,
-                       xcoms={GATE_TASK: {"success": True, "drift": drift}} if drift else {})
+                       xcoms={GATE_TASK: {"gate": "gate_output", "success": True, "drift": drift}} if drift else {})
     run_id = "manual__2024-05-01T00:00:00+00:00"
     return {"ti": ti, "task_instance": ti, "run_id": run_id, "exception": error,
             "logical_date": datetime(2024, 5, 1, tzinfo=UTC), "dag_run": SimpleNamespace(run_id=run_id),
@@ -151,7 +151,8 @@ def test_a_failed_gate_is_mailed_with_its_failures(smtp):
                        error=f"{error.gate}: " + " | ".join(error.failures))
     assert send(FAILURE, context)
     (mail,) = smtp.messages
-    assert mail["message"]["Subject"] == "newsflow news_ingest: write.gate_output failed for 2024-05-01, nothing published"
+    assert mail["message"]["Subject"] == ("newsflow news_ingest: write.gate_output failed for 2024-05-01, "
+                                          "nothing published")
     assert "is below ×0.2: FAIL" in mail["message"].get_body(("html",)).get_content()
 
 
@@ -168,7 +169,8 @@ def test_a_webhook_gets_json(webhook):
     ((path, payload),) = webhook.posts
     assert path == "/hooks/newsflow"
     assert payload["kind"] == "drift_warning" and payload["date"] == "2024-05-01" and payload["lines"] == WARNINGS
-    assert payload["text"].startswith("newsflow news_ingest: 2024-05-01 published with 1 drift warning\n- missing_title")
+    assert payload["text"].startswith(
+        "newsflow news_ingest: 2024-05-01 published with 1 drift warning\n- missing_title")
 
 
 def test_an_smtp_connection_needs_recipients(smtp):

@@ -42,4 +42,4 @@ def test_publish_refuses_a_run_whose_output_gate_did_not_pass(landing, tmp_path)
     ctx = _staged(landing, tmp_path)
     with pytest.raises(RuntimeError, match="gate_output has not passed"):
         pipeline.publish(ctx)
-    assert not ctx.run.manifest.exists()
+    assert not ctx.run.run_marker.exists()

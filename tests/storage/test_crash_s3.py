@@ -28,12 +28,12 @@ def _rows(lake, dataset):
 
 
 def _check_marker_matches_tables(lake) -> None:
-    marker = lake.manifest(date.fromisoformat(DAY))
+    marker = lake.run_marker(date.fromisoformat(DAY))
     if not marker.exists():
         return
-    manifest = json.loads(marker.read_text())
-    assert len(_rows(lake, "articles")) == manifest["articles"], "a reader of the table sees a partial date"
-    assert len(_rows(lake, "quarantine")) == manifest["quarantined"]
+    run_marker = json.loads(marker.read_text())
+    assert len(_rows(lake, "articles")) == run_marker["articles"], "a reader of the table sees a partial date"
+    assert len(_rows(lake, "quarantine")) == run_marker["quarantined"]
 
 
 # Every I/O point on S3 in three shards (points shard+1, shard+1+shards, ...), so xdist spreads the longest

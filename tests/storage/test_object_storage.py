@@ -22,17 +22,17 @@ def _read(fs, key):
     return pq.read_table(io.BytesIO(fs.cat_file(key)))
 
 
-def test_seeds_on_s3_publish_with_a_manifest(s3):
+def test_seeds_on_s3_publish_with_a_run_marker(s3):
     fs = s3["fs"]
     summary = _run(s3)
     assert (summary["ingested"], summary["articles"], summary["quarantined"]) == (3, 2, 1)
     fs.invalidate_cache()
-    manifest = json.loads(fs.cat_file(f"lake-bucket/lake/_state/published/date={DAY}.json"))
-    (articles_key,) = manifest["files"]["articles"]
+    run_marker = json.loads(fs.cat_file(f"lake-bucket/lake/_state/published/date={DAY}.json"))
+    (articles_key,) = run_marker["files"]["articles"]
     assert articles_key.startswith(f"articles/date={DAY}/part-00000-")
     assert _read(fs, f"lake-bucket/lake/{articles_key}").num_rows == 2
     assert fs.exists("lake-bucket/lake/articles/_delta_log/00000000000000000001.json")
-    (quarantine_key,) = manifest["files"]["quarantine"]
+    (quarantine_key,) = run_marker["files"]["quarantine"]
     assert _read(fs, f"lake-bucket/lake/{quarantine_key}").column("source_path").to_pylist()[0].startswith("001_")
     assert fs.exists(f"lake-bucket/lake/_quality/date={DAY}/manual__1/gate_output.gx.json")
     assert fs.exists(f"lake-bucket/lake/_quality/date={DAY}/manual__1/data_docs/gate_output/index.html")
@@ -103,8 +103,8 @@ def test_newsflow_run_on_s3_through_an_airflow_connection(s3, tmp_path):
     assert f"s3://lake-bucket/lake/articles/date={DAY}/part-00000-" in run.stdout
     fs = s3["fs"]
     fs.invalidate_cache()
-    manifest = json.loads(fs.cat_file(f"lake-bucket/lake/_state/published/date={DAY}.json"))
-    assert manifest["articles"] == 2
+    run_marker = json.loads(fs.cat_file(f"lake-bucket/lake/_state/published/date={DAY}.json"))
+    assert run_marker["articles"] == 2
 
 
 def test_a_warc_archive_on_s3_is_split_across_batches_and_published(s3, tmp_path):
@@ -130,14 +130,14 @@ def test_a_warc_archive_on_s3_is_split_across_batches_and_published(s3, tmp_path
 
 def test_dedup_candidates_are_looked_up_in_the_tables_on_s3(s3):
     """The band index read file by file through delta-rs's filesystem (not a local path): exact and near
-    candidates of a later date, as on a local disk (tests/lake/test_ledger.py)."""
+    candidates of a later date, as on a local disk (tests/dedup/test_history.py)."""
     import numpy as np
     from helpers import seed_text
 
+    from newsflow.dedup.history import known_candidates
     from newsflow.dedup.signature import signature
     from newsflow.lake import tables
     from newsflow.lake.layout import Lake
-    from newsflow.lake.ledger import known_candidates
     from newsflow.settings import Settings
     from newsflow.storage import to_path
     from newsflow.text.tokens import normalize_text

@@ -9,7 +9,8 @@ def test_english_seed():
 
 
 def test_other_languages_and_fallbacks():
-    assert detect_language("Le gouvernement a annoncé mardi une nouvelle réforme des retraites pour les salariés.") == "fr"
+    french = "Le gouvernement a annoncé mardi une nouvelle réforme des retraites pour les salariés."
+    assert detect_language(french) == "fr"
     assert detect_language("Die Bundesregierung hat am Dienstag eine neue Reform der Renten angekündigt.") == "de"
     assert detect_language("short", declared="en") == "en"
     assert detect_language("", declared="xx") is None

@@ -64,9 +64,11 @@ def _http(url: str, data: dict | None = None, token: str | None = None) -> tuple
 
 
 @contextmanager
-def api_server(root: Path, landing: Path, lake: Path, log_name: str):
-    """(base_url, token, run_id): ``newsflow run`` of ``landing`` into ``lake`` with a fresh Airflow home under
-    ``root``, then the API server over it; stopped afterwards, always (its log kept as ``log_name``)."""
+def api_server(root: Path, landing: Path | str, lake: Path | str, log_name: str, conn_id: str = "",
+               env_extra: dict[str, str] | None = None):
+    """(base_url, token, run_id): ``newsflow run`` of ``landing`` into ``lake`` (folders, or object-store URIs
+    read through the Airflow connection ``conn_id``, which ``env_extra`` may define) with a fresh Airflow home
+    under ``root``, then the API server over it; stopped afterwards, always (its log kept as ``log_name``)."""
     home = root / "airflow"
     home.mkdir()
     env = {**os.environ, "AIRFLOW_HOME": str(home), "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
@@ -75,40 +77,40 @@ def api_server(root: Path, landing: Path, lake: Path, log_name: str):
            "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__AUTH_MANAGER":
            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin", "NEWSFLOW_LAKE": str(lake),
-           "GX_ANALYTICS_ENABLED": "False"}
+           "GX_ANALYTICS_ENABLED": "False", **(env_extra or {})}
     done = subprocess.run([str(BIN / "newsflow"), "run", "--landing", str(landing), "--lake", str(lake),
-                           "--date", lakes.DAY, "--json"], env=env, cwd=root, capture_output=True, text=True,
-                          timeout=900)
+                           "--date", lakes.DAY, "--json", *(["--conn-id", conn_id] if conn_id else [])],
+                          env=env, cwd=root, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     run_id = json.loads(done.stdout[done.stdout.index("{"):])["run_id"]
 
     port = _free_port()
-    log = open(root / "api-server.log", "w")
-    proc = subprocess.Popen([str(BIN / "airflow"), "api-server", "--port", str(port), "--host", "127.0.0.1"],
-                            env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError("api-server exited:\n" + (root / "api-server.log").read_text()[-3000:])
-            try:
-                if _http(base + "/api/v2/monitor/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("api-server did not answer:\n" + (root / "api-server.log").read_text()[-3000:])
-            time.sleep(2)
-        passwords = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
-        status, body = _http(base + "/auth/token", {"username": "admin", "password": passwords["admin"]})
-        assert status in (200, 201), body
-        yield base, json.loads(body)["access_token"], run_id
-    finally:
-        _stop(proc)
-        log.close()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(root / "api-server.log", ARTIFACTS / log_name)
+    with open(root / "api-server.log", "w") as log:
+        proc = subprocess.Popen([str(BIN / "airflow"), "api-server", "--port", str(port), "--host", "127.0.0.1"],
+                                env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 300
+            while True:
+                if proc.poll() is not None:
+                    raise AssertionError("api-server exited:\n" + (root / "api-server.log").read_text()[-3000:])
+                try:
+                    if _http(base + "/api/v2/monitor/health")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError("api-server did not answer:\n" + (root / "api-server.log").read_text()[-3000:])
+                time.sleep(2)
+            passwords = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())
+            status, body = _http(base + "/auth/token", {"username": "admin", "password": passwords["admin"]})
+            assert status in (200, 201), body
+            yield base, json.loads(body)["access_token"], run_id
+        finally:
+            _stop(proc)
+            log.flush()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(root / "api-server.log", ARTIFACTS / log_name)
 
 
 @contextmanager

@@ -51,7 +51,7 @@ def test_plugin_routes_need_the_api_servers_auth(server):
 def test_quality_pages_in_the_browser(server, chromium):
     from playwright.sync_api import expect
 
-    base, token, run_id, lake = server
+    base, token, run_id, _lake = server
     run_path = f"/dags/{DAG_ID}/runs/{quote(run_id, safe='')}"
     with browser_page(chromium, base, token, "failure.png") as page:
         # The DAG's page: its grid, and the plugin's "Data quality" tab.

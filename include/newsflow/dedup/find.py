@@ -10,16 +10,17 @@ reason is recorded) but never kept as the reference copy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from newsflow.dedup.signature import SEED, as_signature
+from newsflow.dedup.bands import band_keys, band_split
+from newsflow.dedup.signature import as_signature
 from newsflow.dedup.view import RunView
 from newsflow.settings import Settings
 from newsflow.stages.base import StageStats
+from newsflow.steplist import DEDUP
 
-STAGE = "dedup"
+STAGE = DEDUP  # the stage name of its rejects: the step's
 
 
 @dataclass(frozen=True)
@@ -28,27 +29,6 @@ class KnownDoc:
     content_sha256: str
     minhash: list[int] | np.ndarray | None  # None: exact-duplicate checks only (a signature made another way)
     where: str  # "date=2024-05-01" or a landing path
-
-
-@lru_cache(maxsize=8)
-def band_split(num_perm: int, threshold: float) -> tuple[int, int]:
-    """(bands, rows per band) for the threshold: datasketch's own optimisation of LSH's S-curve (numerical
-    integration, about 15 ms a call: cached, the dedup step asks several times)."""
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return lsh.b, lsh.r
-
-
-def band_keys(signatures: np.ndarray, bands: int, rows: int, at: np.ndarray | None = None) -> np.ndarray:
-    """(n, bands) uint64: each band's values folded into one key with odd multipliers (wrapping). ``at``:
-    only these rows of ``signatures``, in this order (no copy of the selected rows' whole signatures)."""
-    fold = np.random.RandomState(SEED).randint(0, 1 << 62, rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    keys = np.empty((len(signatures) if at is None else len(at), bands), dtype=np.uint64)
-    for band in range(bands):  # one band at a time: a 64-bit copy of the whole matrix would double its memory
-        values = signatures[:, band * rows:(band + 1) * rows] if at is None else signatures[at, band * rows:(band + 1) * rows]
-        keys[:, band] = (values.astype(np.uint64) * fold).sum(axis=1, dtype=np.uint64)
-    return keys
 
 
 def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) -> list[tuple[int, str, str]]:
@@ -132,8 +112,8 @@ def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) ->
                 continue  # compared, never the copy others are measured against
         if hash_shared[position]:
             first_with_hash.setdefault(int(hash_group[position]), position)
-        for band in np.flatnonzero(shared):
-            kept_in_band.setdefault((int(band), int(band_group[position, band])), []).append(position)
+        for shared_band in np.flatnonzero(shared):
+            kept_in_band.setdefault((int(shared_band), int(band_group[position, shared_band])), []).append(position)
     return found
 
 

@@ -8,10 +8,12 @@ them, so signatures made another way are never compared with these.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from newsflow.settings import Settings
+from newsflow.storage import StorePath
 
 SEED = 1
 # Signatures are stored in the lake's ledgers: the name of how they are made is stored beside them
@@ -71,7 +73,8 @@ def _permutations(num_perm: int) -> np.ndarray:
     """datasketch's affine32 permutations for our seed: (2, num_perm) uint32 (a odd, b)."""
     from datasketch import MinHash
 
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=DATASKETCH_SCHEME).permutations
+    permutations: np.ndarray = MinHash(num_perm=num_perm, seed=SEED, scheme=DATASKETCH_SCHEME).permutations
+    return permutations
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
@@ -81,7 +84,8 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
         values = values * np.uint32(0x85EBCA6B)
         values = values ^ (values >> np.uint32(13))
         values = values * np.uint32(0xC2B2AE35)
-        return values ^ (values >> np.uint32(16))
+        mixed: np.ndarray = values ^ (values >> np.uint32(16))
+        return mixed
 
 
 def signature(text: str, settings: Settings) -> np.ndarray:
@@ -94,22 +98,11 @@ def signature(text: str, settings: Settings) -> np.ndarray:
         return np.full(settings.minhash_permutations, 0xFFFFFFFF, dtype=np.uint32)
     mixed = _fmix32(hashes.astype(np.uint32))[:, None]
     with np.errstate(over="ignore"):
-        return (mixed * a + b).min(axis=0)
+        smallest: np.ndarray = (mixed * a + b).min(axis=0)
+        return smallest
 
 
-def new_minhash(num_perm: int, hashvalues=None):
-    """A datasketch MinHash of our scheme (for callers that want its API, e.g. ``jaccard``)."""
-    from datasketch import MinHash
-
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=DATASKETCH_SCHEME, permutations=_permutations(num_perm),
-                   hashvalues=hashvalues)
-
-
-def minhash_of(tokens: list[str], settings: Settings):
-    return new_minhash(settings.minhash_permutations, signature(" ".join(tokens), settings))
-
-
-def as_signature(values, num_perm: int) -> np.ndarray | None:
+def as_signature(values: Any, num_perm: int) -> np.ndarray | None:
     """A stored signature (uint64 list from Parquet) as a uint32 array; None when it is not one of ours
     (wrong length, or values beyond the affine32 scheme's 32 bits)."""
     array = np.asarray(values, dtype=np.uint64)
@@ -118,7 +111,7 @@ def as_signature(values, num_perm: int) -> np.ndarray | None:
     return array.astype(np.uint32)
 
 
-def signature_column(column, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+def signature_column(column: Any, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     """A stored list<uint64> signature column (staging file or ledger) as a (rows, num_perm) uint32
     matrix and a mask of the rows holding one of ours (``as_signature``'s rule, on whole arrays)."""
     import pyarrow as pa
@@ -126,7 +119,7 @@ def signature_column(column, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     return _read_signatures(column.chunks if isinstance(column, pa.ChunkedArray) else [column], len(column), num_perm)
 
 
-def signature_file(path, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+def signature_file(path: StorePath, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     """``signature_column`` of a Parquet file's ``minhash`` column, read a row group at a time: the 64-bit
     lists (~1 kB a row) are never all in memory, only the uint32 matrix they fill."""
     from newsflow import storage
@@ -137,7 +130,7 @@ def signature_file(path, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     return _read_signatures(groups, parquet.metadata.num_rows, num_perm)
 
 
-def _read_signatures(chunks, rows: int, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+def _read_signatures(chunks: Any, rows: int, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     """Fill one uint32 matrix chunk by chunk: no 64-bit copy of the column, no index array the size of its
     values (both were ~100 MB at 100k rows)."""
     import pyarrow.compute as pc

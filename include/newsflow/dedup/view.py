@@ -7,12 +7,16 @@ from in-memory records (``view_of_records``) through the same table code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from newsflow import storage
 from newsflow.dedup.signature import signature_column
 from newsflow.record import Article
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # the staged columns dedup needs
 STAGED_COLUMNS = ["record_id", "source_path", "content_sha256", "minhash", "rejects", "boilerplate_phrases"]
@@ -27,11 +31,11 @@ class RunView:
     quarantined; carries page furniture), signed (the signature row is real).
     """
 
-    table: object  # pyarrow.Table
+    table: pa.Table
     signatures: np.ndarray  # (rows, num_perm) uint32
 
 
-def _view_part(table):
+def _view_part(table: Any) -> tuple[pa.Table, pa.Table]:
     """One staged table's dedup columns; records never normalised (no content hash) have nothing to compare."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -45,14 +49,14 @@ def _view_part(table):
     })
 
 
-def _schema():
+def _schema() -> pa.Schema:
     import pyarrow as pa
 
     return pa.schema([("record_id", pa.string()), ("source_path", pa.string()), ("content_sha256", pa.string()),
                       ("rejected", pa.bool_()), ("leaky", pa.bool_()), ("signed", pa.bool_())])
 
 
-def read_run_view(paths: list, num_perm: int) -> RunView:
+def read_run_view(paths: list[Any], num_perm: int) -> RunView:
     """The view of every staged batch file, read column-wise: signatures land in one preallocated uint32
     matrix, strings stay in Arrow buffers (memory flat in the number of batches)."""
     import pyarrow as pa

@@ -27,15 +27,20 @@ markers (which dates are complete); today's figures come from the run's staged f
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 from collections import Counter
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from newsflow import storage
+from newsflow import runrecords, storage
 from newsflow.gates.policy import is_broken
 from newsflow.gates.runner import Check
+from newsflow.lake.layout import Lake, RunPaths
+from newsflow.settings import Settings
+
+if TYPE_CHECKING:
+    from newsflow.steps.context import RunContext
 
 LOGGER = logging.getLogger(__name__)
 
@@ -77,7 +82,7 @@ def split_key(name: str) -> tuple[str, str | None]:
 
 # -- figures of one date --------------------------------------------------------------------------------------
 
-def figures(articles, reason_codes: list[list[str]]) -> dict[str, float]:
+def figures(articles: Any, reason_codes: list[list[str]]) -> dict[str, float]:
     """One date's figures, from its articles (an Arrow table of ``ARTICLE_COLUMNS``) and its quarantined
     records' reason codes. Counted in Arrow: a date's articles never become Python rows (a 100k-article date
     as dicts was ~80 MB, and the history reads a fortnight of dates).
@@ -92,7 +97,7 @@ def figures(articles, reason_codes: list[list[str]]) -> dict[str, float]:
     records = n_articles + len(reason_codes)
     out["volume"] = float(n_articles)
 
-    def labelled(column: str, missing: str):  # null and "" read as ``missing``
+    def labelled(column: str, missing: str) -> Any:  # null and "" read as ``missing``
         values = articles.column(column)
         return pc.if_else(pc.fill_null(pc.equal(values, ""), True), pa.scalar(missing), values)
 
@@ -115,7 +120,7 @@ def figures(articles, reason_codes: list[list[str]]) -> dict[str, float]:
     for row in pc.value_counts(labelled("language", "(none)")).to_pylist():
         out[key("language_share", row["values"])] = row["counts"] / n_articles
     broken = duplicates = 0
-    reasons: Counter = Counter()
+    reasons: Counter[str] = Counter()
     for codes in reason_codes:
         codes = list(codes or [])
         if is_broken(codes):
@@ -130,19 +135,19 @@ def figures(articles, reason_codes: list[list[str]]) -> dict[str, float]:
     return out
 
 
-def staged_figures(run) -> dict[str, float]:
+def staged_figures(run: RunPaths) -> dict[str, float]:
     """The run's figures from its staged output (``RunPaths``): what it is about to publish."""
     articles = storage.read_table(run.staged_file("articles"), ARTICLE_COLUMNS)
     codes = storage.read_table(run.staged_file("quarantine"), QUARANTINE_COLUMNS).column("reason_codes").to_pylist()
     return figures(articles, codes)
 
 
-def history_days(lake, day: date, window: int) -> list[date]:
+def history_days(lake: Lake, day: date, window: int) -> list[date]:
     """The last ``window`` published dates strictly before ``day`` (a date is published once its marker is)."""
     return [d for d in lake.published_days() if d < day][-window:] if window > 0 else []
 
 
-def history(lake, days: list[date]) -> dict[date, dict[str, float]]:
+def history(lake: Lake, days: list[date]) -> dict[date, dict[str, float]]:
     """Each date's figures, read from the ``articles`` and ``quarantine`` tables a date at a time (memory: one
     date's columns)."""
     import pyarrow as pa
@@ -157,7 +162,8 @@ def history(lake, days: list[date]) -> dict[date, dict[str, float]]:
     for day in days:
         where = pc.field("date") == pa.scalar(day, pa.date32())
         arts = tables.read(table=articles, columns=ARTICLE_COLUMNS, filter=where) if articles is not None else None
-        quar = tables.read(table=quarantine, columns=QUARANTINE_COLUMNS, filter=where) if quarantine is not None else None
+        quar = (tables.read(table=quarantine, columns=QUARANTINE_COLUMNS, filter=where)
+                if quarantine is not None else None)
         out[day] = figures(arts if arts is not None else empty,
                            quar.column("reason_codes").to_pylist() if quar is not None else [])
     return out
@@ -165,7 +171,7 @@ def history(lake, days: list[date]) -> dict[date, dict[str, float]]:
 
 # -- judging ------------------------------------------------------------------------------------------------------
 
-def _bounds(rule: str, settings) -> dict[str, tuple[float | None, float | None]]:
+def _bounds(rule: str, settings: Settings) -> dict[str, tuple[float | None, float | None]]:
     spec = settings.drift_rules.get(rule) or {}
     out = {}
     for severity in SEVERITIES:
@@ -178,7 +184,7 @@ def _bounds(rule: str, settings) -> dict[str, tuple[float | None, float | None]]
 
 def _absolute(how: str, baseline: float, bounds: tuple[float | None, float | None]) -> list[float | None]:
     """A rule's bounds in the figure's own unit, around this baseline (what the health page draws)."""
-    out = []
+    out: list[float | None] = []
     for bound in bounds:
         if bound is None:
             out.append(None)
@@ -189,7 +195,7 @@ def _absolute(how: str, baseline: float, bounds: tuple[float | None, float | Non
     return out
 
 
-def compare(today: dict[str, float], past: dict[date, dict[str, float]], settings) -> list[dict]:
+def compare(today: dict[str, float], past: dict[date, dict[str, float]], settings: Settings) -> list[dict[str, Any]]:
     """One row per figure of today or of the history: value, trailing median, the comparison, and whether
     there is history enough to judge it (``judged``). No verdict yet: GX gives it (``verdicts``)."""
     days = sorted(past)
@@ -237,7 +243,7 @@ def compare(today: dict[str, float], past: dict[date, dict[str, float]], setting
     return rows
 
 
-def checks(settings) -> list[Check]:
+def checks(settings: Settings) -> list[Check]:
     """One GX expectation per (rule, severity) with bounds, over that rule's judged rows."""
     out = []
     for rule, (how, what) in DRIFT_FIGURES.items():
@@ -250,7 +256,7 @@ def checks(settings) -> list[Check]:
     return out
 
 
-def frame(rows: list[dict]):
+def frame(rows: list[dict[str, Any]]) -> Any:
     """What GX sees: one row per figure; ``check`` names the rule for judged rows only."""
     import pandas as pd
 
@@ -272,7 +278,7 @@ def _fmt(how: str, rule: str, value: float | None) -> str:
     return f"{value:,.0f} " + ("words" if rule == "source_median_words" else "articles")
 
 
-def message(row: dict) -> str:
+def message(row: dict[str, Any]) -> str:
     """One line a person reads: the figure, today vs the trailing median, and the bound it crossed."""
     how, rule = row["compare"], row["rule"]
     name = row["rule"] + (f"[{row['scope']}]" if row["scope"] else "")
@@ -286,17 +292,18 @@ def message(row: dict) -> str:
     if crossed:
         low, high = row["bounds"][crossed]
         unit = "×" if how == RATIO else ""
-        scale = (lambda v: f"{v:g}") if how == RATIO else (lambda v: f"{100 * v:+g} points")
-        side = (f"below {unit}{scale(low)}" if low is not None and (row["ratio"] if how == RATIO else row["difference"]) < low
-                else f"above {unit}{scale(high)}")
+        def scale(v: float) -> str:
+            return f"{v:g}" if how == RATIO else f"{100 * v:+g} points"
+        measured = row["ratio"] if how == RATIO else row["difference"]
+        side = f"below {unit}{scale(low)}" if low is not None and measured < low else f"above {unit}{scale(high)}"
         text += f" is {side}: {crossed.upper()}"
     return text
 
 
-def verdicts(rows: list[dict], report) -> list[dict]:
+def verdicts(rows: list[dict[str, Any]], report: Any) -> list[dict[str, Any]]:
     """GX's verdicts (``GateReport.row_reasons`` keyed by figure) on the rows: each row gets its severity."""
     for row in rows:
-        failed = {level for level in (e[0] for e in report.row_reasons.get(row["key"], ()))}
+        failed = {e[0] for e in report.row_reasons.get(row["key"], ())}
         severity = FAIL if "fail" in failed else WARN if "warn" in failed else OK if row["judged"] else NOT_JUDGED
         row["severity"] = severity
         row["crossed"] = severity if severity in (FAIL, WARN) else None
@@ -304,7 +311,7 @@ def verdicts(rows: list[dict], report) -> list[dict]:
     return sorted(rows, key=lambda r: (_ORDER[r["severity"]], list(DRIFT_FIGURES).index(r["rule"]), r["key"]))
 
 
-def _levels(report, checks_: list[Check]) -> None:
+def _levels(report: Any, checks_: list[Check]) -> None:
     """``row_reasons`` carry (code, detail): put the severity first, the form ``verdicts`` reads."""
     severity = {(c.code, c.detail): c.level for c in checks_}
     report.row_reasons = {k: [(severity.get((code, detail), "warn"), code) for code, detail in reasons]
@@ -313,7 +320,7 @@ def _levels(report, checks_: list[Check]) -> None:
 
 # -- the step -----------------------------------------------------------------------------------------------------
 
-def check_drift(ctx) -> dict:
+def check_drift(ctx: RunContext) -> dict[str, Any]:
     """Judge the run's staged output against the lake's history; keep the evidence; returns the drift
     section (``status``, ``failures``: fail-severity messages, ``warnings``: warn-severity ones)."""
     from newsflow.gates.runner import validate
@@ -346,12 +353,12 @@ def check_drift(ctx) -> dict:
         "history": [d.isoformat() for d in days], "failures": failures, "warnings": warnings,
         "verdicts": rows, "results_path": results, "docs_path": docs,
     }
-    storage.write_text_atomic(ctx.run.drift_report, json.dumps(section, indent=1, sort_keys=True, default=str))
+    runrecords.write(ctx.run.drift_report, section)
     if enough:  # the gate's own entry in the run report, with its Data Docs
         entry = report.as_dict() | {"gate": GATE, "batch": None, "records": len(rows), "success": not failures,
                                     "batch_failures": ["drift." + f for f in failures],
                                     "warnings": warnings}
-        storage.write_text_atomic(ctx.run.gate_report(GATE), json.dumps(entry, indent=1, sort_keys=True, default=str))
+        runrecords.write(ctx.run.gate_report(GATE), entry)
     if status == NO_HISTORY:
         LOGGER.info("drift: not enough history (%d of %d published dates before %s)", len(days),
                     settings.drift_min_history, ctx.day)

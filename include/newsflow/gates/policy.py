@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from newsflow.dedup.find import STAGE as DUPLICATE_STAGE
-from newsflow.gates.suites import RAW as RAW_GATE
-from newsflow.ingest.landing import STAGE as INGEST_STAGE
+from newsflow.gates.runner import GateReport
 from newsflow.record import Article
+from newsflow.runrecords import GateCounts
 from newsflow.settings import Settings
+from newsflow.steplist import DEDUP as DUPLICATE_STAGE
+from newsflow.steplist import GATE_RAW, INGEST
 
 
 class GateFailed(RuntimeError):
@@ -58,10 +59,11 @@ def row_detail(record: Article, code: str, detail: str) -> str:
     return detail
 
 
-def apply_row_gate(gate: str, records: list[Article], report, settings: Settings) -> tuple[list[str], dict]:
+def apply_row_gate(gate: str, records: list[Article], report: GateReport,
+                   settings: Settings) -> tuple[list[str], GateCounts]:
     """Quarantine the rows GX failed, then judge the batch: (failures, counts for the gate's report)."""
     for record in records:
-        if gate == RAW_GATE and any(x.stage == INGEST_STAGE for x in record.rejects):
+        if gate == GATE_RAW and any(x.stage == INGEST for x in record.rejects):
             continue  # the raw gate's row checks restate an ingest reject: one record, its real reasons
         for code, detail in report.row_reasons.get(record.record_id, ()):
             record.reject(gate, code, row_detail(record, code, detail))
@@ -72,8 +74,8 @@ def apply_row_gate(gate: str, records: list[Article], report, settings: Settings
                 for e in report.expectations if e["level"] == "row" and not e["success"]]
         if rows:
             failures.append(f"row-level failures: {', '.join(rows)}")
-    counts = {"records": len(records), "quarantined_so_far": sum(1 for r in records if r.rejected),
-              "quarantine_ratio": round(broken / len(records), 4) if records else 0.0}
+    counts = GateCounts(records=len(records), quarantined_so_far=sum(1 for r in records if r.rejected),
+                        quarantine_ratio=round(broken / len(records), 4) if records else 0.0)
     return failures, counts
 
 

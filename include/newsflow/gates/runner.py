@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsflow.lake.layout import RunPaths
+from newsflow.runrecords import Expectation
+
 LOGGER = logging.getLogger(__name__)
 _MAX_VALUE_CHARS = 200
 
@@ -36,11 +39,11 @@ class GateReport:
     success: bool = True
     row_reasons: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     batch_failures: list[str] = field(default_factory=list)
-    expectations: list[dict] = field(default_factory=list)
+    expectations: list[Expectation] = field(default_factory=list)
     results_path: str | None = None
     docs_path: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "gate": self.gate,
             "rows": self.rows,
@@ -59,7 +62,7 @@ def quiet_gx() -> None:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
-_TEMPLATE_CACHE = None
+_TEMPLATE_CACHE: Any = None
 
 
 def _share_template_cache() -> None:
@@ -76,21 +79,21 @@ def _share_template_cache() -> None:
         def __init__(self) -> None:
             self.codes: dict[str, bytes] = {}
 
-        def load_bytecode(self, bucket) -> None:
+        def load_bytecode(self, bucket: Any) -> None:
             if bucket.key in self.codes:
                 bucket.bytecode_from_string(self.codes[bucket.key])
 
-        def dump_bytecode(self, bucket) -> None:
+        def dump_bytecode(self, bucket: Any) -> None:
             self.codes[bucket.key] = bucket.bytecode_to_string()
 
     _TEMPLATE_CACHE = _InMemory()
-    environment = view_module.Environment
+    environment = view_module.Environment  # type: ignore[attr-defined]  # GX's own import of jinja2's
 
-    def shared_cache_environment(*args, **kwargs):
+    def shared_cache_environment(*args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("bytecode_cache", _TEMPLATE_CACHE)
         return environment(*args, **kwargs)
 
-    view_module.Environment = shared_cache_environment
+    view_module.Environment = shared_cache_environment  # type: ignore[attr-defined,assignment]
 
 
 def preload() -> None:
@@ -113,7 +116,7 @@ def preload() -> None:
                  Path(scratch) / "warm_up.gx.json", Path(scratch) / "data_docs")
 
 
-def _context(docs_dir: Path):
+def _context(docs_dir: Path) -> Any:
     quiet_gx()
     _share_template_cache()
     import great_expectations as gx
@@ -148,7 +151,7 @@ def _shorten(value: Any) -> Any:
     return value
 
 
-def validate(run, gate: str, frame, checks: list[Check], id_column: str = "record_id") -> GateReport:
+def validate(run: RunPaths, gate: str, frame: Any, checks: list[Check], id_column: str = "record_id") -> GateReport:
     """``run_gate`` with its evidence kept in the run's quality folder (``run``: the run's ``RunPaths``),
     local or on an object store (GX writes local files: object-store lakes get an uploaded copy)."""
     from newsflow import storage
@@ -161,7 +164,7 @@ def validate(run, gate: str, frame, checks: list[Check], id_column: str = "recor
     return report
 
 
-def run_gate(gate: str, frame, checks: list[Check], results_file: Path, docs_dir: Path,
+def run_gate(gate: str, frame: Any, checks: list[Check], results_file: Path, docs_dir: Path,
              id_column: str = "record_id") -> GateReport:
     """Validate ``frame`` (pandas) against ``checks``; write results JSON to ``results_file`` and Data Docs
     into ``docs_dir`` (local paths)."""
@@ -189,7 +192,7 @@ def run_gate(gate: str, frame, checks: list[Check], results_file: Path, docs_dir
         gx.Checkpoint(
             name=f"{gate}_checkpoint",
             validation_definitions=[definition],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],  # type: ignore[attr-defined]
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [id_column]},
         )
     )
@@ -208,20 +211,16 @@ def run_gate(gate: str, frame, checks: list[Check], results_file: Path, docs_dir
                     if isinstance(entry, dict) and entry.get(id_column) is not None:
                         failed_ids.append(str(entry[id_column]))
             raised = bool(item.exception_info and item.exception_info.get("raised_exception"))
-            summary = {
-                "expectation": item.expectation_config.type,
-                "column": kwargs.get("column"),
-                "code": code,
-                "level": level,
-                "success": bool(item.success),
-                "unexpected_count": item.result.get("unexpected_count"),
-                "observed_value": _shorten(item.result.get("observed_value")),
-            }
+            summary = Expectation(expectation=item.expectation_config.type, column=kwargs.get("column"), code=code,
+                                  level=level, success=bool(item.success),
+                                  unexpected_count=item.result.get("unexpected_count"),
+                                  observed_value=_shorten(item.result.get("observed_value")))
             report.expectations.append(summary)
             if item.success:
                 continue
             if raised:
-                report.batch_failures.append(f"{code}: expectation raised {item.exception_info.get('exception_message')}")
+                raised_message = item.exception_info.get("exception_message")
+                report.batch_failures.append(f"{code}: expectation raised {raised_message}")
             elif level == "batch" or not failed_ids:
                 observed = item.result.get("observed_value")
                 count = item.result.get("unexpected_count")

@@ -8,6 +8,7 @@ out of GX so its results (kept in the lake) stay readable.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from newsflow.gates.runner import Check
 from newsflow.ingest.landing import KINDS, SUFFIXES_TEXT
@@ -17,7 +18,7 @@ from newsflow.settings import Settings
 RAW, NORMALISED, OUTPUT = "gate_raw", "gate_normalised", "gate_output"
 
 
-def raw_frame(records: list[Article], decoded_chars: list[int] | None = None):
+def raw_frame(records: list[Article], decoded_chars: list[int] | None = None) -> Any:
     """``decoded_chars``: the decoded lengths when the records were read without their pages."""
     import pandas as pd
 
@@ -51,7 +52,7 @@ def raw_checks(settings: Settings) -> list[Check]:
     ]
 
 
-def normalised_frame(records: list[Article]):
+def normalised_frame(records: list[Article]) -> Any:
     import pandas as pd
 
     return pd.DataFrame(
@@ -95,7 +96,7 @@ def normalised_checks(settings: Settings, reference: datetime, languages: list[s
     ]
 
 
-def output_frame(articles_table, quarantine_table):
+def output_frame(articles_table: Any, quarantine_table: Any) -> Any:
     """One row per output row of either dataset: enough to check the contract and reconcile counts."""
     import pandas as pd
 
@@ -104,7 +105,7 @@ def output_frame(articles_table, quarantine_table):
     quar = quarantine_table.select(["source_path"]).to_pandas()
     quar["dataset"] = "quarantine"
     frame = pd.concat([art, quar], ignore_index=True)
-    frame.insert(0, "row_key", [f"{d}:{p}" for d, p in zip(frame["dataset"], frame["source_path"])])
+    frame.insert(0, "row_key", [f"{d}:{p}" for d, p in zip(frame["dataset"], frame["source_path"], strict=True)])
     return frame
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from newsflow.columns import PUBLISHED
+from newsflow.storage import StorePath
 
 _UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]+")
 _DAY_RE = re.compile(r"^date=(\d{4}-\d{2}-\d{2})")
@@ -50,47 +51,47 @@ def day_of(name: str) -> date | None:
 
 @dataclass(frozen=True)
 class Lake:
-    root: object  # a Path, or a UPath / ObjectStoragePath for object stores
+    root: StorePath
 
-    def partition(self, dataset: str, day: date):
+    def partition(self, dataset: str, day: date) -> StorePath:
         return self.root / dataset / day_folder(day)
 
     @property
-    def manifests(self):
+    def run_markers(self) -> StorePath:
         return self.root / "_state" / "published"
 
-    def manifest(self, day: date):
-        return self.manifests / f"{day_folder(day)}.json"
+    def run_marker(self, day: date) -> StorePath:
+        return self.run_markers / f"{day_folder(day)}.json"
 
     def published_days(self) -> list[date]:
         """Dates with a publish marker, oldest first."""
-        if not self.manifests.exists():
+        if not self.run_markers.exists():
             return []
-        return sorted(d for d in (day_of(p.name) for p in self.manifests.glob("date=*.json")) if d)
+        return sorted(d for d in (day_of(p.name) for p in self.run_markers.glob("date=*.json")) if d)
 
-    def table(self, name: str):
+    def table(self, name: str) -> StorePath:
         """A Delta table's root: ``articles`` and ``quarantine`` at the top, state tables under ``_state``."""
         return self.root / name if name in PUBLISHED else self.root / "_state" / name
 
     @property
-    def health_page(self):
+    def health_page(self) -> StorePath:
         """The lake health page (``report/health.py``), beside the dates' quality folders."""
         return self.root / "_quality" / "health.html"
 
     @property
-    def legacy(self):
+    def legacy(self) -> StorePath:
         return self.root / "_legacy"
 
     # the pre-Delta layout (read by the migration only)
     @property
-    def ledgers(self):
+    def ledgers(self) -> StorePath:
         return self.root / "_state" / "ledger"
 
-    def ledger(self, day: date):
+    def ledger(self, day: date) -> StorePath:
         return self.ledgers / f"{day_folder(day)}.parquet"
 
     @property
-    def staging_root(self):
+    def staging_root(self) -> StorePath:
         return self.root / "_staging"
 
     def run(self, day: date, run_id: str) -> "RunPaths":
@@ -103,8 +104,8 @@ class Lake:
         day = day_of(found[-1].parent.name) if found else None
         return RunPaths(self, day, run_id) if day else None
 
-    def relative(self, path) -> str:
-        """``path`` relative to the lake root (posix), as manifests list files."""
+    def relative(self, path: StorePath) -> str:
+        """``path`` relative to the lake root (posix), as run markers list files."""
         root, full = str(self.root).rstrip("/"), str(path)
         if not full.startswith(root + "/"):
             raise ValueError(f"{full} is not inside the lake {root}")
@@ -124,26 +125,26 @@ class RunPaths:
         return run_key(self.run_id)
 
     @property
-    def staging(self):
+    def staging(self) -> StorePath:
         return self.lake.staging_root / self.key
 
     @property
-    def quality(self):
+    def quality(self) -> StorePath:
         return self.lake.root / "_quality" / day_folder(self.day) / self.key
 
     @property
-    def manifest(self):
-        return self.lake.manifest(self.day)
+    def run_marker(self) -> StorePath:
+        return self.lake.run_marker(self.day)
 
     # -- staging: one folder per batch, a Parquet file and a stats file per step
     @property
-    def plan(self):
+    def plan(self) -> StorePath:
         return self.staging / "plan.json"
 
-    def batch_dir(self, batch: int):
+    def batch_dir(self, batch: int) -> StorePath:
         return self.staging / f"batch-{batch:05d}"
 
-    def batch_plan(self, batch: int):
+    def batch_plan(self, batch: int) -> StorePath:
         """What one batch reads (its landing files and archive spans): one file per batch, so a task
         loads its own part of a plan that may list millions of records."""
         return self.batch_dir(batch) / "plan.json"
@@ -155,31 +156,31 @@ class RunPaths:
         return sorted(int(p.name.removeprefix("batch-")) for p in self.staging.iterdir()
                       if p.name.startswith("batch-") and p.name.removeprefix("batch-").isdigit())
 
-    def step_file(self, step: str, batch: int):
+    def step_file(self, step: str, batch: int) -> StorePath:
         return self.batch_dir(batch) / f"{step}.parquet"
 
-    def stats_file(self, step: str, batch: int | None = None):
+    def stats_file(self, step: str, batch: int | None = None) -> StorePath:
         return (self.staging if batch is None else self.batch_dir(batch)) / f"{step}.stats.json"
 
     @property
-    def dedup_verdicts(self):
+    def dedup_verdicts(self) -> StorePath:
         return self.staging / "dedup.parquet"
 
     @property
-    def staged_out(self):
+    def staged_out(self) -> StorePath:
         return self.staging / "out"
 
-    def staged_partition(self, dataset: str):
+    def staged_partition(self, dataset: str) -> StorePath:
         return self.staged_out / dataset / day_folder(self.day)
 
-    def staged_file(self, dataset: str):
+    def staged_file(self, dataset: str) -> StorePath:
         return self.staged_partition(dataset) / PART_NAME
 
     @property
-    def staged_ledger(self):
+    def staged_ledger(self) -> StorePath:
         return self.staged_out / "ledger.parquet"
 
-    def staged_files(self) -> dict[str, object]:
+    def staged_files(self) -> dict[str, StorePath]:
         return {dataset: self.staged_file(dataset) for dataset in PUBLISHED}
 
     # -- quality: gate evidence and the run report
@@ -188,48 +189,48 @@ class RunPaths:
         return gate if batch is None else f"{gate}.b{batch:05d}"
 
     # ``base``: a local folder standing for the quality folder (GX writes local files only)
-    def gate_results(self, name: str, base=None):
+    def gate_results(self, name: str, base: StorePath = None) -> StorePath:
         return (base or self.quality) / f"{name}.gx.json"
 
-    def data_docs(self, name: str, base=None):
+    def data_docs(self, name: str, base: StorePath = None) -> StorePath:
         """The gate's GX Data Docs site (``index.html`` inside)."""
         return self.data_docs_root(base) / name
 
-    def data_docs_root(self, base=None):
+    def data_docs_root(self, base: StorePath = None) -> StorePath:
         return (base or self.quality) / "data_docs"
 
-    def gate_report(self, name: str):
+    def gate_report(self, name: str) -> StorePath:
         return self.quality / f"{name}.report.json"
 
-    def gate_reports(self, only: str | None = None) -> list:
+    def gate_reports(self, only: str | None = None) -> list[StorePath]:
         """Every gate's report file, or the one named ``only`` (``gate_raw.b00003``)."""
         return sorted(self.quality.glob(f"{only or '*'}.report.json"), key=lambda p: p.name)
 
     @staticmethod
-    def report_name(path) -> str:
-        return path.name.removesuffix(".report.json")
+    def report_name(path: StorePath) -> str:
+        return str(path.name).removesuffix(".report.json")
 
     @property
-    def summary(self):
+    def summary(self) -> StorePath:
         return self.quality / "summary.json"
 
-    def from_quality(self, path) -> str:
+    def from_quality(self, path: StorePath) -> str:
         """A link from the quality folder to ``path`` in the lake (relative, posix: the lake can move)."""
         return posixpath.relpath(self.lake.relative(path), self.lake.relative(self.quality))
 
     @property
-    def drift_report(self):
+    def drift_report(self) -> StorePath:
         """The drift gate's verdicts (``gates/drift.py``): the ``drift`` section of the run report."""
         return self.quality / "drift.json"
 
-    def from_health(self, path) -> str:
+    def from_health(self, path: StorePath) -> str:
         """A link from the lake health page to ``path`` in the lake (relative, posix)."""
         return posixpath.relpath(self.lake.relative(path), self.lake.relative(self.lake.health_page.parent))
 
     @property
-    def report_json(self):
+    def report_json(self) -> StorePath:
         return self.quality / "report.json"
 
     @property
-    def report_html(self):
+    def report_html(self) -> StorePath:
         return self.quality / "report.html"

@@ -10,14 +10,17 @@ travel reaches back that far.
 
 from __future__ import annotations
 
+from typing import Any
+
 from newsflow.lake import tables
 from newsflow.lake.layout import Lake
+from newsflow.storage import StorePath
 
 TABLES = ("articles", "quarantine", "processed", "signatures", "lsh_bands")
 MIN_RETENTION_HOURS = 24
 
 
-def maintain(root, retention_hours: int = 168, run_id: str = "maintenance") -> dict:
+def maintain(root: StorePath, retention_hours: int = 168, run_id: str = "maintenance") -> dict[str, Any]:
     """Compact, then vacuum, every table of the lake; returns what each did."""
     if retention_hours < MIN_RETENTION_HOURS:
         raise ValueError(f"retention_hours {retention_hours} < {MIN_RETENTION_HOURS}: vacuum could delete the "

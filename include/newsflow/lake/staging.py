@@ -12,6 +12,7 @@ import pyarrow as pa
 from newsflow import storage
 from newsflow.columns import RECORD_FIELDS, STAGING
 from newsflow.record import Article, Reject
+from newsflow.storage import StorePath
 
 # Records written (and read back) per row group. A staged record holds its whole decoded page (~200 kB, as a
 # Python str up to 4 bytes a character): at 256 a worker's ingest peaked +410 MB over its start, at 64
@@ -36,7 +37,7 @@ def records_table(records: list[Article], drop: tuple[str, ...] = ()) -> pa.Tabl
     return pa.Table.from_pydict(columns, schema=STAGING)
 
 
-def write_records(path, records: Iterable[Article], drop: tuple[str, ...] = ()) -> int:
+def write_records(path: StorePath, records: Iterable[Article], drop: tuple[str, ...] = ()) -> int:
     """Stream records to ``path`` (it appears only when complete). Returns the count."""
     count = 0
     with storage.parquet_writer(path, STAGING, **_WRITE_OPTIONS) as writer:
@@ -52,7 +53,7 @@ def write_records(path, records: Iterable[Article], drop: tuple[str, ...] = ()) 
     return count
 
 
-def read_records(path, columns: tuple[str, ...] | None = None) -> Iterator[Article]:
+def read_records(path: StorePath, columns: tuple[str, ...] | None = None) -> Iterator[Article]:
     """Stream records back, one row group at a time (only ``columns`` when given: light reads)."""
     parquet = storage.parquet_file(path)
     wanted = None if columns is None else sorted(set(columns) | set(_REQUIRED), key=STAGING.names.index)
@@ -66,5 +67,5 @@ def read_records(path, columns: tuple[str, ...] | None = None) -> Iterator[Artic
             yield Article(**row)
 
 
-def row_count(path) -> int:
-    return storage.parquet_file(path).metadata.num_rows
+def row_count(path: StorePath) -> int:
+    return int(storage.parquet_file(path).metadata.num_rows)

@@ -20,12 +20,14 @@ import logging
 import random
 import re
 import time
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pyarrow as pa
 
 from newsflow import storage
+from newsflow.storage import StorePath
 
 LOGGER = logging.getLogger(__name__)
 PARTITION = "date"
@@ -33,11 +35,11 @@ PARTITION = "date"
 CLAIM_ATTEMPTS = 40
 
 
-def _uri(path) -> tuple[str, dict | None]:
+def _uri(path: StorePath) -> tuple[str, dict[str, str] | None]:
     return storage.delta_location(path)
 
 
-def open_table(path, version: int | None = None):
+def open_table(path: StorePath, version: int | None = None) -> Any:
     """The table at ``path`` (its latest version, or ``version``), or None when there is none yet."""
     from deltalake import DeltaTable
 
@@ -47,8 +49,8 @@ def open_table(path, version: int | None = None):
     return DeltaTable(uri, version=version, storage_options=options)
 
 
-def ensure_table(path, schema: pa.Schema, partition_by: list[str] | None = None,
-                 configuration: dict[str, str] | None = None):
+def ensure_table(path: StorePath, schema: pa.Schema, partition_by: list[str] | None = None,
+                 configuration: dict[str, str] | None = None) -> Any:
     """The table at ``path``, created empty when missing (two creators racing: one wins, both go on);
     ``configuration``: table properties a new table starts with."""
     from deltalake import DeltaTable
@@ -68,22 +70,21 @@ def ensure_table(path, schema: pa.Schema, partition_by: list[str] | None = None,
         return table
 
 
-def commit_properties(run_id: str, **extra):
+def commit_properties(run_id: str, **extra: object) -> Any:
     from deltalake import CommitProperties
 
     return CommitProperties(custom_metadata={"newsflow.run_id": run_id, **{k: str(v) for k, v in extra.items()}},
                             max_commit_retries=CLAIM_ATTEMPTS)
 
 
-def _writer_properties(row_group_rows: int | None = None, plain_columns: list[str] | None = None):
+def _writer_properties(row_group_rows: int | None = None, plain_columns: list[str] | None = None) -> Any:
     from deltalake import ColumnProperties, WriterProperties
 
-    return WriterProperties(compression="ZSTD", max_row_group_size=row_group_rows,
-                            column_properties={c: ColumnProperties(dictionary_enabled=False) for c in plain_columns or ()}
-                            or None)
+    plain = {c: ColumnProperties(dictionary_enabled=False) for c in plain_columns or ()}
+    return WriterProperties(compression="ZSTD", max_row_group_size=row_group_rows, column_properties=plain or None)
 
 
-def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str,
+def replace_date(path: StorePath, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str,
                  row_group_rows: int | None = None, configuration: dict[str, str] | None = None,
                  plain_columns: list[str] | None = None) -> int:
     """Replace partition ``date = day`` of the table with ``data`` in one commit; returns the version.
@@ -102,10 +103,10 @@ def replace_date(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id:
                     writer_properties=_writer_properties(row_group_rows, plain_columns),
                     commit_properties=commit_properties(run_id, date=day.isoformat()))
     table.update_incremental()
-    return table.version()
+    return int(table.version())
 
 
-def replace_date_streamed(path, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str,
+def replace_date_streamed(path: StorePath, data: pa.Table | pa.RecordBatchReader, day: date, run_id: str,
                           row_group_rows: int | None = None, configuration: dict[str, str] | None = None,
                           plain_columns: list[str] | None = None) -> int:
     """``replace_date`` in bounded memory: pyarrow's streaming writer writes the date's one data file (a batch
@@ -149,7 +150,7 @@ def replace_date_streamed(path, data: pa.Table | pa.RecordBatchReader, day: date
                                    partition_filters=[(PARTITION, "=", day.isoformat())],
                                    commit_properties=commit_properties(run_id, date=day.isoformat()))
     table.update_incremental()
-    return table.version()
+    return int(table.version())
 
 
 def dataset(table: Any) -> Any:
@@ -186,8 +187,8 @@ def _native_filesystem(table: Any) -> Any:
     return None
 
 
-def read(path=None, *, version: int | None = None, columns: list[str] | None = None, filter=None,
-         table=None) -> pa.Table | None:
+def read(path: StorePath | None = None, *, version: int | None = None, columns: list[str] | None = None,
+         filter: Any = None, table: Any = None) -> Any:
     """The table's rows (``filter``: a pyarrow compute expression, pushed down to files and row groups);
     None when the table does not exist. ``table``: the table already open (``path`` is then ignored)."""
     table = table if table is not None else open_table(path, version)
@@ -209,20 +210,20 @@ def read(path=None, *, version: int | None = None, columns: list[str] | None = N
         return rows.select(columns) if columns else rows
 
 
-def properties(table) -> dict[str, str]:
+def properties(table: Any) -> dict[str, str]:
     """An open table's properties (its metadata's configuration)."""
     return dict(table.metadata().configuration or {})
 
 
-def set_properties(path, values: dict[str, str], run_id: str) -> int:
+def set_properties(path: StorePath, values: dict[str, str], run_id: str) -> int:
     """Set table properties (one commit); returns the version."""
     table = open_table(path)
     table.alter.set_table_properties(values, raise_if_not_exists=False, commit_properties=commit_properties(run_id))
     table.update_incremental()
-    return table.version()
+    return int(table.version())
 
 
-def files_by_date(table, filter=None):
+def files_by_date(table: Any, filter: Any = None) -> Iterator[tuple[date | None, Any]]:
     """(date, file) for each data file of an open table that ``filter`` (on ``date`` or the columns' file
     statistics) does not rule out; ``file`` is a ``pyarrow.parquet.ParquetFile`` (read it with
     ``file.read(columns=[...], use_threads=False)``), for lookups that read one column of every file and the
@@ -238,17 +239,17 @@ def files_by_date(table, filter=None):
                pq.ParquetFile(fragment.path, filesystem=fragment.filesystem, pre_buffer=False))
 
 
-def partition_days(table) -> list[date]:
+def partition_days(table: Any) -> list[date]:
     """The dates an open table holds at its version, from its file list (no data read)."""
     return sorted({day for day, _ in files_by_date(table) if day is not None})
 
 
-def version(path) -> int | None:
+def version(path: StorePath) -> int | None:
     table = open_table(path)
     return None if table is None else table.version()
 
 
-def data_files(path, day: date) -> list[str]:
+def data_files(path: StorePath, day: date) -> list[str]:
     """The data files of one date at the table's latest version, relative to the table root."""
     table = open_table(path)
     if table is None:
@@ -256,11 +257,10 @@ def data_files(path, day: date) -> list[str]:
     return sorted(_relative(path, table, table.file_uris(file_pruning_predicate=f"{PARTITION} = '{day.isoformat()}'")))
 
 
-def _relative(path, table, uris: list[str]) -> list[str]:
+def _relative(path: StorePath, table: Any, uris: list[str]) -> list[str]:
     """File URIs as delta-rs returns them, relative to the table root."""
-    roots = {table.table_uri.rstrip("/"), _uri(path)[0].rstrip("/")}
-    roots |= {r.removeprefix("file://") for r in roots}
-    roots = sorted(roots, key=len, reverse=True)
+    given = {table.table_uri.rstrip("/"), _uri(path)[0].rstrip("/")}
+    roots = sorted(given | {r.removeprefix("file://") for r in given}, key=len, reverse=True)
     relative = []
     for uri in uris:
         root = next((r for r in roots if uri.startswith(r + "/")), None)
@@ -268,7 +268,7 @@ def _relative(path, table, uris: list[str]) -> list[str]:
     return relative
 
 
-def all_data_files(path) -> list[str]:
+def all_data_files(path: StorePath) -> list[str]:
     """Every data file any version still in the log references, relative to the table root (what vacuum
     must keep for time travel; what a migration must not move)."""
     table = open_table(path)
@@ -284,7 +284,7 @@ def all_data_files(path) -> list[str]:
     return sorted(found)
 
 
-def claim(path, rows: pa.Table, day: date, run_id: str) -> int:
+def claim(path: StorePath, rows: pa.Table, day: date, run_id: str) -> int:
     """Record ``day``'s processed landing records in ``_state/processed``; returns the version committed.
 
     A MERGE on (source_path, file_sha256): records no other date holds are inserted, this date's own rows
@@ -307,7 +307,7 @@ def claim(path, rows: pa.Table, day: date, run_id: str) -> int:
              .when_not_matched_by_source_delete(predicate=f"t.{PARTITION} = '{day.isoformat()}'")
              .execute())
             table.update_incremental()
-            return table.version()
+            return int(table.version())
         except CommitFailedError as exc:  # another run committed first: merge again on its rows
             last_error = exc
             time.sleep(random.uniform(0.05, 0.2) * (1 + attempt % 5))

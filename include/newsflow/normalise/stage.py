@@ -52,7 +52,7 @@ class NormaliseStage(Stage):
         published: datetime | None = None
         if record.hint_url:
             try:
-                urlsplit(record.hint_url).hostname  # "http://[x" raises ValueError: refuse, do not crash
+                _ = urlsplit(record.hint_url).hostname  # "http://[x" raises ValueError: refuse, do not crash
             except ValueError as exc:
                 record.reject(self.name, "bad_url", f"record url {record.hint_url[:200]!r}: {exc}")
                 return

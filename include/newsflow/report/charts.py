@@ -5,6 +5,7 @@ Each function takes plain numbers and returns one ``<svg>`` string (already esca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 _FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:12px"
@@ -17,7 +18,7 @@ def _num(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def hbar(items: list[tuple[str, float]], *, title: str, width: int = 640, color: str = BAR,
+def hbar(items: Sequence[tuple[str, float]], *, title: str, width: int = 640, color: str = BAR,
          empty: str = "nothing to show") -> str:
     """Horizontal bars, one per (label, value), largest first as given; labels on the left."""
     if not items:
@@ -42,7 +43,7 @@ def hbar(items: list[tuple[str, float]], *, title: str, width: int = 640, color:
     return "".join(parts)
 
 
-def columns(items: list[tuple[str, float]], *, title: str, width: int = 520, height: int = 220,
+def columns(items: Sequence[tuple[str, float]], *, title: str, width: int = 520, height: int = 220,
             color: str = BAR, empty: str = "nothing to show", highlight: str | None = None) -> str:
     """Vertical bars (a histogram or a time series), labels under the axis, value above each bar."""
     if not items:

@@ -9,15 +9,18 @@ date's verdicts from the ``drift.json`` its run left.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from newsflow import storage
+from newsflow import runrecords, storage
 from newsflow.gates import drift
 from newsflow.lake.layout import Lake
+from newsflow.runrecords import RunMarker
+from newsflow.settings import Settings
+from newsflow.storage import StorePath
 
 LOGGER = logging.getLogger(__name__)
 
@@ -43,14 +46,14 @@ def lake_links(lake: Lake) -> HealthLinks:
     return HealthLinks(report=report)
 
 
-def _read_json(path) -> dict | None:
+def _read_json(path: StorePath) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return runrecords.read(path)
     except (OSError, ValueError):
         return None
 
 
-def build_health(lake: Lake, settings, window: int | None = None) -> dict:
+def build_health(lake: Lake, settings: Settings, window: int | None = None) -> dict[str, Any]:
     """The model: per date (the last ``window`` published), each figure with the bounds the gate drew from
     the dates before it, and the verdicts it recorded."""
     window = window or settings.drift_history_dates
@@ -59,24 +62,25 @@ def build_health(lake: Lake, settings, window: int | None = None) -> dict:
     # each shown date is compared with up to ``window`` dates before it: read them once
     needed = published[max(0, len(published) - len(shown) - settings.drift_history_dates):]
     figures = drift.history(lake, needed)
-    dates, rows_by_day = [], {}
+    dates: list[dict[str, Any]] = []
+    rows_by_day: dict[date, dict[str, dict[str, Any]]] = {}
     for day in shown:
         before = [d for d in needed if d < day][-settings.drift_history_dates:]
         rows = {r["key"]: r for r in drift.compare(figures[day], {d: figures[d] for d in before}, settings)}
-        marker = _read_json(lake.manifest(day)) or {}
-        run_id = marker.get("run_id") or ""
+        marker: RunMarker | None = _read_json(lake.run_marker(day))
+        run_id = marker["run_id"] if marker else ""
         recorded = _read_json(lake.run(day, run_id).drift_report) if run_id else None
         verdicts = {v["key"]: v["severity"] for v in (recorded or {}).get("verdicts") or []}
         for name, row in rows.items():
             row["severity"] = verdicts.get(name)
         rows_by_day[day] = rows
-        dates.append({"date": day.isoformat(), "run_id": run_id, "articles": int(marker.get("articles") or 0),
-                      "quarantined": int(marker.get("quarantined") or 0),
+        dates.append({"date": day.isoformat(), "run_id": run_id, "articles": marker["articles"] if marker else 0,
+                      "quarantined": marker["quarantined"] if marker else 0,
                       "drift": (recorded or {}).get("status"),
                       "warnings": len((recorded or {}).get("warnings") or [])})
 
-    def series(name: str) -> list[dict]:
-        out = []
+    def series(name: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
         for day in shown:
             row = rows_by_day[day].get(name)
             value = row["value"] if row else (figures[day].get(name) if name in figures[day] else None)
@@ -85,7 +89,8 @@ def build_health(lake: Lake, settings, window: int | None = None) -> dict:
                         "severity": (row or {}).get("severity")})
         return out
 
-    trends = [{"key": name, "what": drift.DRIFT_FIGURES[name][1], "percent": drift.DRIFT_FIGURES[name][0] == drift.DIFFERENCE,
+    trends = [{"key": name, "what": drift.DRIFT_FIGURES[name][1],
+               "percent": drift.DRIFT_FIGURES[name][0] == drift.DIFFERENCE,
                "bounds": settings.drift_rules.get(name) or {}, "points": series(name)} for name in TRENDS]
     totals: dict[str, float] = {}
     for day in shown:
@@ -97,10 +102,11 @@ def build_health(lake: Lake, settings, window: int | None = None) -> dict:
         volume = series(drift.key("source_volume", source))
         words = series(drift.key("source_median_words", source))
         last = shown[-1]
-        verdicts = [rows_by_day[last].get(drift.key(rule, source)) for rule in ("source_volume", "source_median_words")]
+        source_rows = [rows_by_day[last].get(drift.key(rule, source))
+                       for rule in ("source_volume", "source_median_words")]
         sources.append({"source": source, "articles": volume, "median_words": words,
                         "articles_total": int(totals[source]),
-                        "latest": [v for v in verdicts if v is not None]})
+                        "latest": [v for v in source_rows if v is not None]})
     return {
         "lake": storage.display(lake.root), "window": window, "history_dates": settings.drift_history_dates,
         "min_history": settings.drift_min_history, "dates": dates, "trends": trends, "sources": sources,
@@ -109,7 +115,7 @@ def build_health(lake: Lake, settings, window: int | None = None) -> dict:
     }
 
 
-def _scoped(shown: list[date], figures: dict, rule: str) -> dict:
+def _scoped(shown: list[date], figures: dict[date, Any], rule: str) -> dict[str, Any]:
     """A share per scope (language, reason) per date: the most frequent scopes over the shown dates."""
     prefix = rule + ":"
     totals: dict[str, float] = {}
@@ -122,7 +128,7 @@ def _scoped(shown: list[date], figures: dict, rule: str) -> dict:
                                         "shares": [figures[d].get(prefix + s, 0.0) for s in scopes]} for d in shown]}
 
 
-def render_health(model: dict, links: HealthLinks) -> str:
+def render_health(model: dict[str, Any], links: HealthLinks) -> str:
     from newsflow.report.render import _env
     from newsflow.report.trends import trend
 
@@ -134,11 +140,11 @@ def render_health(model: dict, links: HealthLinks) -> str:
               for s in model["sources"]}
     hrefs = {d["date"]: links.report(date.fromisoformat(d["date"]), d["run_id"]) if d["run_id"] else None
              for d in model["dates"]}
-    return _env().get_template("health.html.j2").render(h=model, charts=charts, sparks=sparks, hrefs=hrefs,
-                                                       links=links)
+    return str(_env().get_template("health.html.j2").render(h=model, charts=charts, sparks=sparks, hrefs=hrefs,
+                                                       links=links))
 
 
-def write_health_page(lake: Lake, settings) -> None:
+def write_health_page(lake: Lake, settings: Settings) -> None:
     """Rewrite ``<lake>/_quality/health.html``; called by ``publish``: a page that cannot be drawn is
     logged, never fails the run (the data is published already)."""
     try:

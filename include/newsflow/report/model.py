@@ -13,21 +13,31 @@ The model is plain JSON (``report.json``); ``render.render_html`` draws the same
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from newsflow import storage
+from newsflow import runrecords, storage
 from newsflow.lake.layout import RunPaths
+from newsflow.runrecords import (
+    ArchiveCounts,
+    Expectation,
+    GateRecord,
+    GateSummary,
+    ReasonCount,
+    ReasonExample,
+    Report,
+    ReportCounts,
+    RunMarker,
+    StepFlow,
+    Summary,
+)
+from newsflow.steplist import BATCH_STEPS, GATE_RAW, GATES, INGEST, PLAN, PUBLISH, REJECTING_STEPS
 
 LOGGER = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-GATES = ("gate_raw", "gate_normalised", "gate_output")
-# Where a record can first be rejected, in pipeline order (stage names used in quarantine.stage).
-STAGE_ORDER = ("ingest", "gate_raw", "normalise", "gate_normalised", "dedup", "gate_output")
 STAGE_LABELS = {
     "ingest": "ingest (read + decode)",
     "gate_raw": "gate_raw",
@@ -41,9 +51,9 @@ HISTOGRAM_BINS = 12
 LAKE_DAYS = 30
 
 
-def _read_json(path) -> Any:
+def _read_json(path: Any) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return runrecords.read(path)
     except (OSError, ValueError) as exc:
         LOGGER.warning("cannot read %s: %s", path, exc)
         return None
@@ -51,55 +61,57 @@ def _read_json(path) -> Any:
 
 # -- gates ----------------------------------------------------------------------------------------------------
 
-def load_gates(run: RunPaths, only: str | None = None) -> list[dict]:
+def load_gates(run: RunPaths, only: str | None = None) -> list[GateSummary]:
     """One entry per gate, batches merged: expectations summed, failures listed, Data Docs per batch.
 
     ``only`` keeps one report file (``gate_raw.b00003``): a mapped task's own batch.
     """
-    merged: dict[str, dict] = {}
+    merged: dict[str, GateSummary] = {}
     for path in run.gate_reports(only):
-        data = _read_json(path)
+        data: GateRecord | None = _read_json(path)
         if not isinstance(data, dict):
             continue
         batch_name = run.report_name(path)
-        gate = data.get("gate") or batch_name.split(".")[0]
-        entry = merged.setdefault(gate, {"gate": gate, "success": True, "records": 0, "rows_failed": 0,
-                                         "quarantined_so_far": 0, "batch_failures": [], "expectations": [],
-                                         "batches": 0, "data_docs": [], "quarantine_ratio": None})
+        gate = data["gate"]
+        entry = merged.setdefault(gate, GateSummary(gate=gate, success=True, records=0, rows_failed=0,
+                                                    quarantined_so_far=0, batch_failures=[], expectations=[],
+                                                    failed_expectations=[], batches=0, data_docs=[],
+                                                    quarantine_ratio=None))
         entry["batches"] += 1
-        entry["success"] = entry["success"] and bool(data.get("success", not data.get("batch_failures")))
-        entry["records"] += int(data.get("records") or data.get("rows") or 0)
-        entry["rows_failed"] += int(data.get("rows_failed") or 0)
-        entry["quarantined_so_far"] += int(data.get("quarantined_so_far") or 0)
+        entry["success"] = entry["success"] and data["success"]
+        entry["records"] += data["records"]
+        entry["rows_failed"] += data["rows_failed"]
+        entry["quarantined_so_far"] += data.get("quarantined_so_far", 0)
         prefix = f"{batch_name}: " if batch_name != gate else ""
-        entry["batch_failures"] += [prefix + str(f) for f in data.get("batch_failures") or []]
-        if data.get("quarantine_ratio") is not None:
-            entry["quarantine_ratio"] = max(entry["quarantine_ratio"] or 0.0, float(data["quarantine_ratio"]))
+        entry["batch_failures"] += [prefix + str(f) for f in data["batch_failures"]]
+        ratio = data.get("quarantine_ratio")
+        if ratio is not None:
+            entry["quarantine_ratio"] = max(entry["quarantine_ratio"] or 0.0, float(ratio))
         docs = run.data_docs(batch_name) / "index.html"
         if docs.exists():
             entry["data_docs"].append({"name": batch_name, "path": run.from_quality(docs)})
-        by_key = {(e["code"], e["expectation"], e.get("column")): e for e in entry["expectations"]}
-        for item in data.get("expectations") or []:
-            key = (item.get("code"), item.get("expectation"), item.get("column"))
+        by_key = {(e["code"], e["expectation"], e["column"]): e for e in entry["expectations"]}
+        for item in data["expectations"]:
+            key = (item["code"], item["expectation"], item["column"])
             if key not in by_key:
-                by_key[key] = {"code": key[0], "expectation": key[1], "column": key[2],
-                               "level": item.get("level", "row"), "success": True, "unexpected_count": None,
-                               "observed_value": None}
+                by_key[key] = Expectation(code=item["code"], expectation=item["expectation"], column=item["column"],
+                                          level=item["level"], success=True, unexpected_count=None,
+                                          observed_value=None)
                 entry["expectations"].append(by_key[key])
             e = by_key[key]
-            e["success"] = e["success"] and bool(item.get("success"))
-            if item.get("unexpected_count") is not None:
+            e["success"] = e["success"] and item["success"]
+            if item["unexpected_count"] is not None:
                 e["unexpected_count"] = (e["unexpected_count"] or 0) + int(item["unexpected_count"])
-            if item.get("observed_value") is not None:
+            if item["observed_value"] is not None:
                 e["observed_value"] = item["observed_value"]
-    order = {g: i for i, g in enumerate(GATES)}
+    order: dict[str, int] = {name: i for i, name in enumerate(GATES)}
     gates = sorted(merged.values(), key=lambda g: (order.get(g["gate"], len(order)), g["gate"]))
-    for gate in gates:
-        gate["failed_expectations"] = [e for e in gate["expectations"] if not e["success"]]
+    for summary in gates:
+        summary["failed_expectations"] = [e for e in summary["expectations"] if not e["success"]]
     return gates
 
 
-def gate_headline(gate: dict) -> str:
+def gate_headline(gate: GateSummary) -> str:
     """One line a person reads first: which expectations failed, on how many rows, and what failed the gate."""
     if gate["success"] and not gate["failed_expectations"]:
         return f"{gate['gate']}: passed, {len(gate['expectations'])} expectations on {gate['records']} rows"
@@ -107,7 +119,7 @@ def gate_headline(gate: dict) -> str:
     for e in gate["failed_expectations"]:
         n = e["unexpected_count"]
         rows = f"{n} row{'' if n == 1 else 's'}" if n is not None else f"observed {e['observed_value']!r}"
-        column = f" on {e['column']}" if e.get("column") else ""
+        column = f" on {e['column']}" if e["column"] else ""
         action = {"row": "quarantined", "warn": "warning, published"}.get(e["level"], "FAILED the gate")
         parts.append(f"{e['code']} ({e['expectation']}{column}): {rows}, {action}")
     verdict = ("FAILED" if not gate["success"] else "passed with warnings"
@@ -124,16 +136,17 @@ def gate_headline(gate: dict) -> str:
 
 # -- records: the published partitions, or the staging files of a run that stopped -----------------------------
 
-def _read_parquet(path, columns: list[str]) -> list[dict]:
+def _read_parquet(path: Any, columns: list[str]) -> list[dict[str, Any]]:
     try:
         names = set(storage.read_schema(path).names)
-        return storage.read_table(path, columns=[c for c in columns if c in names]).to_pylist()
+        rows: list[dict[str, Any]] = storage.read_table(path, columns=[c for c in columns if c in names]).to_pylist()
+        return rows
     except Exception as exc:  # a half-written or foreign file must not break the page
         LOGGER.warning("cannot read %s: %s", path, exc)
         return []
 
 
-def _run_rows(run: RunPaths, dataset: str, version: int | None, columns: list[str]) -> list[dict] | None:
+def _run_rows(run: RunPaths, dataset: str, version: int | None, columns: list[str]) -> list[dict[str, Any]] | None:
     """The run's rows of a published table, read at the version the run committed (time travel: still
     there after a rerun replaced the date, until vacuum removes its files); None when unreadable."""
     import pyarrow as pa
@@ -153,11 +166,11 @@ def _run_rows(run: RunPaths, dataset: str, version: int | None, columns: list[st
     return None if table is None else table.select(columns).to_pylist()
 
 
-def _staged_rejects(run: RunPaths) -> list[dict]:
+def _staged_rejects(run: RunPaths) -> list[dict[str, Any]]:
     """For a run that did not publish: every rejected record in its latest staging file of each batch."""
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for batch in run.staged_batches():
-        for step in ("gate_normalised", "normalise", "gate_raw", "ingest"):
+        for step in reversed(BATCH_STEPS):
             path = run.step_file(step, batch)
             if path.exists():
                 for row in _read_parquet(path, ["source_path", "rejects"]):
@@ -173,7 +186,7 @@ def _staged_rejects(run: RunPaths) -> list[dict]:
     return rows
 
 
-def _gate_rejects(gates: list[dict]) -> list[dict]:
+def _gate_rejects(gates: list[GateSummary]) -> list[dict[str, Any]]:
     """Rows a failed gate would have quarantined: the gate failed before writing them, so only counts are known."""
     rows = []
     for gate in gates:
@@ -187,11 +200,11 @@ def _gate_rejects(gates: list[dict]) -> list[dict]:
     return rows
 
 
-def _reasons(rows: list[dict]) -> list[dict]:
-    counts: Counter = Counter()
-    examples: dict[str, list[dict]] = defaultdict(list)
+def _reasons(rows: list[dict[str, Any]]) -> list[ReasonCount]:
+    counts: Counter[str] = Counter()
+    examples: dict[str, list[ReasonExample]] = defaultdict(list)
     for row in rows:
-        for code, reason in zip(row.get("reason_codes") or [], row.get("reasons") or []):
+        for code, reason in zip(row.get("reason_codes") or [], row.get("reasons") or [], strict=True):
             counts[code] += 1
             if len(examples[code]) < EXAMPLES_PER_REASON and row.get("source_path"):
                 detail = reason.split(": ", 1)[1] if ": " in reason else ""
@@ -200,25 +213,26 @@ def _reasons(rows: list[dict]) -> list[dict]:
             for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _steps(ingested: int, rows: list[dict], articles: int | None) -> list[dict]:
+def _steps(ingested: int, rows: list[dict[str, Any]], articles: int | None) -> list[StepFlow]:
     """Records into and out of every step, each record counted where it was first rejected."""
-    first = Counter(row.get("stage") for row in rows)
-    stages = list(STAGE_ORDER) + sorted(s for s in first if s not in STAGE_ORDER)
-    steps, live = [], ingested
+    first = Counter(str(row.get("stage")) for row in rows)
+    stages = list(REJECTING_STEPS) + sorted(s for s in first if s not in REJECTING_STEPS)
+    steps: list[StepFlow] = []
+    live = ingested
     for stage in stages:
         out = live - first.get(stage, 0)
         steps.append({"step": stage, "label": STAGE_LABELS.get(stage, stage), "in": live, "out": out,
                       "quarantined": first.get(stage, 0)})
         live = out
     if articles is not None:
-        steps.append({"step": "publish", "label": "publish (articles written)", "in": live, "out": articles,
+        steps.append({"step": PUBLISH, "label": "publish (articles written)", "in": live, "out": articles,
                       "quarantined": 0})
     return steps
 
 
-def _article_stats(rows: list[dict]) -> tuple[list[int], Counter]:
+def _article_stats(rows: list[dict[str, Any]]) -> tuple[list[int], Counter[str]]:
     word_counts: list[int] = []
-    days: Counter = Counter()
+    days: Counter[str] = Counter()
     for row in rows:
         if row.get("word_count") is not None:
             word_counts.append(int(row["word_count"]))
@@ -237,7 +251,7 @@ def _nice(step: float) -> int:
         magnitude *= 10
 
 
-def histogram(values: list[int], bins: int = HISTOGRAM_BINS) -> list[dict]:
+def histogram(values: list[int], bins: int = HISTOGRAM_BINS) -> list[dict[str, int]]:
     """At most ``bins`` equal bins with round edges (width 1, 2 or 5 x 10^k) over the values: [{lo, hi, count}]."""
     if not values:
         return []
@@ -250,34 +264,35 @@ def histogram(values: list[int], bins: int = HISTOGRAM_BINS) -> list[dict]:
     return [{"lo": start + i * width, "hi": start + (i + 1) * width - 1, "count": c} for i, c in enumerate(counts)]
 
 
-def _lake_partitions(run: RunPaths, limit: int = LAKE_DAYS) -> list[dict]:
-    """Articles per published partition date, from the publish markers (the last ``limit`` dates)."""
+def _lake_partitions(run: RunPaths, limit: int = LAKE_DAYS) -> list[dict[str, Any]]:
+    """Articles per published partition date, from the run markers (the last ``limit`` dates)."""
     out = []
     for day in run.lake.published_days()[-limit:]:
-        data = _read_json(run.lake.manifest(day)) or {}
-        out.append({"date": data.get("date") or day.isoformat(),
-                    "articles": int(data.get("articles") or 0), "quarantined": int(data.get("quarantined") or 0),
-                    "run_id": data.get("run_id")})
+        marker: RunMarker | None = _read_json(run.lake.run_marker(day))
+        if marker is not None:
+            out.append({"date": marker["date"], "articles": marker["articles"], "quarantined": marker["quarantined"],
+                        "run_id": marker["run_id"]})
     return out
 
 
-def _archives(run: RunPaths, summary: dict | None) -> dict:
+def _archives(run: RunPaths, summary: Summary | None) -> ArchiveCounts:
     """WARC archives read, their records, and those that are not pages (requests, metadata, redirects,
     images, ...) by kind: counted, never quarantined."""
-    if summary and "not_articles" in summary:
-        return {"archives": int(summary.get("archives") or 0), "records": int(summary.get("archive_records") or 0),
-                "not_articles": dict(summary["not_articles"])}
-    kinds: Counter = Counter()
+    if summary:
+        return ArchiveCounts(archives=summary["archives"], records=summary["archive_records"],
+                             not_articles=dict(summary["not_articles"]))
+    kinds: Counter[str] = Counter()
     for batch in run.staged_batches():
-        kinds.update((_read_json(run.stats_file("ingest", batch)) or {}).get("not_articles") or {})
-    plan = _read_json(run.stats_file("plan")) if run.stats_file("plan").exists() else {}
-    return {"archives": int((plan or {}).get("archives") or 0), "records": int((plan or {}).get("archive_records") or 0),
-            "not_articles": dict(sorted(kinds.items()))}
+        if run.stats_file(INGEST, batch).exists():
+            kinds.update(_read_json(run.stats_file(INGEST, batch))["not_articles"])
+    plan = _read_json(run.stats_file(PLAN)) if run.stats_file(PLAN).exists() else None
+    return ArchiveCounts(archives=plan["archives"] if plan else 0, records=plan["archive_records"] if plan else 0,
+                         not_articles=dict(sorted(kinds.items())))
 
 
 # -- the model ------------------------------------------------------------------------------------------------
 
-def build_report(run: RunPaths, summary: dict | None = None) -> dict:
+def build_report(run: RunPaths, summary: Summary | None = None) -> Report:
     """The run's report model (JSON-ready) from its quality folder and the lake around it (``run``: the
     run's paths, from ``Lake.run`` or ``Lake.find_run``; local or object store)."""
     if summary is None and run.summary.exists():
@@ -285,35 +300,36 @@ def build_report(run: RunPaths, summary: dict | None = None) -> dict:
     summary = summary or None
     run_id = run.run_id
     gates = load_gates(run)
-    manifest = _read_json(run.manifest) if run.manifest.exists() else None
+    marker: RunMarker | None = _read_json(run.run_marker) if run.run_marker.exists() else None
 
-    if summary and summary.get("status") == "published":
+    relative: dict[str, list[str]] = {}
+    versions: dict[str, int] = {}
+    articles: int | None = None
+    word_counts: list[int] = []
+    days: Counter[str] = Counter()
+    if summary and summary["status"] == "published":
         # Superseded only when the date's marker names another run. No marker: a rerun is replacing the
         # date right now (its files are changing; the summary's own counts stand).
-        current = not (manifest and manifest.get("run_id") != run_id)
+        current = not (marker and marker["run_id"] != run_id)
         status = "published" if current else "superseded"
-        relative = ((manifest or {}).get("files") or {}) if current else {}
-        files = {name: [run.lake.root / f for f in names] for name, names in relative.items()}
-        versions = summary.get("versions") or {}
+        relative = marker["files"] if current and marker else {}
+        versions = summary["versions"]
         rows = _run_rows(run, "quarantine", versions.get("quarantine"),
                          ["source_path", "stage", "reasons", "reason_codes"])
         if rows is None:  # the table version is gone (vacuumed): fall back to the summary's list
-            rows = [{"source_path": f.get("source_path"), "reasons": f.get("reasons") or [],
-                     "reason_codes": [r.split(": ", 1)[0] for r in f.get("reasons") or []],
-                     "stage": (f.get("reasons") or ["?."])[0].split(".", 1)[0]}
-                    for f in summary.get("quarantined_files") or []]
-        ingested = int(summary.get("ingested") or 0)
-        articles = int(summary.get("articles") or 0)
+            rows = [{"source_path": f["source_path"], "reasons": f["reasons"],
+                     "reason_codes": [r.split(": ", 1)[0] for r in f["reasons"]],
+                     "stage": (f["reasons"] or ["?."])[0].split(".", 1)[0]}
+                    for f in summary["quarantined_files"]]
+        ingested = summary["ingested"]
+        articles = summary["articles"]
         word_counts, days = _article_stats(_run_rows(run, "articles", versions.get("articles"),
                                                      ["word_count", "published_at"]) or [])
     else:
         failed = [g["gate"] for g in gates if not g["success"]]
         status = "failed" if failed else "incomplete"
-        relative, files, versions = {}, {}, {}
         rows = _staged_rejects(run) + _gate_rejects(gates)
-        ingested = max([g["records"] for g in gates if g["gate"] == "gate_raw"] or [0])
-        articles = None
-        word_counts, days = [], Counter()
+        ingested = max([g["records"] for g in gates if g["gate"] == GATE_RAW] or [0])
 
     reasons = _reasons(rows)
     steps = _steps(ingested, rows, articles)
@@ -321,46 +337,42 @@ def build_report(run: RunPaths, summary: dict | None = None) -> dict:
         reached = [s["step"] for s in steps if s["step"] in {g["gate"] for g in gates}]
         if reached:
             steps = steps[: [s["step"] for s in steps].index(reached[-1]) + 1]
-    failed_gates = [g["gate"] for g in gates if not g["success"]]
-    report = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "run_key": run.key,
-        "date": run.day.isoformat(),
-        "status": status,
-        "failed_gates": failed_gates,
-        "headlines": [gate_headline(g) for g in gates],
-        "lake": storage.display(run.lake.root),
-        "quality_dir": storage.display(run.quality),
-        "counts": {
-            "ingested": ingested,
-            "articles": articles,
-            "quarantined": int(summary["quarantined"]) if summary and "quarantined" in summary else len(rows),
-            "skipped_already_processed": int((summary or {}).get("skipped_already_processed") or 0),
-        },
-        "steps": steps,
-        "archives": _archives(run, summary),
-        "quarantine_reasons": reasons,
-        "gates": gates,
-        "partitions": {name: [storage.display(p) for p in paths] for name, paths in files.items()}
-        if status == "published" else {},
+    published = status == "published"
+    return Report(
+        schema_version=SCHEMA_VERSION,
+        run_id=run_id,
+        run_key=run.key,
+        date=run.day.isoformat(),
+        status=status,
+        failed_gates=[g["gate"] for g in gates if not g["success"]],
+        headlines=[gate_headline(g) for g in gates],
+        lake=storage.display(run.lake.root),
+        quality_dir=storage.display(run.quality),
+        counts=ReportCounts(ingested=ingested, articles=articles,
+                            quarantined=summary["quarantined"] if summary else len(rows),
+                            skipped_already_processed=summary["skipped_already_processed"] if summary else 0),
+        steps=steps,
+        archives=_archives(run, summary),
+        quarantine_reasons=reasons,
+        gates=gates,
+        partitions={name: [storage.display(run.lake.root / f) for f in names] for name, names in relative.items()}
+        if published else {},
         # lake-relative, for links that survive moving the lake
-        "partition_files": relative if status == "published" else {},
-        "manifest": storage.display(run.manifest) if status == "published" else None,
-        "versions": versions,  # the table versions this run committed (read them with time travel)
-        "word_count": {
+        partition_files=relative if published else {},
+        manifest=storage.display(run.run_marker) if published else None,
+        versions=versions,  # the table versions this run committed (read them with time travel)
+        word_count={
             "articles": len(word_counts),
             "min": min(word_counts) if word_counts else None,
             "median": statistics.median(word_counts) if word_counts else None,
             "max": max(word_counts) if word_counts else None,
             "histogram": histogram(word_counts),
         },
-        "published_per_day": [{"day": d, "articles": n} for d, n in sorted(days.items(), key=_day_key)],
-        "lake_partitions": _lake_partitions(run),
+        published_per_day=[{"day": d, "articles": n} for d, n in sorted(days.items(), key=_day_key)],
+        lake_partitions=_lake_partitions(run),
         # the drift gate's verdicts against the lake's recent dates (gates/drift.py); None before it ran
-        "drift": _read_json(run.drift_report) if run.drift_report.exists() else None,
-    }
-    return report
+        drift=_read_json(run.drift_report) if run.drift_report.exists() else None,
+    )
 
 
 def _day_key(item: tuple[str, int]) -> tuple[int, str]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from newsflow.lake.layout import RunPaths
 from newsflow.report import charts
+from newsflow.runrecords import Report
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
@@ -18,20 +20,20 @@ class Links:
 
     docs: Callable[[str], str]  # a Data Docs path relative to the quality folder -> href
     partition: Callable[[str, int], str]  # (dataset, index in the report's partition list) -> href
-    manifest: str
+    run_marker: str
     report_json: str = "report.json"
     back: tuple[str, str] | None = None  # (label, href) shown at the top
 
 
-def lake_links(run: RunPaths, report: dict) -> Links:
+def lake_links(run: RunPaths, report: Report) -> Links:
     """Links for ``report.html`` inside the run's quality folder: relative, so the lake can move."""
     files = report.get("partition_files") or {}
     return Links(docs=lambda p: p,
                  partition=lambda dataset, index: run.from_quality(run.lake.root / files[dataset][index]),
-                 manifest=run.from_quality(run.manifest))
+                 run_marker=run.from_quality(run.run_marker))
 
 
-def _env():
+def _env() -> Any:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
@@ -40,7 +42,7 @@ def _env():
     return env
 
 
-def chart_svgs(report: dict) -> dict[str, str]:
+def chart_svgs(report: Report) -> dict[str, str]:
     reasons = [(r["code"], r["count"]) for r in report["quarantine_reasons"]]
     words = [(f"{b['lo']}–{b['hi']}" if b["lo"] != b["hi"] else str(b["lo"]), b["count"])
              for b in report["word_count"]["histogram"]]
@@ -58,20 +60,21 @@ def chart_svgs(report: dict) -> dict[str, str]:
     }
 
 
-def render_html(report: dict, links: Links) -> str:
+def render_html(report: Report, links: Links) -> str:
     template = _env().get_template("report.html.j2")
-    return template.render(r=report, charts=chart_svgs(report), links=links)
+    return str(template.render(r=report, charts=chart_svgs(report), links=links))
 
 
-def render_runs(dag_id: str, runs: list[dict], quality_href: Callable[[str], str]) -> str:
+def render_runs(dag_id: str, runs: list[dict[str, Any]], quality_href: Callable[[str], str]) -> str:
     """The DAG-level page: one row per run with its quality verdict and a link to its quality page."""
-    return _env().get_template("runs.html.j2").render(dag_id=dag_id, runs=runs, href=quality_href)
+    return str(_env().get_template("runs.html.j2").render(dag_id=dag_id, runs=runs, href=quality_href))
 
 
-def render_task(run: RunPaths | None, report: dict | None, task_id: str, map_index: int | None, quality_href: str,
+def render_task(run: RunPaths | None, report: Report | None, task_id: str, map_index: int | None, quality_href: str,
                 links: Links | None = None) -> str:
     """The task-level summary: for a gate, which expectations failed and on how many rows; else the step's counts."""
-    from newsflow.report.model import GATES, gate_headline, load_gates
+    from newsflow.report.model import gate_headline, load_gates
+    from newsflow.steplist import GATES
 
     gate_name = task_id.rsplit(".", 1)[-1]
     step_name = gate_name
@@ -86,6 +89,6 @@ def render_task(run: RunPaths | None, report: dict | None, task_id: str, map_ind
     step = None
     if report is not None:
         step = next((s for s in report["steps"] if s["step"] == step_name), None)
-    return _env().get_template("task.html.j2").render(
+    return str(_env().get_template("task.html.j2").render(
         r=report, task_id=task_id, map_index=map_index, gate=gate, step=step, quality_href=quality_href,
-        headline=gate_headline(gate) if gate else None, links=links)
+        headline=gate_headline(gate) if gate else None, links=links))

@@ -7,6 +7,7 @@ lines (they move with the trailing median), and each date's point coloured by th
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from newsflow.report.charts import _FONT
 
@@ -34,7 +35,7 @@ def _path(points: list[tuple[float, float] | None]) -> str:
     return " ".join(out)
 
 
-def trend(points: list[dict], *, title: str, percent: bool = False, width: int = 560, height: int = 200,
+def trend(points: list[dict[str, Any]], *, title: str, percent: bool = False, width: int = 560, height: int = 200,
           labels: bool = True, empty: str = "no published date yet") -> str:
     """``points``: [{date, value, thresholds: {warn: [lo, hi], fail: [lo, hi]}, severity}], oldest first;
     value None where the figure is unknown that date."""
@@ -47,11 +48,11 @@ def trend(points: list[dict], *, title: str, percent: bool = False, width: int =
     for p in points:
         for pair in (p.get("thresholds") or {}).values():
             candidates += [v for v in pair if v is not None]
-    top = max(candidates + [0.0]) or 1.0
+    top = max([*candidates, 0.0]) or 1.0
     top = min(1.0, top * 1.08) if percent and top <= 1.0 else top * 1.08
     slot = plot_w / max(1, len(points) - 1) if len(points) > 1 else 0
 
-    def xy(i: int, v: float | None):
+    def xy(i: int, v: float | None) -> tuple[float, float] | None:
         if v is None:
             return None
         x = left + (i * slot if len(points) > 1 else plot_w / 2)
@@ -60,7 +61,8 @@ def trend(points: list[dict], *, title: str, percent: bool = False, width: int =
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart trend" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" style="{_FONT}"><title>{escape(title)}</title>']
     if labels:
-        parts += [f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - right}" y2="{top_pad + plot_h}" stroke="#888"/>',
+        baseline = top_pad + plot_h
+        parts += [f'<line x1="{left}" y1="{baseline}" x2="{width - right}" y2="{baseline}" stroke="#888"/>',
                   f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" fill="#555">{_fmt(top, percent)}</text>',
                   f'<text x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end" fill="#555">0</text>']
     for severity, color in (("warn", WARN), ("fail", FAIL)):

@@ -12,11 +12,14 @@ import gc
 import logging
 import os
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-REPO = Path(__file__).resolve().parents[3]
+from newsflow.locations import REPO
+
 DAG_ID = "news_ingest"
 
 
@@ -37,18 +40,6 @@ def configure(airflow_home: Path | None = None) -> Path:
     return home
 
 
-def location(value: str, conn_id: str | None = None):
-    """A landing/lake location for Airflow code: object-store URIs become an ``ObjectStoragePath`` bound
-    to the connection (credentials from Airflow), anything else a local ``Path``."""
-    from newsflow.storage import to_path
-
-    if "://" in value and not value.startswith("file://"):
-        from airflow.sdk import ObjectStoragePath
-
-        return ObjectStoragePath(value, conn_id=conn_id or None)
-    return to_path(value)
-
-
 def migrate_if_needed(home: Path) -> None:
     marker = home / ".newsflow-db-migrated"
     from airflow import __version__
@@ -62,7 +53,7 @@ def migrate_if_needed(home: Path) -> None:
 
 
 @contextmanager
-def _startup():
+def _startup() -> Iterator[None]:
     """Imports build objects that live as long as the process and are never garbage: each full collection
     the allocations trigger walks all of them again (2.3 s of 10 in a 3-page run, profiled). Paused while
     starting up, then frozen (``gc.freeze``: collections skip them), collecting as usual from then on."""
@@ -76,7 +67,7 @@ def _startup():
             gc.enable()
 
 
-def _sdk_versions_only(bundle):
+def _sdk_versions_only(bundle: Any) -> Any:
     """``bundle`` (the Execution API's versions) cut to what an in-process client needs: the version this
     Task SDK speaks when it is the newest, which is served by the head routes unchanged. The full bundle
     makes the API build and migrate every route for nine older versions on its first request (1.4 s here)
@@ -101,7 +92,7 @@ def _sdk_versions_only(bundle):
                          Version(older[0].value, restore), Version(older[-1].value))
 
 
-def execution_api():
+def execution_api() -> Any:
     """The in-process Execution API that ``dag.test()`` runs every task against (task states, XCom, asset
     events go through it into the metadata DB), built now, serving the Task SDK's API version only; with
     every version, as Airflow builds it, if the cut bundle does not build (another Airflow or Cadwyn)."""
@@ -119,7 +110,7 @@ def execution_api():
     return _build_execution_api(versions, full)
 
 
-def _build_execution_api(versions, bundle):
+def _build_execution_api(versions: Any, bundle: Any) -> Any:
     from airflow.sdk.execution_time.supervisor import in_process_api_server
 
     full = versions.bundle
@@ -144,7 +135,7 @@ def warm_up() -> None:
     execution_api()
 
 
-def load_dag():
+def load_dag() -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"]) / "news_ingest.py"))
@@ -155,7 +146,7 @@ def load_dag():
 
 def run_dag(landing: str, lake: str, day: date, max_quarantine_ratio: float | None = None,
             conn_id: str | None = None, batch_size: int | None = None,
-            params: dict | None = None) -> tuple[str, str, list[str]]:
+            params: dict[str, Any] | None = None) -> tuple[str, str, list[str]]:
     """Run the DAG once for ``day``; return (run_id, final state, ids of tasks that did not succeed).
     ``params``: more DAG params (``alert_conn_id``, ...); None values are left at the DAG's defaults."""
     with _startup():
@@ -163,7 +154,7 @@ def run_dag(landing: str, lake: str, day: date, max_quarantine_ratio: float | No
         migrate_if_needed(home)
         dag = load_dag()
         warm_up()
-    conf = {"landing": str(landing), "lake": str(lake), "conn_id": conn_id or ""}
+    conf: dict[str, Any] = {"landing": str(landing), "lake": str(lake), "conn_id": conn_id or ""}
     if max_quarantine_ratio is not None:
         conf["max_quarantine_ratio"] = max_quarantine_ratio
     if batch_size is not None:

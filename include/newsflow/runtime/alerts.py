@@ -16,34 +16,37 @@ there and changes no task's state.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC
 from html import escape
+from typing import Any, cast
+
+from newsflow.runrecords import AlertMessage, gate_output_verdict
+from newsflow.steplist import GATE_OUTPUT, task_id
 
 LOGGER = logging.getLogger(__name__)
 
 FAILURE, DRIFT_WARNING = "failure", "drift_warning"
-GATE_TASK = "write.gate_output"  # its return value carries the drift verdict (steps/write.gate_output)
+GATE_TASK = task_id(GATE_OUTPUT)  # its return value carries the drift verdict (steps/write.gate_output)
 SMTP_TYPES, HTTP_TYPES = ("smtp", "email"), ("http", "https")
+Context = Mapping[str, Any]  # Airflow's task context
 
 
-def _day(context) -> str:
+def _day(context: Context) -> str:
     moment = context.get("logical_date") or getattr(context.get("dag_run"), "run_after", None)
-    return moment.astimezone(UTC).date().isoformat() if moment else "?"
+    return str(moment.astimezone(UTC).date().isoformat()) if moment else "?"
 
 
-def message(kind: str, context) -> dict | None:
+def message(kind: str, context: Context) -> AlertMessage | None:
     """What to say (subject, lines, facts), or None when there is nothing to say."""
-    from newsflow.lake.layout import day_folder, run_key
-
     ti = context["ti"]
     params = context.get("params") or {}
     day = _day(context)
-    run_id = context.get("run_id") or getattr(context.get("dag_run"), "run_id", "")
-    dag_id = ti.dag_id
+    run_id = str(context.get("run_id") or getattr(context.get("dag_run"), "run_id", ""))
+    dag_id = str(ti.dag_id)
     if kind == DRIFT_WARNING:
-        verdict = ti.xcom_pull(task_ids=GATE_TASK) or {}
-        drift = verdict.get("drift") or {}
-        if drift.get("status") != "warn" or not drift.get("warnings"):
+        drift = gate_output_verdict(ti.xcom_pull(task_ids=GATE_TASK))
+        if drift is None or drift["status"] != "warn" or not drift["warnings"]:
             return None
         lines = list(drift["warnings"])
         subject = f"newsflow {dag_id}: {day} published with {len(lines)} drift warning{'s' if len(lines) != 1 else ''}"
@@ -56,15 +59,21 @@ def message(kind: str, context) -> dict | None:
     else:
         raise ValueError(f"unknown alert kind {kind!r}")
     lake = str(params.get("lake") or "")
-    from datetime import date
+    report = None
+    if lake and day != "?":
+        from datetime import date
 
-    report = (f"{lake.rstrip('/')}/_quality/{day_folder(date.fromisoformat(day))}/{run_key(run_id)}/report.html"
-              if lake and day != "?" else None)
-    return {"kind": kind, "subject": subject, "lines": lines, "dag_id": dag_id, "run_id": run_id,
-            "task_id": ti.task_id, "date": day, "lake": lake, "report": report}
+        from newsflow.lake.layout import Lake
+        from newsflow.locations import location
+        from newsflow.storage import display
+
+        run = Lake(location(lake, params.get("conn_id") or None)).run(date.fromisoformat(day), run_id)
+        report = display(run.report_html)
+    return AlertMessage(kind=kind, subject=subject, lines=lines, dag_id=dag_id, run_id=run_id, task_id=str(ti.task_id),
+                        date=day, lake=lake, report=report)
 
 
-def _html(msg: dict) -> str:
+def _html(msg: AlertMessage) -> str:
     items = "".join(f"<li>{escape(line)}</li>" for line in msg["lines"])
     report = f"<p>Run report: <code>{escape(msg['report'])}</code></p>" if msg["report"] else ""
     return (f"<p><strong>{escape(msg['subject'])}</strong></p><ul>{items}</ul>"
@@ -72,7 +81,7 @@ def _html(msg: dict) -> str:
             f"task <code>{escape(msg['task_id'])}</code>.</p>{report}")
 
 
-def send(kind: str, context) -> bool:
+def send(kind: str, context: Context) -> bool:
     """Send the alert of ``kind`` for this task's context; False when nothing was sent (no connection
     configured, or nothing to say)."""
     params = context.get("params") or {}
@@ -93,7 +102,7 @@ def send(kind: str, context) -> bool:
         if not to:
             raise ValueError(f"alert connection {conn_id!r} is SMTP but no recipient is set (param alert_to)")
         SmtpNotifier(to=to, from_email=extra.get("from_email") or "newsflow@localhost", smtp_conn_id=conn_id,
-                     subject=msg["subject"], html_content=_html(msg)).notify(context)
+                     subject=msg["subject"], html_content=_html(msg)).notify(cast(Any, context))
     elif conn.conn_type in HTTP_TYPES:
         from airflow.providers.http.hooks.http import HttpHook
 

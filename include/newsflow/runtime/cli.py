@@ -11,8 +11,13 @@ import json
 import os
 import sys
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, NoReturn
 
 from newsflow.settings import Settings
+
+if TYPE_CHECKING:
+    from newsflow.lake.layout import RunPaths
+    from newsflow.runrecords import Summary
 
 
 def _parse_date(value: str) -> date:
@@ -23,7 +28,7 @@ def _parse_date(value: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsflow", description=__doc__.split("\n\n")[1])
+    parser = argparse.ArgumentParser(prog="newsflow", description=(__doc__ or "").split("\n\n")[1])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the news_ingest DAG once on a landing folder")
     run.add_argument("--landing", required=True,
@@ -51,11 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_summary(summary: dict) -> None:
+def _print_summary(summary: Summary) -> None:
     print(f"newsflow: run {summary['run_id']} for date={summary['date']}: {summary['status']}")
     print(f"  ingested {summary['ingested']}, published {summary['articles']}, quarantined {summary['quarantined']}"
           f", skipped (already processed) {summary['skipped_already_processed']}")
-    if summary.get("archives"):
+    if summary["archives"]:
         kinds = ", ".join(f"{kind} {n}" for kind, n in summary["not_articles"].items()) or "none"
         print(f"  WARC: {summary['archives']} archive(s), {summary['archive_records']} records; "
               f"not articles (counted, not quarantined): {kinds}")
@@ -65,8 +70,9 @@ def _print_summary(summary: dict) -> None:
         print(f"    {item['source_path']}")
         for reason in item["reasons"]:
             print(f"      - {reason}")
-    versions = summary.get("versions") or {}
-    print("  Delta table versions written: " + ", ".join(f"{name} v{number}" for name, number in sorted(versions.items())))
+    versions = summary["versions"]
+    print("  Delta table versions written: "
+          + ", ".join(f"{name} v{number}" for name, number in sorted(versions.items())))
     for dataset, files in summary["partitions"].items():
         for path in files:
             print(f"  {dataset}: {path}")
@@ -74,17 +80,18 @@ def _print_summary(summary: dict) -> None:
     print(f"  quality results (GX JSON + Data Docs): {summary['quality_dir']}")
 
 
-def _failure_report(run) -> list[str]:
+def _failure_report(run: RunPaths) -> list[str]:
+    from newsflow.runrecords import read_gate
+
     lines = []
     for report in run.gate_reports():
-        data = json.loads(report.read_text())
-        where = data.get("gate") if data.get("batch") is None else f"{data.get('gate')} (batch {data['batch']})"
-        for failure in data.get("batch_failures") or []:
-            lines.append(f"{where}: {failure}")
+        data = read_gate(report)
+        where = data["gate"] if data["batch"] is None else f"{data['gate']} (batch {data['batch']})"
+        lines += [f"{where}: {failure}" for failure in data["batch_failures"]]
     return lines
 
 
-def _print_drift(run_paths) -> None:
+def _print_drift(run_paths: RunPaths) -> None:
     """The drift gate's verdict (docs/drift.md): its status, and every warning."""
     if not run_paths.drift_report.exists():
         return
@@ -99,7 +106,9 @@ def _print_drift(run_paths) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from newsflow.lake.layout import Lake
-    from newsflow.runtime.airflow_local import configure, location, run_dag
+    from newsflow.locations import location
+    from newsflow.runrecords import read_summary
+    from newsflow.runtime.airflow_local import configure, run_dag
     from newsflow.storage import display, known_missing
 
     configure()  # before Airflow is imported (object-store locations import it)
@@ -114,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
                                          "drift_enforce": False if args.drift_warn_only else None})
     run_paths = Lake(lake).run(day, run_id)
     if state.endswith("success") and run_paths.summary.exists():
-        summary = json.loads(run_paths.summary.read_text())
+        summary = read_summary(run_paths.summary)
         if args.json:
             print(json.dumps({k: v for k, v in summary.items() if k != "steps"}, indent=1))
         else:
@@ -133,7 +142,7 @@ def lake_command(args: argparse.Namespace) -> int:
     from newsflow.storage import to_path
 
     if args.lake_command == "migrate":
-        from newsflow.lake.migrate import migrate
+        from newsflow.runtime.migrate import migrate
 
         done = migrate(to_path(args.lake))
         print(f"newsflow: migrated {len(done['migrated'])} date(s), {len(done['already'])} already in tables, "
@@ -143,17 +152,17 @@ def lake_command(args: argparse.Namespace) -> int:
     from newsflow.lake.maintain import maintain
 
     try:
-        done = maintain(to_path(args.lake), args.retention_hours)
+        maintained = maintain(to_path(args.lake), args.retention_hours)
     except ValueError as exc:
         print(f"newsflow: {exc}", file=sys.stderr)
         return 2
-    for name, what in done.items():
+    for name, what in maintained.items():
         print(f"  {name}: compacted {what['files_removed']} file(s) into {what['files_added']}, "
               f"vacuumed {what['vacuumed']}, now v{what['version']}")
     return 0
 
 
-def _exit_now(code: int):
+def _exit_now(code: int) -> NoReturn:
     """End the process without tearing the interpreter down. Exit handlers still run (logging, Airflow's
     DB sessions) and output is flushed; what is skipped is freeing every module and object one by one,
     a full garbage collection over Airflow, GX and pandas that took 1.5-5 s after a run had finished

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from newsflow.record import Article
+from newsflow.runrecords import StageCounts
 
 LOGGER = logging.getLogger(__name__)
 
@@ -25,19 +26,13 @@ class StageStats:
     records_out: int = 0
     rejected: int = 0
     seconds: float = 0.0
-    counters: Counter = field(default_factory=Counter)
-    reasons: Counter = field(default_factory=Counter)
+    counters: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
 
-    def as_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "records_in": self.records_in,
-            "records_out": self.records_out,
-            "rejected": self.rejected,
-            "seconds": round(self.seconds, 4),
-            "counters": dict(sorted(self.counters.items())),
-            "reasons": dict(sorted(self.reasons.items())),
-        }
+    def as_dict(self) -> StageCounts:
+        return StageCounts(name=self.name, records_in=self.records_in, records_out=self.records_out,
+                           rejected=self.rejected, seconds=round(self.seconds, 4),
+                           counters=dict(sorted(self.counters.items())), reasons=dict(sorted(self.reasons.items())))
 
 
 class Stage:

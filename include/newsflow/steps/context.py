@@ -7,23 +7,27 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import cached_property
+from typing import Any, Literal, TypeVar, cast, overload
 
-from newsflow import storage
+from newsflow import runrecords, storage
 from newsflow.lake.layout import Lake, RunPaths
+from newsflow.runrecords import DedupStats, GateRecord, IngestStats, NormaliseStats, PlanStats, StageOutputStats
 from newsflow.settings import Settings, load_settings
+
+Stats = TypeVar("Stats", PlanStats, IngestStats, NormaliseStats, DedupStats, StageOutputStats, GateRecord)
 
 
 @dataclass
 class RunContext:
-    landing: object  # a Path, or a UPath / Airflow ObjectStoragePath for object stores
-    lake_root: object
+    landing: Any  # a Path, or a UPath / Airflow ObjectStoragePath for object stores
+    lake_root: Any
     day: date
     run_id: str
     settings: Settings = field(default_factory=Settings)
 
     @classmethod
-    def create(cls, landing, lake, day: date | str, run_id: str, overrides: dict | None = None,
-               storage_options: dict | None = None) -> RunContext:
+    def create(cls, landing: Any, lake: Any, day: date | str, run_id: str, overrides: dict[str, Any] | None = None,
+               storage_options: dict[str, Any] | None = None) -> RunContext:
         """``landing`` and ``lake``: paths, ``file://`` or object-store URIs, or path objects."""
         if isinstance(day, str):
             day = date.fromisoformat(day)
@@ -43,23 +47,42 @@ class RunContext:
         """'Now' for date checks: the end of the run's day, never the wall clock (reruns reproduce)."""
         return datetime.combine(self.day, time.max, tzinfo=UTC)
 
-    def save_stats(self, step: str, stats: dict, batch: int | None = None) -> dict:
-        storage.write_text_atomic(self.run.stats_file(step, batch),
-                                  json.dumps(stats, indent=1, sort_keys=True, default=str))
+    def save_stats(self, step: str, stats: Stats, batch: int | None = None) -> Stats:
+        """Keep a step's stats file (``runrecords``) for the steps after it; returns ``stats``."""
+        runrecords.write(self.run.stats_file(step, batch), stats)
         return stats
 
-    def load_stats(self, step: str, batch: int | None = None) -> dict:
-        path = self.run.stats_file(step, batch)
-        return json.loads(path.read_text()) if path.exists() else {}
+    @overload
+    def load_stats(self, step: Literal["plan"]) -> PlanStats: ...
+    @overload
+    def load_stats(self, step: Literal["ingest"], batch: int) -> IngestStats: ...
+    @overload
+    def load_stats(self, step: Literal["normalise"], batch: int) -> NormaliseStats: ...
+    @overload
+    def load_stats(self, step: Literal["gate_raw", "gate_normalised"], batch: int) -> GateRecord: ...
+    @overload
+    def load_stats(self, step: Literal["gate_output"]) -> GateRecord: ...
+    @overload
+    def load_stats(self, step: Literal["dedup"]) -> DedupStats: ...
+    @overload
+    def load_stats(self, step: Literal["stage_output"]) -> StageOutputStats: ...
 
-    def load_plan(self) -> dict:
+    def load_stats(self, step: str, batch: int | None = None) -> runrecords.StepStats:
+        """The stats file a step left (typed by step); FileNotFoundError when the step has not run."""
+        path = self.run.stats_file(step, batch)
+        if not path.exists():
+            where = "" if batch is None else f" batch {batch}"
+            raise FileNotFoundError(f"run {self.run_id}{where} has no {step} stats: run the {step} step first")
+        return cast(runrecords.StepStats, runrecords.read(path))
+
+    def load_plan(self) -> dict[str, Any]:
         if not self.run.plan.exists():
             raise RuntimeError(f"run {self.run_id} has no plan: run the plan step first")
-        return json.loads(self.run.plan.read_text())
+        return cast(dict[str, Any], json.loads(self.run.plan.read_text()))
 
     def batches(self) -> list[int]:
         return list(range(self.load_plan()["batches"]))
 
-    def load_batch(self, batch: int) -> list:
+    def load_batch(self, batch: int) -> list[Any]:
         """The batch's items: landing file keys, and archive parts (dicts)."""
-        return json.loads(self.run.batch_plan(batch).read_text())
+        return cast(list[Any], json.loads(self.run.batch_plan(batch).read_text()))

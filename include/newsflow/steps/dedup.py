@@ -7,21 +7,21 @@ rejects while it streams the batches into the output.
 from __future__ import annotations
 
 from newsflow import storage
-from newsflow.lake.publish import parquet_options
+from newsflow.lake.commit import parquet_options
+from newsflow.runrecords import DedupStats
+from newsflow.steplist import DEDUP, LAST_BATCH_STEP
 from newsflow.steps.context import RunContext
 
-STAGED = "gate_normalised"  # the batch file dedup reads: the last per-batch step's
 
-
-def dedup(ctx: RunContext) -> dict:
+def dedup(ctx: RunContext) -> DedupStats:
     import pyarrow as pa
 
     from newsflow.dedup.find import Dedup
+    from newsflow.dedup.history import known_candidates
     from newsflow.dedup.view import read_run_view
-    from newsflow.lake.ledger import known_candidates
 
     num_perm = ctx.settings.minhash_permutations
-    view = read_run_view([ctx.run.step_file(STAGED, b) for b in ctx.batches()], num_perm)
+    view = read_run_view([ctx.run.step_file(LAST_BATCH_STEP, b) for b in ctx.batches()], num_perm)
     # only the lake's documents that could match: same hash, or a shared LSH bucket (never the whole history)
     known = known_candidates(ctx.lake, ctx.day, view.table.column("content_sha256").to_pylist(), view.signatures,
                              view.table.column("signed").to_numpy(zero_copy_only=False), ctx.settings)
@@ -35,8 +35,8 @@ def dedup(ctx: RunContext) -> dict:
     with storage.parquet_writer(ctx.run.dedup_verdicts, table.schema, **parquet_options()) as writer:
         writer.write_table(table)
     newly_rejected = sum(1 for row, _, _ in found if not rejected[row].as_py())
-    return ctx.save_stats("dedup", {"step": "dedup", "records": view.table.num_rows, "verdicts": len(found),
-                                    "newly_quarantined": newly_rejected, "stage": step.stats.as_dict()})
+    return ctx.save_stats(DEDUP, DedupStats(step=DEDUP, records=view.table.num_rows, verdicts=len(found),
+                                            newly_quarantined=newly_rejected, stage=step.stats.as_dict()))
 
 
 def verdicts(ctx: RunContext) -> dict[str, list[tuple[str, str]]]:

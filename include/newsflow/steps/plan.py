@@ -8,8 +8,11 @@ in parallel; its other records (requests, metadata, ...) ride along with the spa
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from newsflow import storage
+from newsflow.runrecords import PlanStats
+from newsflow.steplist import PLAN
 from newsflow.steps.context import RunContext
 
 
@@ -23,7 +26,7 @@ def plan(ctx: RunContext) -> list[int]:
     storage.rmtree(ctx.run.staging)  # a rerun or retry starts this run's staging afresh
     ctx.run.quality.mkdir(parents=True, exist_ok=True)  # the UI finds a run by its quality folder
     size = max(1, ctx.settings.batch_size)
-    batches: list[list] = [[]]
+    batches: list[list[Any]] = [[]]
     load = 0
     files = archives = spans_total = 0
 
@@ -50,7 +53,7 @@ def plan(ctx: RunContext) -> list[int]:
             batches[-1].append(ArchivePart(key, error=f"archive cannot be read: {exc}").to_json())
             continue
         spans_total += len(index.spans)
-        part: list = []
+        part: list[Any] = []
         first = True
         for span in index.spans:
             weight = 1 if span.is_response or span.problem else 0
@@ -69,6 +72,6 @@ def plan(ctx: RunContext) -> list[int]:
     # written last: a plan file means a whole plan
     storage.write_text_atomic(ctx.run.plan, json.dumps({"batch_size": size, "files": files, "archives": archives,
                                                         "archive_records": spans_total, "batches": len(batches)}))
-    ctx.save_stats("plan", {"step": "plan", "files": files, "archives": archives, "archive_records": spans_total,
-                            "batches": len(batches), "batch_size": size})
+    ctx.save_stats(PLAN, PlanStats(step=PLAN, files=files, archives=archives, archive_records=spans_total,
+                                   batches=len(batches), batch_size=size))
     return list(range(len(batches)))

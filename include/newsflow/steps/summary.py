@@ -1,44 +1,46 @@
-"""The run summary: what ``publish`` prints, stores as ``summary.json`` and hands the report."""
+"""The run's counts: what ``publish`` completes into the summary (``runrecords.Summary``: printed, stored as
+``summary.json``, handed to the report)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from newsflow import storage
-from newsflow.steps.batch import BATCH_STEPS
+from newsflow.runrecords import BatchStats, QuarantinedFile, RunCounts, SummarySteps
+from newsflow.steplist import DEDUP, GATE_NORMALISED, GATE_OUTPUT, GATE_RAW, INGEST, NORMALISE, PLAN, STAGE_OUTPUT
 from newsflow.steps.context import RunContext
 
 
-def run_summary(ctx: RunContext) -> dict:
+def run_counts(ctx: RunContext) -> RunCounts:
     batches = ctx.batches()
-    per_batch = {f"{b:05d}": {step: ctx.load_stats(step, b) for step in BATCH_STEPS} for b in batches}
+    per_batch = {f"{b:05d}": BatchStats(ingest=ctx.load_stats(INGEST, b), gate_raw=ctx.load_stats(GATE_RAW, b),
+                                        normalise=ctx.load_stats(NORMALISE, b),
+                                        gate_normalised=ctx.load_stats(GATE_NORMALISED, b)) for b in batches}
     quarantine = storage.read_table(ctx.run.staged_file("quarantine"),
                                     ["source_path", "reason_codes", "reasons"]).to_pylist()
-    reasons: dict[str, int] = {}
-    for row in quarantine:
-        for code in row["reason_codes"]:
-            reasons[code] = reasons.get(code, 0) + 1
-    output = ctx.load_stats("stage_output")
-    not_articles: dict[str, int] = {}
+    reasons: Counter[str] = Counter(code for row in quarantine for code in row["reason_codes"])
+    not_articles: Counter[str] = Counter()
     for stats in per_batch.values():
-        for kind, n in stats["ingest"].get("not_articles", {}).items():
-            not_articles[kind] = not_articles.get(kind, 0) + n
-    plan = ctx.load_stats("plan")
-    return {
-        "run_id": ctx.run_id,
-        "date": ctx.day.isoformat(),
-        "landing": storage.display(ctx.landing),
-        "lake": storage.display(ctx.lake_root),
-        "batches": len(batches),
-        "ingested": sum(s["ingest"].get("records", 0) for s in per_batch.values()),
-        "skipped_already_processed": sum(s["ingest"].get("skipped_already_processed", 0) for s in per_batch.values()),
-        # WARC archives: records that are not pages (requests, metadata, redirects, images, ...), by kind
-        "archives": plan.get("archives", 0),
-        "archive_records": plan.get("archive_records", 0),
-        "not_articles": dict(sorted(not_articles.items())),
-        "articles": output.get("articles", 0),
-        "quarantined": output.get("quarantine", 0),
-        "quarantine_reasons": dict(sorted(reasons.items())),
-        "quarantined_files": [{"source_path": r["source_path"], "reasons": r["reasons"]} for r in quarantine[:1000]],
-        "quality_dir": storage.display(ctx.run.quality),
-        "steps": {"plan": plan, "batches": per_batch, "dedup": ctx.load_stats("dedup"),
-                  "stage_output": output, "gate_output": ctx.load_stats("gate_output")},
-    }
+        not_articles.update(stats["ingest"]["not_articles"])
+    output = ctx.load_stats(STAGE_OUTPUT)
+    plan = ctx.load_stats(PLAN)
+    return RunCounts(
+        run_id=ctx.run_id,
+        date=ctx.day.isoformat(),
+        landing=storage.display(ctx.landing),
+        lake=storage.display(ctx.lake_root),
+        batches=len(batches),
+        ingested=sum(s["ingest"]["records"] for s in per_batch.values()),
+        skipped_already_processed=sum(s["ingest"]["skipped_already_processed"] for s in per_batch.values()),
+        archives=plan["archives"],
+        archive_records=plan["archive_records"],
+        not_articles=dict(sorted(not_articles.items())),
+        articles=output["articles"],
+        quarantined=output["quarantine"],
+        quarantine_reasons=dict(sorted(reasons.items())),
+        quarantined_files=[QuarantinedFile(source_path=r["source_path"], reasons=r["reasons"])
+                           for r in quarantine[:1000]],
+        quality_dir=storage.display(ctx.run.quality),
+        steps=SummarySteps(plan=plan, batches=per_batch, dedup=ctx.load_stats(DEDUP), stage_output=output,
+                           gate_output=ctx.load_stats(GATE_OUTPUT)),
+    )

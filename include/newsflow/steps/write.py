@@ -2,60 +2,63 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
-from newsflow import storage
+from newsflow import runrecords, storage
+from newsflow.runrecords import GateCounts, GateRecord, StageOutputStats, Summary
+from newsflow.steplist import DEDUP, GATE_NORMALISED, GATE_OUTPUT, INGEST, LAST_BATCH_STEP, STAGE_OUTPUT
 from newsflow.steps.batch import finish_gate
 from newsflow.steps.context import RunContext
-from newsflow.steps.dedup import STAGED, verdicts
+from newsflow.steps.dedup import verdicts
 
 
-def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> dict:
+def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> StageOutputStats:
     """Stream every batch into one articles file, one quarantine file and the date's ledger."""
     from newsflow.columns import RunFacts, rows_table
-    from newsflow.dedup.find import STAGE as DEDUP
-    from newsflow.lake.ledger import LEDGER, pageless_rows
-    from newsflow.lake.publish import parquet_options
+    from newsflow.dedup.history import SIGNED_LEDGER
+    from newsflow.lake.commit import parquet_options
+    from newsflow.lake.processed import pageless_rows
     from newsflow.lake.staging import read_records
 
     found = verdicts(ctx)
     facts = RunFacts(ctx.run_id, ingested_at or datetime.now(UTC), ctx.day)
     storage.rmtree(ctx.run.staged_out)
-    counts = {"articles": 0, "quarantine": 0}
+    articles = quarantined = 0
     with_records: set[str] = set()
     files = ctx.run.staged_files()
     options = parquet_options()
     with storage.parquet_writer(files["articles"], _schema("articles"), **options) as articles_out, \
             storage.parquet_writer(files["quarantine"], _schema("quarantine"), **options) as quarantine_out, \
-            storage.parquet_writer(ctx.run.staged_ledger, LEDGER, **options) as ledger_out:
+            storage.parquet_writer(ctx.run.staged_ledger, SIGNED_LEDGER, **options) as ledger_out:
         for batch in ctx.batches():
-            records = list(read_records(ctx.run.step_file(STAGED, batch)))
+            records = list(read_records(ctx.run.step_file(LAST_BATCH_STEP, batch)))
             for record in records:
                 for code, detail in found.get(record.record_id, ()):
                     record.reject(DEDUP, code, detail)
             records.sort(key=lambda r: (r.source_path, r.record_id))
             published = [r for r in records if not r.rejected]
-            quarantined = [r for r in records if r.rejected]
+            quarantined_records = [r for r in records if r.rejected]
             articles_out.write_table(rows_table("articles", published, facts))
-            quarantine_out.write_table(rows_table("quarantine", quarantined, facts))
-            ledger = rows_table("ledger", records, facts, LEDGER)
+            quarantine_out.write_table(rows_table("quarantine", quarantined_records, facts))
+            ledger = rows_table("ledger", records, facts, SIGNED_LEDGER)
             ledger_out.write_table(ledger)
             with_records.update(ledger.column("source_file").to_pylist())
-            counts["articles"] += len(published)
-            counts["quarantine"] += len(quarantined)
+            articles += len(published)
+            quarantined += len(quarantined_records)
         # An archive none of whose records is a page publishes nothing, yet it was read: a ledger row claims
         # it (outcome NO_PAGES), so other dates skip it like any processed landing file.
         pageless = sorted({(archive, sha) for b in ctx.batches()
-                           for archive, sha in ctx.load_stats("ingest", b).get("archives_read", [])
+                           for archive, sha in ctx.load_stats(INGEST, b)["archives_read"]
                            if archive not in with_records})
         ledger_out.write_table(pageless_rows(pageless))
-        counts["archives_without_pages"] = len(pageless)
-    return ctx.save_stats("stage_output", {"step": "stage_output", "path": storage.display(ctx.run.staged_out),
-                                           **counts})
+    return ctx.save_stats(STAGE_OUTPUT, StageOutputStats(step=STAGE_OUTPUT, path=storage.display(ctx.run.staged_out),
+                                                         articles=articles, quarantine=quarantined,
+                                                         archives_without_pages=len(pageless)))
 
 
-def _schema(dataset: str):
+def _schema(dataset: str) -> Any:
     from newsflow.columns import SCHEMAS
 
     return SCHEMAS[dataset]
@@ -63,13 +66,13 @@ def _schema(dataset: str):
 
 def _expected_counts(ctx: RunContext) -> tuple[int, int, int]:
     """(ingested, expected articles, expected quarantine) from what each step counted, not what was written."""
-    ingested = sum(ctx.load_stats("ingest", b).get("records", 0) for b in ctx.batches())
-    quarantined = sum(ctx.load_stats("gate_normalised", b).get("quarantined_so_far", 0) for b in ctx.batches())
-    quarantined += ctx.load_stats("dedup").get("newly_quarantined", 0)
+    ingested = sum(ctx.load_stats(INGEST, b)["records"] for b in ctx.batches())
+    quarantined = sum(ctx.load_stats(GATE_NORMALISED, b).get("quarantined_so_far", 0) for b in ctx.batches())
+    quarantined += ctx.load_stats(DEDUP)["newly_quarantined"]
     return ingested, ingested - quarantined, quarantined
 
 
-def gate_output(ctx: RunContext) -> dict:
+def gate_output(ctx: RunContext) -> GateRecord:
     """The staged files against the contract: schema (here: GX sees frames, not Arrow schemas), then GX
     for row counts, unique ids and values, then the quarantine ratio over the whole run, then drift against the
     lake's last published dates (``gates/drift.py``)."""
@@ -77,51 +80,53 @@ def gate_output(ctx: RunContext) -> dict:
     from newsflow.gates.drift import check_drift
     from newsflow.gates.policy import is_broken, languages, ratio_failures
     from newsflow.gates.runner import GateReport, validate
-    from newsflow.gates.suites import OUTPUT, output_checks, output_frame
+    from newsflow.gates.suites import output_checks, output_frame
 
     files = ctx.run.staged_files()
     mismatched = [f"schema_mismatch: {name} does not match the published contract"
                   for name, path in files.items()
                   if not storage.read_schema(path).equals(SCHEMAS[name], check_metadata=False)]
+    ingested, expected_articles, expected_quarantine = _expected_counts(ctx)
     if mismatched:  # the frame below could not even be built
-        return finish_gate(ctx, OUTPUT, GateReport(OUTPUT, 0), {}, mismatched, None)
+        return finish_gate(ctx, GATE_OUTPUT, GateReport(GATE_OUTPUT, 0), GateCounts(records=ingested), mismatched,
+                           None)
     articles = storage.read_table(files["articles"], ["doc_id", "source_path", "word_count", "language",
                                                       "content_sha256"])
     quarantine = storage.read_table(files["quarantine"], ["source_path", "reason_codes"])
-    ingested, expected_articles, expected_quarantine = _expected_counts(ctx)
-    report = validate(ctx.run, OUTPUT, output_frame(articles, quarantine),
+    report = validate(ctx.run, GATE_OUTPUT, output_frame(articles, quarantine),
                       output_checks(expected_articles, expected_quarantine, languages(ctx.settings)),
                       id_column="row_key")
     broken = sum(1 for codes in quarantine.column("reason_codes").to_pylist() if is_broken(codes))
     drift = check_drift(ctx)  # the run against the lake's recent dates: its fail verdicts fail this gate
     failures = (report.batch_failures + ratio_failures(broken, ingested, ctx.settings)
                 + [f"drift.{failure}" for failure in drift["failures"]])
-    counts = {"records": ingested, "articles": articles.num_rows, "quarantined": quarantine.num_rows,
-              "expected_articles": expected_articles, "expected_quarantine": expected_quarantine,
-              "drift": {k: drift[k] for k in ("status", "warnings", "failures")}}
-    return finish_gate(ctx, OUTPUT, report, counts, failures, None)
+    counts = GateCounts(records=ingested, articles=articles.num_rows, quarantined=quarantine.num_rows,
+                        expected_articles=expected_articles, expected_quarantine=expected_quarantine,
+                        drift={"status": drift["status"], "warnings": drift["warnings"], "failures": drift["failures"]})
+    return finish_gate(ctx, GATE_OUTPUT, report, counts, failures, None)
 
 
-def publish(ctx: RunContext) -> dict:
-    from newsflow.lake.publish import publish as commit
+def publish(ctx: RunContext) -> Summary:
+    """Commit the run (``lake/commit.py``), then its summary, report and the lake health page."""
+    from newsflow.dedup.history import write_run_history
+    from newsflow.lake.commit import commit_run
     from newsflow.report import write_run_report
     from newsflow.report.health import write_health_page
-    from newsflow.steps.summary import run_summary
+    from newsflow.steps.summary import run_counts
 
-    if not ctx.load_stats("gate_output").get("success"):
+    if not ctx.run.stats_file(GATE_OUTPUT).exists() or not ctx.load_stats(GATE_OUTPUT)["success"]:
         raise RuntimeError(f"cannot publish: gate_output has not passed for run {ctx.run_id}")
-    summary = run_summary(ctx)
-    manifest = commit(ctx.run, {"articles": summary["articles"], "quarantined": summary["quarantined"]},
-                      ctx.settings)
+    counts = run_counts(ctx)
+    marker = commit_run(ctx.run, counts["articles"], counts["quarantined"],
+                        partial(write_run_history, ctx.run, settings=ctx.settings))
     # records another date claimed first (a concurrent run over the same landing folder) are its to publish
-    summary["articles"], summary["quarantined"] = manifest["articles"], manifest["quarantined"]
-    summary["skipped_already_processed"] += manifest["skipped_at_publish"]
-    summary["versions"] = manifest["versions"]
-    summary["partitions"] = {name: [storage.display(ctx.lake_root / f) for f in files]
-                             for name, files in manifest["files"].items()}
-    summary["manifest"] = storage.display(ctx.run.manifest)
-    summary["status"] = "published"
-    storage.write_text_atomic(ctx.run.summary, json.dumps(summary, indent=1, sort_keys=True, default=str))
+    summary = Summary(**counts, versions=marker["versions"],
+                      partitions={name: [storage.display(ctx.lake_root / f) for f in files]
+                                  for name, files in marker["files"].items()},
+                      manifest=storage.display(ctx.run.run_marker), status="published")
+    summary["articles"], summary["quarantined"] = marker["articles"], marker["quarantined"]
+    summary["skipped_already_processed"] += marker["skipped_at_publish"]
+    runrecords.write(ctx.run.summary, summary)
     write_run_report(ctx.run, summary)  # report.html + report.json beside summary.json
     write_health_page(ctx.lake, ctx.settings)  # <lake>/_quality/health.html, this date included
     storage.rmtree(ctx.run.staging)

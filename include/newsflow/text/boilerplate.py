@@ -9,6 +9,7 @@ banners), never keyed to one page.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 BOILERPLATE_PHRASES: tuple[str, ...] = (
     # newsletter and account boxes
@@ -32,7 +33,7 @@ _MONTHS = "january|february|march|april|may|june|july|august|september|october|n
 # A byline glued to its dateline by a naive text pass: "rappeportmarch".
 _GLUED_DATELINE_RE = re.compile(rf"^[a-z]{{4,}}(?:{_MONTHS})$")
 _PHRASES = tuple(tuple(p.split()) for p in BOILERPLATE_PHRASES)
-_BY_FIRST = {}
+_BY_FIRST: dict[str, Any] = {}
 for _phrase in _PHRASES:
     _BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
 

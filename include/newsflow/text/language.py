@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 
 @lru_cache(maxsize=1)
-def _identifier():
+def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -33,5 +34,5 @@ def detect_language(text: str, declared: str | None = None, min_confidence: floa
     if confidence < SURE and len(sample) > QUICK_CHARS:
         code, confidence = _identifier().classify(sample)
     if confidence >= min_confidence and code in known_languages():
-        return code
+        return str(code)
     return declared if declared in known_languages() else None

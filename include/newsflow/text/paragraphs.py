@@ -11,7 +11,9 @@ import unicodedata
 # the abbreviation list keeps "Mr.Smith" out.
 _GLUED_RE = re.compile(r"(?<=[a-z0-9%][.!?])(?=[\"“‘]?[A-Z][a-z])|(?<=[a-z0-9%][.!?][\"”’])(?=[A-Z][a-z])")
 _ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "gen", "gov", "sen", "rep", "rev", "col", "lt", "sgt", "capt", "vs", "etc", "inc", "co", "corp", "ltd", "no", "fig", "vol", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "e.g", "i.e"]
+    ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "gen", "gov", "sen", "rep", "rev", "col", "lt", "sgt",
+     "capt", "vs", "etc", "inc", "co", "corp", "ltd", "no", "fig", "vol", "jan", "feb", "mar", "apr", "jun", "jul",
+     "aug", "sep", "sept", "oct", "nov", "dec", "e.g", "i.e"]
 )
 _BLOCK_SPLIT_RE = re.compile(r"\n\s*")
 _SPACE_CHARS = r" \t\u00a0\u2000-\u200a\u202f\u205f\u3000"

@@ -1,4 +1,5 @@
-"""Publish a run's staged output: the lake's commit protocol, on Delta tables.
+"""Commit a run's staged output (what the ``publish`` step does to the lake): the commit protocol, on Delta
+tables.
 
 1. **Claim** the run's landing records in ``_state/processed`` (one MERGE, serialised against other
    runs by delta-rs's conflict check). Records another date holds are not this run's to publish: they are
@@ -16,25 +17,30 @@ the job and never doubles rows.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsflow import storage
+from newsflow import runrecords, storage
 from newsflow.columns import PUBLISHED, table_schema
 from newsflow.lake import tables
 from newsflow.lake.layout import RunPaths
-from newsflow.settings import Settings
+from newsflow.runrecords import RunMarker
+from datetime import date
+from newsflow.storage import StorePath
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
-def parquet_options() -> dict:
+def parquet_options() -> dict[str, Any]:
     """Fixed writer options for staged output files (no pandas metadata, zstd): same rows, same bytes."""
     return {"compression": "zstd", "write_statistics": True, "use_dictionary": True}
 
 
-def _with_date(path, dataset: str, day, drop: set[str]) -> pa.RecordBatchReader:
+def _with_date(path: StorePath, dataset: str, day: date, drop: set[str]) -> pa.RecordBatchReader:
     """The staged file's rows, minus records in ``drop``, with the partition column: streamed."""
     target = table_schema(dataset)
     day_scalar = pa.scalar(day, pa.date32())
@@ -54,14 +60,19 @@ def _with_date(path, dataset: str, day, drop: set[str]) -> pa.RecordBatchReader:
     return pa.RecordBatchReader.from_batches(target, batches())
 
 
-def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
-    """Commit the run's staged partitions (steps above); returns the completion marker."""
-    from newsflow.dedup.signature import signature_file
-    from newsflow.lake.ledger import LEDGER, PROCESSED, owned_elsewhere, write_history
+# Writes the date's dedup history (``dedup/history.write_run_history``): given the staged ledger's rows this
+# run publishes (without signatures) and the mask that chose them (None: every row); returns versions written.
+HistoryWriter = Callable[[pa.Table, "np.ndarray | None"], dict[str, int]]
+
+
+def commit_run(run: RunPaths, articles: int, quarantined: int, write_history: HistoryWriter) -> RunMarker:
+    """Commit the run's staged partitions (steps above; ``articles`` and ``quarantined``: the staged counts);
+    returns the run marker."""
+    from newsflow.lake.processed import LEDGER, PROCESSED, owned_elsewhere
 
     lake, day = run.lake, run.day
-    if run.manifest.exists():
-        run.manifest.unlink()  # the date is not done while its tables change
+    if run.run_marker.exists():
+        run.run_marker.unlink()  # the date is not done while its tables change
     # the ledger without its signatures: they are read into one uint32 matrix for the history, a row group at
     # a time (as 64-bit lists they are the bulk of the file, ~1 kB a record)
     ledger = storage.read_table(run.staged_ledger, [name for name in LEDGER.names if name != "minhash"])
@@ -79,17 +90,13 @@ def publish(run: RunPaths, counts: dict, settings: Settings) -> dict:
                                                          _with_date(run.staged_file(dataset), dataset, day, others),
                                                          day, run.run_id)
     mine = pc.invert(pc.is_in(ledger.column("source_path"), pa.array(sorted(others), pa.string())))
-    matrix, signed = signature_file(run.staged_ledger, settings.minhash_permutations)
-    if others:
-        mask = mine.to_numpy(zero_copy_only=False)
-        matrix, signed = matrix[mask], signed[mask]
-    versions.update(write_history(lake, ledger.filter(mine), day, run.run_id, settings, signatures=(matrix, signed)))
+    keep = mine.to_numpy(zero_copy_only=False) if others else None
+    versions.update(write_history(ledger.filter(mine), keep))
     skipped = ledger.filter(pc.invert(mine))
     outcomes = skipped.column("outcome").to_pylist()
-    counts = dict(counts, articles=counts["articles"] - outcomes.count("published"),
-                  quarantined=counts["quarantined"] - outcomes.count("quarantined"),
-                  skipped_at_publish=len(others))
     files = {dataset: [f"{dataset}/{f}" for f in tables.data_files(lake.table(dataset), day)] for dataset in PUBLISHED}
-    manifest = {"date": day.isoformat(), "run_id": run.run_id, "versions": versions, "files": files, **counts}
-    storage.write_text_atomic(run.manifest, json.dumps(manifest, indent=1, sort_keys=True))
-    return manifest
+    marker = RunMarker(date=day.isoformat(), run_id=run.run_id, versions=versions, files=files,
+                       articles=articles - outcomes.count("published"),
+                       quarantined=quarantined - outcomes.count("quarantined"), skipped_at_publish=len(others))
+    runrecords.write(run.run_marker, marker)
+    return marker

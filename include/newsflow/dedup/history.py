@@ -1,48 +1,45 @@
-"""What the lake already holds, asked without loading its history:
+"""The dedup history: what the lake remembers of published documents so later runs find their copies.
 
-- which landing records other dates processed (``_state/processed``), so a run skips them;
-- which published documents of other dates a run's documents may duplicate, from one pass over the key
-  column of the band index (``_state/lsh_bands``): near candidates share an LSH bucket with one of the run's
-  documents, exact candidates have the same content-hash key (pseudo-band ``EXACT_BAND``); then only those
-  documents' signatures, from their own dates' files of ``_state/signatures``.
+Two Delta tables (their columns in ``columns.py``; the lake only stores them, ``lake/tables.py``):
 
-A date's own rows are ignored when that date reruns: the rerun replaces them.
+- ``_state/signatures``: each published document's MinHash signature, content hash and keys;
+- ``_state/lsh_bands``: the band index: per LSH band, the bucket each document falls in, plus one exact-copy
+  row per document (pseudo-band ``EXACT_BAND``, bucket = the content-hash key).
+
+Written at publish (``write_run_history``, from the staged ledger) and by the migration; asked by the dedup
+step without loading the history: ``known_candidates`` makes one pass over the index's bucket column, then
+reads only the candidates' signatures. A date's own rows are ignored when that date reruns: the rerun
+replaces them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from newsflow.columns import schema
-from newsflow.dedup.find import KnownDoc, band_keys, band_split
-from newsflow.dedup.signature import SIGNATURE_SCHEME, signature_column
+from newsflow.dedup.bands import band_keys, band_split
+from newsflow.dedup.find import KnownDoc
+from newsflow.dedup.signature import SIGNATURE_SCHEME, signature_column, signature_file
 from newsflow.lake import tables
-from newsflow.lake.layout import Lake, day_folder
+from newsflow.lake.layout import Lake, RunPaths, day_folder
+from newsflow.lake.processed import LEDGER, other_dates
 from newsflow.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 SCHEME_KEY = b"newsflow.minhash_scheme"
-# the staged ledger: one row per record of the run (the processed rows, plus signatures for history)
-LEDGER = schema("ledger", metadata={SCHEME_KEY: SIGNATURE_SCHEME})
-PROCESSED = schema("processed")
-# The outcome of a WARC archive that was read but held no page (only requests, metadata, redirects, ...): one
-# ledger row for the archive itself, so ``_state/processed`` says a date processed it.
-NO_PAGES = "no_pages"
-# Lookups filter on int64 keys (the first 64 bits of a hex digest): integer filters are pushed down to
-# row-group statistics whatever string encoding delta-rs chose for a file; the strings are checked after.
-SIGNATURES = pa.schema([("hash_key", pa.int64()), ("doc_key", pa.int64()), ("doc_id", pa.string()),
-                        ("content_sha256", pa.string()), ("source_path", pa.string()),
-                        ("scheme", pa.string()), ("minhash", pa.list_(pa.int64())),
-                        pa.field("date", pa.date32(), nullable=False)])
-# Delta has no unsigned types: 32-bit signature values are stored as int64, 64-bit bucket keys as their
-# int64 bit pattern (``_as_int64``), which equality lookups do not mind.
-BANDS = pa.schema([("lsh_key", pa.int64()), ("band", pa.int16()), ("bucket", pa.int64()), ("doc_key", pa.int64()),
-                   pa.field("date", pa.date32(), nullable=False)])
+# the staged ledger as stage_output writes it: the signature scheme in its metadata
+SIGNED_LEDGER = LEDGER.with_metadata({SCHEME_KEY: SIGNATURE_SCHEME})
+SIGNATURES = schema("signatures")
+BANDS = schema("lsh_bands")
+
 # Signature rows are looked up by doc_key: sorted by it, in small row groups, a lookup reads a few groups.
 SIGNATURE_ROW_GROUP = 512
 # Exact copies are looked up in the band index too: one row per published document in band -1, whose bucket
@@ -58,11 +55,13 @@ INDEX_FORMAT = {"newsflow.lsh_bands.exact_band": "-1"}
 INDEX_PLAIN_COLUMNS = ["bucket", "doc_key"]  # hash values: a dictionary only slows their decoding
 
 
+
 def _as_int64(keys: np.ndarray) -> np.ndarray:
-    return keys.view(np.int64)
+    signed: np.ndarray = keys.view(np.int64)
+    return signed
 
 
-def hex_key(values: list[str | None]) -> np.ndarray:
+def hex_key(values: Sequence[str | None]) -> np.ndarray:
     """The first 64 bits of each hex digest, as int64 (0 for a missing one)."""
     return np.array([int(v[:16], 16) if v else 0 for v in values], dtype=np.uint64).view(np.int64)
 
@@ -70,49 +69,8 @@ def hex_key(values: list[str | None]) -> np.ndarray:
 def lsh_key(settings: Settings) -> int:
     """Names how band keys were made (signature scheme and band split), as an int64: a lake written with
     other LSH settings is not queried for near copies."""
-    import hashlib
-
     bands, rows = band_split(settings.minhash_permutations, settings.near_duplicate_threshold)
     return int(hex_key([hashlib.sha256(f"{SIGNATURE_SCHEME}/b{bands}r{rows}".encode()).hexdigest()])[0])
-
-
-def _other_dates(day: date):
-    return pc.field("date") != pa.scalar(day, pa.date32())
-
-
-def processed_elsewhere(lake: Lake, day: date) -> set[tuple[str, str]]:
-    """(landing file, sha256) pairs that other dates processed."""
-    table = tables.read(lake.table("processed"), columns=["source_file", "file_sha256"], filter=_other_dates(day))
-    if table is None:
-        return set()
-    return set(zip(table.column("source_file").to_pylist(), table.column("file_sha256").to_pylist()))
-
-
-def pageless_rows(archives: list[tuple[str, str]]) -> pa.Table:
-    """Staged-ledger rows claiming archives that held no page: (archive, sha256) each."""
-    n = len(archives)
-    return pa.table({"source_file": [a for a, _ in archives], "file_sha256": [s for _, s in archives],
-                     "source_path": [a for a, _ in archives], "outcome": [NO_PAGES] * n, "doc_id": pa.nulls(n),
-                     "content_sha256": pa.nulls(n), "minhash": pa.nulls(n)}, schema=LEDGER)
-
-
-def owned_elsewhere(lake: Lake, day: date, files: pa.ChunkedArray, paths: pa.ChunkedArray,
-                    shas: pa.ChunkedArray) -> set[str]:
-    """Which of these records (``source_file``, ``source_path``, ``file_sha256``, row for row) another date
-    holds in ``_state/processed`` (after this date's claim). Keyed like the claim: a landing file with new
-    content under a known path is this date's to publish. The table is asked for other dates' rows of the
-    run's landing files (a few values: a 100k-record archive is one file), never for every record's path."""
-    if not len(paths):
-        return set()
-    held = tables.read(lake.table("processed"), columns=["source_path", "file_sha256"],
-                       filter=_other_dates(day) & pc.field("source_file").isin(pc.unique(files)))
-    if held is None or not held.num_rows:
-        return set()
-    held_pairs = set(zip(held.column("source_path").to_pylist(), held.column("file_sha256").to_pylist()))
-    candidates = pc.is_in(paths, value_set=held.column("source_path").combine_chunks())
-    mine = pa.table({"source_path": paths, "file_sha256": shas}).filter(candidates)
-    return {path for path, sha in zip(mine.column("source_path").to_pylist(), mine.column("file_sha256").to_pylist())
-            if (path, sha) in held_pairs}
 
 
 def history_rows(ledger: pa.Table, day: date, settings: Settings,
@@ -135,7 +93,7 @@ def history_rows(ledger: pa.Table, day: date, settings: Settings,
     scheme = (ledger.schema.metadata or {}).get(SCHEME_KEY, b"").decode() or None
     day_value = pa.scalar(day, pa.date32())
 
-    def signature_batches():
+    def signature_batches() -> Iterator[pa.RecordBatch]:
         for start in range(0, len(rows), SIGNATURE_ROW_GROUP):
             part = rows[start:start + SIGNATURE_ROW_GROUP]
             yield pa.RecordBatch.from_arrays([
@@ -148,7 +106,7 @@ def history_rows(ledger: pa.Table, day: date, settings: Settings,
     bands, rows_per_band = band_split(num_perm, settings.near_duplicate_threshold)
     comparable = signed[rows] & (scheme == SIGNATURE_SCHEME)
 
-    def band_batches():
+    def band_batches() -> Iterator[pa.RecordBatch]:
         yield _band_batch(EXACT_BAND, EXACT_LSH_KEY, hash_keys, doc_keys, day_value)
         keys = _as_int64(band_keys(matrix, bands, rows_per_band, at=rows[comparable]))
         named = lsh_key(settings)
@@ -159,7 +117,7 @@ def history_rows(ledger: pa.Table, day: date, settings: Settings,
             pa.RecordBatchReader.from_batches(BANDS, band_batches()))
 
 
-def _band_batch(band: int, key: int, bucket: np.ndarray, doc_keys: np.ndarray, day_value) -> pa.RecordBatch:
+def _band_batch(band: int, key: int, bucket: np.ndarray, doc_keys: np.ndarray, day_value: Any) -> pa.RecordBatch:
     """One band's index rows, by bucket (ties in document-key order)."""
     order = np.argsort(bucket, kind="stable")
     n = len(order)
@@ -197,6 +155,16 @@ def exact_rows(signatures: pa.Table) -> pa.Table:
                      "date": signatures.column("date")}, schema=BANDS)
 
 
+def write_run_history(run: RunPaths, ledger: pa.Table, keep: np.ndarray | None, settings: Settings) -> dict[str, int]:
+    """Replace the run's date of the history with its published documents: ``ledger``, the staged ledger's
+    rows this run publishes (without signatures), ``keep`` the mask that chose them (None: every row). The
+    signatures are read from the staged file into one uint32 matrix, a row group at a time."""
+    matrix, signed = signature_file(run.staged_ledger, settings.minhash_permutations)
+    if keep is not None:
+        matrix, signed = matrix[keep], signed[keep]
+    return write_history(run.lake, ledger, run.day, run.run_id, settings, signatures=(matrix, signed))
+
+
 class _KeySet:
     """Membership of int64 keys in a sorted set, for millions of probes: a bitmap on the keys' low bits
     answers most probes with one gather (the keys are hash values, so their low bits are uniform), and
@@ -217,10 +185,11 @@ class _KeySet:
         if not maybe.size or not self.keys.size:
             return maybe[:0]
         at = np.minimum(np.searchsorted(self.keys, values[maybe]), len(self.keys) - 1)
-        return maybe[self.keys[at] == values[maybe]]
+        found: np.ndarray = maybe[self.keys[at] == values[maybe]]
+        return found
 
 
-def _index_hits(index, day: date, lookups: list[tuple[int, int, np.ndarray]]) -> dict[date, set[int]]:
+def _index_hits(index: Any, day: date, lookups: list[tuple[int, int, np.ndarray]]) -> dict[date, set[int]]:
     """Documents of other dates with a band-index row matching one of ``lookups`` (band, lsh_key, bucket
     keys), by date. One pass over the index's bucket column, a date's file at a time (memory: one date's
     keys); the other columns are read only for the dates that have a hit."""
@@ -228,7 +197,9 @@ def _index_hits(index, day: date, lookups: list[tuple[int, int, np.ndarray]]) ->
     found: dict[date, set[int]] = {}
     if not wanted.keys.size:
         return found
-    for day_, file in tables.files_by_date(index, _other_dates(day)):
+    for day_, file in tables.files_by_date(index, other_dates(day)):
+        if day_ is None:  # every file of a date-partitioned table has its date
+            continue
         bucket = file.read(columns=["bucket"], use_threads=False).column("bucket").to_numpy()
         rows = wanted.contains(bucket)
         if not rows.size:
@@ -270,8 +241,8 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
         LOGGER.warning("%s has no exact-copy rows: exact lookups read the signatures table (run `newsflow lake "
                        "migrate`)", lake.table("lsh_bands"))
         same = tables.read(table=signature_table, columns=["doc_key", "date"],
-                           filter=_other_dates(day) & pc.field("hash_key").isin(pa.array(hash_keys)))
-        for doc_key, day_ in zip(same.column("doc_key").to_pylist(), same.column("date").to_pylist()):
+                           filter=other_dates(day) & pc.field("hash_key").isin(pa.array(hash_keys)))
+        for doc_key, day_ in zip(same.column("doc_key").to_pylist(), same.column("date").to_pylist(), strict=True):
             candidates.setdefault(day_, set()).add(doc_key)
     if not candidates:
         return []
@@ -282,7 +253,8 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
                         & pc.field("doc_key").isin(pa.array(doc_keys, pa.int64())))
     if found.num_rows:  # a document key found in one date is not a candidate in another
         pairs = {(d, k) for d, keys in candidates.items() for k in keys}
-        keep = [(d, k) in pairs for d, k in zip(found.column("date").to_pylist(), found.column("doc_key").to_pylist())]
+        keep = [(d, k) in pairs for d, k in zip(found.column("date").to_pylist(), found.column("doc_key").to_pylist(),
+                                                 strict=True)]
         found = found.filter(pa.array(keep, pa.bool_()))
     if not found.num_rows:
         return []
@@ -296,7 +268,33 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
     docs = []
     for i, (doc_id, content, where, day_) in enumerate(zip(
             found.column("doc_id").to_pylist(), found.column("content_sha256").to_pylist(),
-            found.column("source_path").to_pylist(), found.column("date").to_pylist())):
+            found.column("source_path").to_pylist(), found.column("date").to_pylist(), strict=True)):
         signature = matrix[i] if ok[i] and schemes[i] == SIGNATURE_SCHEME else None
         docs.append(KnownDoc(doc_id, content, signature, f"{where} ({day_folder(day_)})"))
     return docs
+
+
+def index_exact_keys(lake: Lake, run_id: str = "newsflow-lake-migrate") -> list[str]:
+    """A band index written before it held exact-copy rows (newsflow 8b31d00): each date's exact rows are
+    made from its signature rows and the date replaced (its band rows plus those, one commit), then the
+    table is marked (``INDEX_FORMAT``) and lookups use them. Returns the dates rewritten; none when
+    the index is marked already. A crash part way: run it again (the table is marked last; dates are
+    replaced, never appended to)."""
+    index = tables.open_table(lake.table("lsh_bands"))
+    if index is not None and tables.properties(index).items() >= INDEX_FORMAT.items():
+        return []
+    signatures = tables.open_table(lake.table("signatures"))
+    if signatures is None:  # nothing published: the first publish creates the index marked
+        return []
+    done = []
+    for day in tables.partition_days(signatures):
+        same_day = pc.field("date") == pa.scalar(day, pa.date32())
+        keys = tables.read(table=signatures, columns=["hash_key", "doc_key", "date"], filter=same_day)
+        bands = (BANDS.empty_table() if index is None else
+                 tables.read(table=index, columns=BANDS.names, filter=same_day & (pc.field("band") != EXACT_BAND)))
+        rows = pa.concat_tables([exact_rows(keys), bands.select(BANDS.names).cast(BANDS)])
+        tables.replace_date(lake.table("lsh_bands"), rows.sort_by([("band", "ascending"), ("bucket", "ascending")]),
+                            day, run_id, configuration=INDEX_FORMAT, plain_columns=INDEX_PLAIN_COLUMNS)
+        done.append(day.isoformat())
+    tables.set_properties(lake.table("lsh_bands"), INDEX_FORMAT, run_id)
+    return done

@@ -6,12 +6,13 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from helpers import seed_text
+
+from newsflow.dedup.history import EXACT_BAND, history_rows, known_candidates
 from newsflow.dedup.signature import SIGNATURE_SCHEME, signature
 from newsflow.lake import tables
 from newsflow.lake.layout import Lake
-from newsflow.lake.ledger import EXACT_BAND, history_rows, known_candidates, processed_elsewhere
+from newsflow.lake.processed import processed_elsewhere
 from newsflow.pipeline import RunContext, run_all
 from newsflow.settings import Settings
 from newsflow.text.tokens import normalize_text
@@ -98,7 +99,7 @@ def test_the_staged_ledger_records_its_signature_scheme(landing, tmp_path):
 
 
 def test_key_set_answers_membership_exactly():
-    from newsflow.lake.ledger import _KeySet
+    from newsflow.dedup.history import _KeySet
 
     rng = np.random.default_rng(3)
     keys = rng.integers(-(1 << 63), (1 << 63) - 1, size=5000, dtype=np.int64)
@@ -113,8 +114,9 @@ def test_candidates_from_the_index_equal_a_scan_of_the_whole_history(tmp_path):
     index lookup returns exactly the documents of other dates that share a content hash or an LSH bucket
     with the run (what comparing with the whole history would consider), in ``find_duplicates``' order."""
 
-    from newsflow.dedup.find import band_keys, band_split
-    from newsflow.lake.ledger import LEDGER, write_history
+    from newsflow.dedup.bands import band_keys, band_split
+    from newsflow.dedup.history import SIGNED_LEDGER as LEDGER
+    from newsflow.dedup.history import write_history
 
     settings, lake = Settings(), Lake(tmp_path / "lake")
     rng = np.random.default_rng(5)
@@ -156,8 +158,9 @@ def test_candidates_from_the_index_equal_a_scan_of_the_whole_history(tmp_path):
 def test_history_rows_stream_signatures_sorted_by_document_key():
     """The signatures come as a stream of small row groups, in doc-key order, each row's list equal to its
     ledger signature; rows that are not published, or lack a signature, are handled as before."""
-    from newsflow.dedup.find import band_split
-    from newsflow.lake.ledger import LEDGER, SIGNATURE_ROW_GROUP, hex_key
+    from newsflow.dedup.bands import band_split
+    from newsflow.dedup.history import SIGNATURE_ROW_GROUP, hex_key
+    from newsflow.dedup.history import SIGNED_LEDGER as LEDGER
 
     rng = np.random.RandomState(3)
     n = SIGNATURE_ROW_GROUP * 2 + 7
@@ -175,10 +178,10 @@ def test_history_rows_stream_signatures_sorted_by_document_key():
     published = [i for i in range(n) if outcome[i] == "published"]
     assert got.column("doc_key").to_pylist() == sorted(hex_key([ids[i] for i in published]).tolist())
     by_id = {ids[i]: minhash[i] for i in published}
-    assert {d: m for d, m in zip(got.column("doc_id").to_pylist(), got.column("minhash").to_pylist())} == by_id
+    assert dict(zip(got.column("doc_id").to_pylist(), got.column("minhash").to_pylist(), strict=True)) == by_id
     signed = sum(1 for i in published if minhash[i] is not None)
     band_count = band_split(128, Settings().near_duplicate_threshold)[0]
     assert bands.num_rows == len(published) + signed * band_count  # an exact row each, LSH rows if signed
-    keys = list(zip(bands.column("band").to_pylist(), bands.column("bucket").to_pylist()))
+    keys = list(zip(bands.column("band").to_pylist(), bands.column("bucket").to_pylist(), strict=True))
     assert keys == sorted(keys), "by band, then bucket"
     assert set(got.column("date").to_pylist()) == {D1}

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import lakes
 import pyarrow.compute as pc
+
 from newsflow.lake import tables
 from newsflow.lake.layout import Lake
-from newsflow.lake.ledger import processed_elsewhere
-from newsflow.lake.migrate import migrate
+from newsflow.lake.processed import processed_elsewhere
 from newsflow.pipeline import RunContext, run_all
+from newsflow.runtime.migrate import migrate
 
 LEGACY = Path(__file__).parent / "fixtures" / "legacy_lake"
 
@@ -63,10 +64,10 @@ def test_a_band_index_without_exact_rows_gets_them_and_finds_the_same_candidates
     import logging
 
     import numpy as np
-
     from helpers import seed_text
+
+    from newsflow.dedup.history import EXACT_BAND, INDEX_FORMAT, known_candidates
     from newsflow.dedup.signature import signature
-    from newsflow.lake.ledger import EXACT_BAND, INDEX_FORMAT, known_candidates
     from newsflow.settings import Settings
     from newsflow.text.tokens import normalize_text
 
@@ -97,7 +98,8 @@ def test_a_band_index_without_exact_rows_gets_them_and_finds_the_same_candidates
         tables.read(lake.table("signatures")).column("doc_key").to_pylist())
     kept = rows.filter(pc.not_equal(rows.column("band"), EXACT_BAND)).sort_by([("band", "ascending"),
                                                                               ("bucket", "ascending")])
-    assert kept.select(bands_before.column_names).equals(bands_before.cast(kept.select(bands_before.column_names).schema))
+    kept_columns = kept.select(bands_before.column_names)
+    assert kept_columns.equals(bands_before.cast(kept_columns.schema))
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         assert candidates() == before
