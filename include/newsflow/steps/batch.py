@@ -18,6 +18,7 @@ from newsflow.steps.context import RunContext
 def ingest(ctx: RunContext, batch: int = 0) -> dict:
     from collections import Counter
 
+    from newsflow.ingest import ccnews
     from newsflow.ingest.landing import ArchivePart, LandingFile, read_archive, read_landing
     from newsflow.ingest.stage import DecodeStage
     from newsflow.lake.ledger import processed_elsewhere
@@ -28,10 +29,14 @@ def ingest(ctx: RunContext, batch: int = 0) -> dict:
     not_articles: Counter = Counter()
     archives_read: set[tuple[str, str]] = set()
     decode = DecodeStage()
+    remote = ccnews.ReadStats()
 
     def records():
         for item in items:
-            if isinstance(item, dict):
+            if ccnews.is_remote_item(item):
+                yield from ccnews.read_remote_archive(ctx.landing, ctx.settings, ccnews.RemoteArchive.from_json(item),
+                                                      skip, skipped, not_articles, archives_read, remote)
+            elif isinstance(item, dict):
                 yield from read_archive(ctx.landing, ctx.landing.name, ctx.settings, ArchivePart.from_json(item),
                                         skip, skipped, not_articles, archives_read)
             else:
@@ -42,11 +47,12 @@ def ingest(ctx: RunContext, batch: int = 0) -> dict:
     parts = [item for item in items if isinstance(item, dict)]
     return ctx.save_stats("ingest", {"step": "ingest", "batch": batch, "files": len(items) - len(parts),
                                      "archive_parts": len(parts),
-                                     "archive_records": sum(len(p["spans"]) for p in parts),
+                                     "archive_records": sum(len(p.get("spans", ())) for p in parts) + remote.records,
                                      "records": count, "not_articles": dict(sorted(not_articles.items())),
                                      "archives_read": sorted(map(list, archives_read)),
                                      "skipped_already_processed": len(skipped), "skipped": skipped[:100],
-                                     "stage": decode.stats.as_dict()}, batch)
+                                     "stage": decode.stats.as_dict()}
+                         | ({"ccnews": remote.as_dict()} if remote.archives else {}), batch)
 
 
 def finish_gate(ctx: RunContext, gate: str, report, counts: dict, failures: list[str], batch: int | None) -> dict:

@@ -39,6 +39,26 @@ def run_summary(ctx: RunContext) -> dict:
         "quarantine_reasons": dict(sorted(reasons.items())),
         "quarantined_files": [{"source_path": r["source_path"], "reasons": r["reasons"]} for r in quarantine[:1000]],
         "quality_dir": storage.display(ctx.run.quality),
+        **({"ccnews": ccnews_summary(plan, per_batch)} if "ccnews" in plan else {}),
         "steps": {"plan": plan, "batches": per_batch, "dedup": ctx.load_stats("dedup"),
                   "stage_output": output, "gate_output": ctx.load_stats("gate_output")},
     }
+
+
+def ccnews_summary(plan: dict, per_batch: dict) -> dict:
+    """A CC-NEWS day: archives listed, read and skipped, bytes read and the rate, retries, filtered records."""
+    reads = [stats["ingest"]["ccnews"] for stats in per_batch.values() if "ccnews" in stats.get("ingest", {})]
+    filtered: dict[str, int] = {}
+    for read in reads:
+        for reason, n in read.get("filtered", {}).items():
+            filtered[reason] = filtered.get(reason, 0) + n
+    bytes_read = sum(r["bytes_read"] for r in reads)
+    seconds = sum(r["seconds"] for r in reads)
+    stream_seconds = sum(r.get("stream_seconds", 0.0) for r in reads)
+    skipped = sum(s["ingest"].get("skipped_already_processed", 0) for s in per_batch.values())
+    return {"day": plan["ccnews"]["day"], "base": plan["ccnews"]["base"], "listing": plan["ccnews"]["listing"],
+            "archives_listed": len(plan["ccnews"]["archives"]), "archives_read": sum(r["archives"] for r in reads),
+            "archives_skipped": skipped, "records": sum(r["records"] for r in reads), "bytes_read": bytes_read,
+            "read_seconds": round(seconds, 3), "stream_seconds": round(stream_seconds, 3),
+            "mb_per_second": round(bytes_read / 1e6 / stream_seconds, 3) if stream_seconds else None,
+            "retries": sum(r["retries"] for r in reads), "filtered": dict(sorted(filtered.items()))}
