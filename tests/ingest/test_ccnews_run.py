@@ -55,8 +55,9 @@ def test_a_day_takes_its_archives_only_and_survives_faults(tree, tmp_path):
         articles = _rows(lake, "articles", day)
         # provenance: one ranged read of (offset, length) re-fetches the record (Common Crawl's index fields)
         first = articles[0]
-        request = urllib.request.Request(server.base + first["warc_filename"], headers={
-            "Range": f"bytes={first['warc_record_offset']}-{first['warc_record_offset'] + first['warc_record_length'] - 1}"})
+        end = first["warc_record_offset"] + first["warc_record_length"] - 1
+        request = urllib.request.Request(server.base + first["warc_filename"],
+                                         headers={"Range": f"bytes={first['warc_record_offset']}-{end}"})
         with urllib.request.urlopen(request) as response:
             record = response.read()
     assert requested - {"crawl-data/CC-NEWS/2024/05/warc.paths.gz"} == set(mine)  # nothing of other days
