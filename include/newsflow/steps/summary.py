@@ -32,7 +32,9 @@ def run_summary(ctx: RunContext) -> dict:
         "skipped_already_processed": sum(s["ingest"].get("skipped_already_processed", 0) for s in per_batch.values()),
         # WARC archives: records that are not pages (requests, metadata, redirects, images, ...), by kind
         "archives": plan.get("archives", 0),
-        "archive_records": plan.get("archive_records", 0),
+        # CC-NEWS archives are framed by the workers, not the plan: their records are counted at ingest
+        "archive_records": plan.get("archive_records", 0)
+        or sum(s["ingest"].get("archive_records", 0) for s in per_batch.values()),
         "not_articles": dict(sorted(not_articles.items())),
         "articles": output.get("articles", 0),
         "quarantined": output.get("quarantine", 0),
