@@ -339,7 +339,7 @@ def _target_uri(head: bytes, header_len: int) -> str | None:
     for line in head[:header_len].split(b"\r\n"):
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"warc-target-uri":
-            return value.strip().decode("utf-8", "replace") or None
+            return value.strip().strip(b"<>").decode("utf-8", "replace") or None  # WARC 1.1 examples use <...>
     return None
 
 
