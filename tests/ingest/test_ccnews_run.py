@@ -81,10 +81,11 @@ def test_a_day_takes_its_archives_only_and_survives_faults(tree, tmp_path):
     assert cc["retries"] == 2 and cc["filtered"] == {}  # the archives' faults; the listing's is plan's own
     assert summary["not_articles"] == {"http_301": 2, "not_html:image/png": 2, "warcinfo": 2}
     assert summary["archives"] == 2 and summary["articles"] == len(expected_urls)
-    report = json.loads((ctx.run.quality / "report.json").read_text()) if (ctx.run.quality / "report.json").exists() \
-        else None
-    if report is not None:  # the report shows the not-article counts (filtered records among them)
-        assert report["archives"]["not_articles"] == summary["not_articles"]
+    report = json.loads((ctx.run.quality / "report.json").read_text())
+    assert report["archives"]["not_articles"] == summary["not_articles"]
+    assert report["archives"]["ccnews"]["bytes_read"] == cc["bytes_read"]
+    page = (ctx.run.quality / "report.html").read_text()
+    assert 'id="ccnews"' in page and "2 archive(s)" in page
 
 
 def test_host_filters_count_what_they_drop_and_a_rerun_reproduces_the_date(tree, tmp_path):

@@ -266,7 +266,7 @@ def _archives(run: RunPaths, summary: dict | None) -> dict:
     images, ...) by kind: counted, never quarantined."""
     if summary and "not_articles" in summary:
         return {"archives": int(summary.get("archives") or 0), "records": int(summary.get("archive_records") or 0),
-                "not_articles": dict(summary["not_articles"])}
+                "not_articles": dict(summary["not_articles"]), "ccnews": summary.get("ccnews")}
     kinds: Counter = Counter()
     for batch in run.staged_batches():
         kinds.update((_read_json(run.stats_file("ingest", batch)) or {}).get("not_articles") or {})
