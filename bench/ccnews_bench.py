@@ -118,6 +118,53 @@ def _direct(base: str, lake: str) -> None:
                       "ccnews": summary["ccnews"], "peak_rss_mb": pipeline_bench.peak_rss_mb()}))
 
 
+def big_tree(pages: int, copies: int) -> tuple[Path, dict]:
+    """One archive holding the ``pages`` real pages ``copies`` times (distinct URLs): what a worker's memory
+    does when the archive grows."""
+    from ccnews_tree import write_archive
+
+    root = pipeline_bench.WORK / f"ccnews-big-{pages}x{copies}"
+    marker = root / ".tree.json"
+    if marker.exists():
+        return root, json.loads(marker.read_text())
+    landing, _ = pipeline_bench.real_corpus(pages)
+    files = sorted(landing.rglob("page-*.html"))[:pages]
+    rel = f"{MONTH}/CC-NEWS-20240501000000-00000.warc.gz"
+    (root / MONTH).mkdir(parents=True, exist_ok=True)
+    chosen = [(f"https://{HOSTS[i % len(HOSTS)]}/story/{copy}-{i:06d}", path.read_bytes())
+              for copy in range(copies) for i, path in enumerate(files)]
+    write_archive(root / rel, chosen, "20240501000000", extras=False)
+    (root / MONTH / "warc.paths.gz").write_bytes(gzip.compress((rel + "\n").encode(), mtime=0))
+    facts = {"pages": len(chosen), "archives": 1, "bytes": (root / rel).stat().st_size}
+    marker.write_text(json.dumps(facts))
+    return root, facts
+
+
+def _ingest_only(base: str, lake: str) -> None:
+    """Child-process body: plan and the ingest task of each batch (what a worker runs while it streams an
+    archive); prints the records and this process's peak RSS."""
+    from newsflow.ingest.ccnews import CCNewsLanding
+    from newsflow.pipeline import RunContext
+    from newsflow.steps.batch import ingest
+    from newsflow.steps.plan import plan
+
+    ctx = RunContext.create(CCNewsLanding(base), lake, DAY, "bench__rss")
+    records = sum(ingest(ctx, batch)["records"] for batch in plan(ctx))
+    print(json.dumps({"records": records, "peak_rss_mb": pipeline_bench.peak_rss_mb()}))
+
+
+def ingest_rss(small: Path, big: Path, env: dict) -> dict:
+    """Peak RSS of the ingest task on the bench tree's archives and on one archive many times bigger."""
+    from ccnews_tree import serve
+
+    out = {}
+    for name, root in (("small", small), ("big", big)):
+        with serve(root) as server, tempfile.TemporaryDirectory(prefix="newsflow-bench-rss-") as lake:
+            timed = pipeline_bench._timed_process([sys.executable, __file__, "_ingest", server.base, lake], env)
+        out[name] = _last_json(timed["stdout"]) | {"cpu_s": timed["cpu_s"]}
+    return out
+
+
 def _last_json(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
@@ -127,6 +174,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--per-archive", type=int, default=100)
     parser.add_argument("--no-datatrove", action="store_true")
+    parser.add_argument("--rss-copies", type=int, default=4,
+                        help="ingest's peak RSS on one archive of the pages this many times over (0: skip)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     from ccnews_tree import serve
@@ -177,6 +226,11 @@ def main() -> None:
         "ratio_vs_trafilatura_loop": round(base_cpu / run["cpu_s"], 3),
         "ratio_direct_vs_trafilatura_loop": round(base_cpu / direct["cpu_s"], 3),
     }
+    if args.rss_copies:
+        big, big_facts = big_tree(args.pages, args.rss_copies)
+        result["ingest_rss"] = ingest_rss(root, big, {**os.environ, "GX_ANALYTICS_ENABLED": "False"})
+        result["ingest_rss"]["big"]["archive_mb"] = round(big_facts["bytes"] / 1e6, 1)
+        result["ingest_rss"]["small"]["archive_mb"] = round(facts["bytes"] / facts["archives"] / 1e6, 1)
     if datatrove is not None:
         result["datatrove"] = {"cpu_s": datatrove["cpu_s"], "wall_s": datatrove["wall_s"],
                                "pages_per_cpu_s": round(pages / datatrove["cpu_s"], 2)}
@@ -202,6 +256,9 @@ def _print(r: dict) -> None:
         dt = r["datatrove"]
         print(f"  datatrove (reader, trafilatura, parquet) CPU {dt['cpu_s']:7.1f} s  {dt['pages_per_cpu_s']:6.1f} "
               f"pages/CPU s")
+    for name, rss in r.get("ingest_rss", {}).items():
+        print(f"  ingest task alone, {name} archives ({rss['archive_mb']} MB each): {rss['records']} records, "
+              f"peak RSS {rss['peak_rss_mb']:.0f} MB")
     print(f"  ratio per core: newsflow run {r['ratio_vs_trafilatura_loop']}x the trafilatura loop"
           + (f", {r['ratio_vs_datatrove']}x datatrove" if "datatrove" in r else "")
           + f"; pipeline steps alone {r['ratio_direct_vs_trafilatura_loop']}x the trafilatura loop")
@@ -212,6 +269,8 @@ if __name__ == "__main__":
         _trafilatura_loop(sys.argv[2], sys.argv[3])
     elif len(sys.argv) > 1 and sys.argv[1] == "_datatrove":
         _datatrove(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) > 1 and sys.argv[1] == "_ingest":
+        _ingest_only(sys.argv[2], sys.argv[3])
     elif len(sys.argv) > 1 and sys.argv[1] == "_direct":
         _direct(sys.argv[2], sys.argv[3])
     else:
