@@ -120,3 +120,22 @@ def test_listing_over_the_local_filesystem_store(tree):
     _, found = ccnews.read_listing(landing, FAST, date(2024, 4, 30))
     assert found == sorted(r for r, a in archives.items() if a.day == "2024-04-30" and "/2024/04/" in r)
     assert gzip.decompress((root / ccnews.listing_path(date(2024, 4, 30))).read_bytes())
+
+
+def test_the_cli_prints_the_days_archives_bytes_rate_and_filters(capsys):
+    from newsflow.runtime.cli import _print_summary, build_parser
+
+    args = build_parser().parse_args(["run", "--landing", "ccnews", "--lake", "lake", "--date", "2024-05-01",
+                                      "--ccnews-base", "s3://commoncrawl/", "--hosts-allow", "bbc.co.uk,@sites.txt"])
+    assert (args.landing, args.ccnews_base, args.hosts_allow) == ("ccnews", "s3://commoncrawl/", "bbc.co.uk,@sites.txt")
+    summary = {"run_id": "r", "date": "2024-05-01", "status": "published", "ingested": 9, "articles": 8,
+               "quarantined": 1, "skipped_already_processed": 0, "archives": 2, "archive_records": 30,
+               "not_articles": {"filtered:host_denied": 3}, "quarantine_reasons": {}, "quarantined_files": [],
+               "versions": {}, "partitions": {}, "manifest": "m", "quality_dir": "q",
+               "ccnews": {"day": "2024-05-01", "archives_listed": 3, "archives_read": 2, "archives_skipped": 1,
+                          "bytes_read": 2_500_000, "mb_per_second": 4.2, "retries": 1,
+                          "filtered": {"host_denied": 3}}}
+    _print_summary(summary)
+    out = capsys.readouterr().out
+    assert ("CC-NEWS 2024-05-01: 3 archive(s) listed, 2 read, 1 skipped (other dates); 2.5 MB read at 4.2 MB/s, "
+            "1 retries; filtered (counted, not quarantined): host_denied 3") in out
