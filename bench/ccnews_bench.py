@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -47,7 +48,7 @@ MONTH = "crawl-data/CC-NEWS/2024/05"
 HOSTS = ("www.bbc.co.uk", "www.reuters.com", "apnews.com", "www.theguardian.com", "www.lemonde.fr")
 
 
-def tree(pages: int, per_archive: int) -> tuple[Path, dict]:
+def tree(pages: int, per_archive: int) -> tuple[Path, dict[str, Any]]:
     """The CC-NEWS tree of ``pages`` real pages (cached under the bench folder)."""
     from ccnews_tree import write_archive
 
@@ -118,7 +119,7 @@ def _direct(base: str, lake: str) -> None:
                       "ccnews": summary["ccnews"], "peak_rss_mb": pipeline_bench.peak_rss_mb()}))
 
 
-def big_tree(pages: int, copies: int) -> tuple[Path, dict]:
+def big_tree(pages: int, copies: int) -> tuple[Path, dict[str, Any]]:
     """One archive holding the ``pages`` real pages ``copies`` times (distinct URLs): what a worker's memory
     does when the archive grows."""
     from ccnews_tree import write_archive
@@ -153,7 +154,7 @@ def _ingest_only(base: str, lake: str) -> None:
     print(json.dumps({"records": records, "peak_rss_mb": pipeline_bench.peak_rss_mb()}))
 
 
-def ingest_rss(small: Path, big: Path, env: dict) -> dict:
+def ingest_rss(small: Path, big: Path, env: dict[str, str]) -> dict[str, Any]:
     """Peak RSS of the ingest task on the bench tree's archives and on one archive many times bigger."""
     from ccnews_tree import serve
 
@@ -165,8 +166,9 @@ def ingest_rss(small: Path, big: Path, env: dict) -> dict:
     return out
 
 
-def _last_json(stdout: str) -> dict:
-    return json.loads(stdout.strip().splitlines()[-1])
+def _last_json(stdout: str) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    return found
 
 
 def main() -> None:
@@ -182,12 +184,12 @@ def main() -> None:
 
     root, facts = tree(args.pages, args.per_archive)
     python, newsflow = sys.executable, str(Path(sys.executable).parent / "newsflow")
-    result: dict = {"tree": facts, "core": pipeline_bench._one_core()}
+    result: dict[str, Any] = {"tree": facts, "core": pipeline_bench._one_core()}
     with serve(root) as server, tempfile.TemporaryDirectory(prefix="newsflow-bench-cc-") as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
         env |= {"AIRFLOW_HOME": str(Path(scratch) / "home"), "GX_ANALYTICS_ENABLED": "False"}
 
-        def newsflow_run(lake: str) -> dict:
+        def newsflow_run(lake: str) -> dict[str, Any]:
             timed = pipeline_bench._timed_process([newsflow, "run", "--landing", "ccnews", "--ccnews-base",
                                                    server.base, "--lake", str(Path(scratch) / lake), "--date", DAY,
                                                    "--json"], env)
@@ -195,7 +197,7 @@ def main() -> None:
             timed["summary"] = json.loads(stdout[stdout.index("{"):])
             return timed
 
-        def loop() -> dict:
+        def loop() -> dict[str, Any]:
             return pipeline_bench._timed_process([python, __file__, "_trafilatura", server.base, str(root)])
 
         started = time.perf_counter()
@@ -241,7 +243,7 @@ def main() -> None:
         args.json.write_text(json.dumps(result, indent=1))
 
 
-def _print(r: dict) -> None:
+def _print(r: dict[str, Any]) -> None:
     tree_mb = r["tree"]["bytes"] / 1e6
     print(f"CC-NEWS bench: {r['pages']} real pages in {r['tree']['archives']} archive(s), {tree_mb:.1f} MB, "
           f"over loopback HTTP; one core (cpu {r['core']}); CPU seconds of whole processes")
