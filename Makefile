@@ -53,13 +53,15 @@ stack: setup
 # Throughput and memory: corpora of N real-shaped pages, the pipeline vs trafilatura and bs4, 1 vs 2 workers,
 # GX share, peak RSS, Airflow's per-task overhead, DAG import time (bench/pipeline_bench.py; JSON in artifacts/);
 # then dedup against 1 vs 30 dates of lake history (bench/history_bench.py); then the same pages as WARC
-# archives vs .html files, and the WARC readers alone (bench/warc_bench.py).
+# archives vs .html files, and the WARC readers alone (bench/warc_bench.py); then newsflow run --landing ccnews
+# over a loopback CC-NEWS tree vs a trafilatura loop and datatrove on the same archives (bench/ccnews_bench.py).
 BENCH_SIZES ?= 1000 10000
 BENCH_ROUNDS ?= 2
 bench: setup
 	$(BIN)/python -u bench/pipeline_bench.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) --airflow
 	$(BIN)/python -u bench/history_bench.py --dates 1 30 --per-date 10000 --run 10000
 	$(BIN)/python -u bench/warc_bench.py --sizes $(BENCH_SIZES) --workers 1 2
+	$(BIN)/python -u bench/ccnews_bench.py --pages 300 --per-archive 100 --json artifacts/ccnews_bench.json
 
 # WARC at crawl scale: 10k- and 100k-record archive sets (CC-NEWS-shaped) end to end on two workers, peak RSS
 # of each (the goal: the 100k run within 20 % of the 10k run). About an hour on two cores.

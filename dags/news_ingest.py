@@ -15,7 +15,9 @@ Every gate is a Great Expectations suite. Rows that fail a row-level expectation
 quarantine ratio above `max_quarantine_ratio`) fails the gate task and publishes nothing.
 GX results and Data Docs for each run: `<lake>/_quality/date=<day>/<run>/`.
 
-Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`),
+Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`; `landing`
+`ccnews` reads Common Crawl's CC-NEWS archives of the run's date in place from `ccnews_base`, with the
+`hosts_allow` / `hosts_deny` / `allowed_languages` filters: docs/ccnews.md),
 `conn_id` (the Airflow connection for those URIs; empty: the provider's default credentials),
 `batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id`
 (an `smtp` or `http` Airflow connection: a failed task, or a date published with drift warnings, is sent there;
@@ -51,8 +53,17 @@ def _run_context():
     day = pendulum.instance(moment).in_timezone("UTC").date()
     overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size"),
                  "drift_enforce": params.get("drift_enforce")}
-    return RunContext.create(location(params["landing"], conn_id), location(params["lake"], conn_id), day,
-                             context["run_id"], overrides)
+    from newsflow.ingest.hosts import split_list
+
+    overrides |= {key: split_list(params.get(key)) or None
+                  for key in ("hosts_allow", "hosts_deny", "allowed_languages")}
+    if params["landing"] == "ccnews":  # Common Crawl's CC-NEWS archives of the run's date, read in place
+        from newsflow.ingest.ccnews import landing_for
+
+        landing = landing_for(params.get("ccnews_base"), conn_id)
+    else:
+        landing = location(params["landing"], conn_id)
+    return RunContext.create(landing, location(params["lake"], conn_id), day, context["run_id"], overrides)
 
 
 class Alert(BaseNotifier):
@@ -109,6 +120,17 @@ def _step(name: str, *args):
                                description="Airflow connection (smtp or http) for alerts: failed tasks, drift "
                                            "warnings; empty: none sent"),
         "alert_to": Param("", type="string", description="Alert recipients for an smtp connection, comma separated"),
+        "ccnews_base": Param("", type="string",
+                             description="landing=ccnews: where CC-NEWS is read (https://..., s3://commoncrawl/ with "
+                                         "conn_id, or a mirror); empty: Common Crawl's HTTPS endpoint"),
+        "hosts_allow": Param("", type="string",
+                             description="landing=ccnews: only these sites (registered domains; comma separated, or "
+                                         "@/path/to/file); empty: every host"),
+        "hosts_deny": Param("", type="string",
+                            description="landing=ccnews: never these sites (as hosts_allow; deny wins)"),
+        "allowed_languages": Param("", type="string",
+                                   description="ISO 639-1 codes to publish, comma separated (others are "
+                                               "quarantined as today); empty: any"),
     },
 )
 def news_ingest():

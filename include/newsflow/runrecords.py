@@ -36,6 +36,15 @@ class StageCounts(TypedDict):
     reasons: dict[str, int]
 
 
+class CcnewsPlan(TypedDict):
+    """The CC-NEWS day a plan listed (``landing=ccnews``)."""
+
+    base: str
+    listing: str  # the month's warc.paths.gz, relative to base
+    day: str
+    archives: list[str]  # the day's archives, relative to base
+
+
 class PlanStats(TypedDict):
     step: str
     files: int
@@ -43,6 +52,39 @@ class PlanStats(TypedDict):
     archive_records: int
     batches: int
     batch_size: int
+    ccnews: NotRequired[CcnewsPlan]
+
+
+class CcnewsRead(TypedDict):
+    """One ingest task's CC-NEWS figures, summed over its archives (``ingest.ccnews.ReadStats``)."""
+
+    archives: int
+    records: int
+    filtered: dict[str, int]  # records a host filter dropped, by reason: counted, never quarantined
+    stream_seconds: float  # reading, framing and parsing the archives, not extraction
+    bytes_read: int
+    seconds: float
+    retries: int
+    waited_seconds: float
+    failures: list[str]  # the first 20 transient failures, each retried
+
+
+class CcnewsDay(TypedDict):
+    """A CC-NEWS day in the summary and report: archives listed, read and skipped, bytes and rate, retries."""
+
+    day: str
+    base: str
+    listing: str
+    archives_listed: int
+    archives_read: int
+    archives_skipped: int
+    records: int
+    bytes_read: int
+    read_seconds: float
+    stream_seconds: float
+    mb_per_second: float | None
+    retries: int
+    filtered: dict[str, int]
 
 
 class IngestStats(TypedDict):
@@ -57,6 +99,7 @@ class IngestStats(TypedDict):
     skipped_already_processed: int
     skipped: list[str]  # the first 100 of them
     stage: StageCounts
+    ccnews: NotRequired[CcnewsRead]
 
 
 class NormaliseStats(TypedDict):
@@ -190,6 +233,7 @@ class RunCounts(TypedDict):
     quarantined_files: list[QuarantinedFile]  # the first 1,000
     quality_dir: str
     steps: SummarySteps
+    ccnews: NotRequired[CcnewsDay]
 
 
 class Summary(RunCounts):
@@ -289,6 +333,7 @@ class ArchiveCounts(TypedDict):
     archives: int
     records: int
     not_articles: dict[str, int]
+    ccnews: NotRequired[CcnewsDay]
 
 
 class Report(TypedDict):
@@ -365,6 +410,9 @@ __all__ = [
     "ArchiveCounts",
     "AssetExtra",
     "BatchStats",
+    "CcnewsDay",
+    "CcnewsPlan",
+    "CcnewsRead",
     "DataDocsLink",
     "DedupStats",
     "DriftVerdict",

@@ -43,6 +43,21 @@ class Settings:
     max_text_chars: int = 2_000_000
     future_grace_days: int = 2
     allowed_languages: tuple[str, ...] = ()  # empty: any ISO 639-1 code the detector knows
+    # CC-NEWS (ingest/ccnews.py, docs/ccnews.md): where archives are read from (``--ccnews-base``, DAG param
+    # ``ccnews_base``), how many whole archives a batch holds (one: a batch is an archive's ~30k records, and
+    # the day's archives spread over the workers), and how a remote read survives transient failures:
+    # ``ccnews_retry_attempts`` failures in a row without progress end the archive's task; waits double from
+    # ``ccnews_retry_backoff_seconds``, a server's Retry-After is honoured, both capped at the max wait
+    ccnews_base: str = "https://data.commoncrawl.org/"
+    ccnews_archives_per_batch: int = 1
+    ccnews_retry_attempts: int = 6
+    ccnews_retry_backoff_seconds: float = 2.0
+    ccnews_retry_max_wait_seconds: float = 120.0
+    ccnews_timeout_seconds: float = 60.0
+    # host filters before extraction (ingest/hosts.py): registered-domain matching, entries inline or
+    # ``@file``; empty allow list: every host; deny wins. Filtered records are counted, not quarantined
+    hosts_allow: tuple[str, ...] = ()
+    hosts_deny: tuple[str, ...] = ()
     # dedup
     near_duplicate_threshold: float = 0.7
     minhash_permutations: int = 128
@@ -95,6 +110,7 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["allowed_languages"] = list(self.allowed_languages)
+        data["hosts_allow"], data["hosts_deny"] = list(self.hosts_allow), list(self.hosts_deny)
         return data
 
 

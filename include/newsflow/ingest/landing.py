@@ -250,7 +250,20 @@ def read_archive(
         rec.reject(STAGE, "empty", "the archive holds no WARC record")
         yield rec
         return
-    spans = warc.read_spans(real, part.mode, list(part.spans))
+    yield from archive_records(rel, landing_name, settings, part.sha256,
+                               warc.read_spans(real, part.mode, list(part.spans)), not_articles)
+
+
+def archive_records(
+    rel: str,
+    landing_name: str,
+    settings: Settings,
+    archive_sha256: str,
+    spans: Iterator[tuple[warc.Span, bytes]],
+    not_articles: Counter[str],
+) -> Iterator[Article]:
+    """The records of an archive's framed spans (``read_archive``'s, or a streamed remote archive's: the
+    CC-NEWS reader hands its spans here, so both sources make the same records)."""
     held: list[tuple[warc.Span, bytes]] = []  # a span read ahead (past a segmented record's continuations)
     while (item := held.pop() if held else next(spans, None)) is not None:
         span, data = item
@@ -259,7 +272,7 @@ def read_archive(
             continue
         source = f"{rel}@{span.source}"
         rec = Article(record_id=record_id(source), source_path=source, landing_name=landing_name, kind="warc",
-                      size_bytes=len(data), sha256="", file_sha256=part.sha256, hint_format="html",
+                      size_bytes=len(data), sha256="", file_sha256=archive_sha256, hint_format="html",
                       warc_filename=rel, warc_record_offset=span.offset, warc_record_length=span.length)
         try:
             if span.problem:

@@ -279,8 +279,11 @@ def _archives(run: RunPaths, summary: Summary | None) -> ArchiveCounts:
     """WARC archives read, their records, and those that are not pages (requests, metadata, redirects,
     images, ...) by kind: counted, never quarantined."""
     if summary:
-        return ArchiveCounts(archives=summary["archives"], records=summary["archive_records"],
-                             not_articles=dict(summary["not_articles"]))
+        counts = ArchiveCounts(archives=summary["archives"], records=summary["archive_records"],
+                               not_articles=dict(summary["not_articles"]))
+        if "ccnews" in summary:
+            counts["ccnews"] = summary["ccnews"]
+        return counts
     kinds: Counter[str] = Counter()
     for batch in run.staged_batches():
         if run.stats_file(INGEST, batch).exists():

@@ -32,7 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the news_ingest DAG once on a landing folder")
     run.add_argument("--landing", required=True,
-                     help="landing folder (.txt, .html/.htm[.gz], .jsonl): a path, file:// or object-store URI")
+                     help="landing folder (.txt, .html/.htm[.gz], .jsonl, .warc[.gz]): a path, file:// or object-store "
+                          "URI; or 'ccnews': Common Crawl's CC-NEWS archives of --date, read in place (docs/ccnews.md)")
+    run.add_argument("--ccnews-base", default=None,
+                     help=f"--landing ccnews: where CC-NEWS is read: https://..., s3://commoncrawl/ (with --conn-id) "
+                          f"or a mirror (default {Settings().ccnews_base})")
+    run.add_argument("--hosts-allow", default=None,
+                     help="--landing ccnews: only these sites (registered domains), comma separated or @FILE")
+    run.add_argument("--hosts-deny", default=None,
+                     help="--landing ccnews: never these sites, comma separated or @FILE (deny wins)")
+    run.add_argument("--languages", default=None,
+                     help="ISO 639-1 codes to publish, comma separated (others are quarantined); default: any")
     run.add_argument("--lake", required=True, help="lake root to publish into: a path, file:// or object-store URI")
     run.add_argument("--conn-id", default=None, help="Airflow connection for s3:// (etc.) URIs")
     run.add_argument("--batch-size", type=int, default=None,
@@ -64,6 +74,13 @@ def _print_summary(summary: Summary) -> None:
         kinds = ", ".join(f"{kind} {n}" for kind, n in summary["not_articles"].items()) or "none"
         print(f"  WARC: {summary['archives']} archive(s), {summary['archive_records']} records; "
               f"not articles (counted, not quarantined): {kinds}")
+    if summary.get("ccnews"):
+        cc = summary["ccnews"]
+        rate = f"{cc['mb_per_second']} MB/s" if cc["mb_per_second"] is not None else "n/a"
+        filtered = ", ".join(f"{reason} {n}" for reason, n in cc["filtered"].items()) or "none"
+        print(f"  CC-NEWS {cc['day']}: {cc['archives_listed']} archive(s) listed, {cc['archives_read']} read, "
+              f"{cc['archives_skipped']} skipped (other dates); {cc['bytes_read'] / 1e6:.1f} MB read at {rate}, "
+              f"{cc['retries']} retries; filtered (counted, not quarantined): {filtered}")
     for code, count in summary["quarantine_reasons"].items():
         print(f"  quarantine reason {code}: {count}")
     for item in summary["quarantined_files"][:20]:
@@ -104,6 +121,16 @@ def _print_drift(run_paths: RunPaths) -> None:
         print(f"    warn {line}")
 
 
+def _absolute(entries: str | None) -> str | None:
+    """A host list with its ``@file`` entries made absolute (the tasks may run elsewhere than here)."""
+    if entries is None:
+        return None
+    from newsflow.ingest.hosts import split_list
+
+    return ",".join("@" + os.path.abspath(os.path.expanduser(e[1:])) if e.startswith("@") else e
+                    for e in split_list(entries))
+
+
 def run(args: argparse.Namespace) -> int:
     from newsflow.lake.layout import Lake
     from newsflow.locations import location
@@ -112,15 +139,19 @@ def run(args: argparse.Namespace) -> int:
     from newsflow.storage import display, known_missing
 
     configure()  # before Airflow is imported (object-store locations import it)
-    landing, lake = location(args.landing, args.conn_id), location(args.lake, args.conn_id)
-    if known_missing(landing):
+    ccnews = args.landing == "ccnews"
+    landing = args.landing if ccnews else location(args.landing, args.conn_id)
+    lake = location(args.lake, args.conn_id)
+    if not ccnews and known_missing(landing):
         print(f"newsflow: landing folder {landing} does not exist", file=sys.stderr)
         return 2
     day = args.date or datetime.now(UTC).date()
     run_id, state, unfinished = run_dag(display(landing), display(lake), day, args.max_quarantine_ratio,
                                         args.conn_id, args.batch_size,
                                         {"alert_conn_id": args.alert_conn_id, "alert_to": args.alert_to,
-                                         "drift_enforce": False if args.drift_warn_only else None})
+                                         "drift_enforce": False if args.drift_warn_only else None,
+                                         "ccnews_base": args.ccnews_base, "hosts_allow": _absolute(args.hosts_allow),
+                                         "hosts_deny": _absolute(args.hosts_deny), "allowed_languages": args.languages})
     run_paths = Lake(lake).run(day, run_id)
     if state.endswith("success") and run_paths.summary.exists():
         summary = read_summary(run_paths.summary)

@@ -21,6 +21,7 @@ from newsflow.steps.context import RunContext
 def ingest(ctx: RunContext, batch: int = 0) -> IngestStats:
     from collections import Counter
 
+    from newsflow.ingest import ccnews
     from newsflow.ingest.landing import ArchivePart, LandingFile, read_archive, read_landing
     from newsflow.ingest.stage import DecodeStage
     from newsflow.lake.processed import processed_elsewhere
@@ -31,10 +32,14 @@ def ingest(ctx: RunContext, batch: int = 0) -> IngestStats:
     not_articles: Counter[str] = Counter()
     archives_read: set[tuple[str, str]] = set()
     decode = DecodeStage()
+    remote = ccnews.ReadStats()
 
     def records() -> Iterator[Article]:
         for item in items:
-            if isinstance(item, dict):
+            if ccnews.is_remote_item(item):
+                yield from ccnews.read_remote_archive(ctx.landing, ctx.settings, ccnews.RemoteArchive.from_json(item),
+                                                      skip, skipped, not_articles, archives_read, remote)
+            elif isinstance(item, dict):
                 yield from read_archive(ctx.landing, ctx.landing.name, ctx.settings, ArchivePart.from_json(item),
                                         skip, skipped, not_articles, archives_read)
             else:
@@ -43,13 +48,15 @@ def ingest(ctx: RunContext, batch: int = 0) -> IngestStats:
 
     count = write_records(ctx.run.step_file(INGEST, batch), decode.run(records()), drop=("raw",))
     parts = [item for item in items if isinstance(item, dict)]
-    return ctx.save_stats(INGEST, IngestStats(step=INGEST, batch=batch, files=len(items) - len(parts),
-                                              archive_parts=len(parts),
-                                              archive_records=sum(len(p["spans"]) for p in parts),
-                                              records=count, not_articles=dict(sorted(not_articles.items())),
-                                              archives_read=sorted(map(list, archives_read)),
-                                              skipped_already_processed=len(skipped), skipped=skipped[:100],
-                                              stage=decode.stats.as_dict()), batch)
+    stats = IngestStats(step=INGEST, batch=batch, files=len(items) - len(parts), archive_parts=len(parts),
+                        archive_records=sum(len(p.get("spans", ())) for p in parts) + remote.records,
+                        records=count, not_articles=dict(sorted(not_articles.items())),
+                        archives_read=sorted(map(list, archives_read)),
+                        skipped_already_processed=len(skipped), skipped=skipped[:100],
+                        stage=decode.stats.as_dict())
+    if remote.archives:
+        stats["ccnews"] = remote.as_dict()
+    return ctx.save_stats(INGEST, stats, batch)
 
 
 def finish_gate(ctx: RunContext, gate: Gate, report: GateReport, counts: GateCounts, failures: list[str],

@@ -11,16 +11,18 @@ import json
 from typing import Any
 
 from newsflow import storage
-from newsflow.runrecords import PlanStats
+from newsflow.runrecords import CcnewsPlan, PlanStats
 from newsflow.steplist import PLAN
 from newsflow.steps.context import RunContext
 
 
 def plan(ctx: RunContext) -> list[int]:
     """Batches of ``batch_size`` pages; always at least one (maybe empty)."""
-    from newsflow.ingest import warc
+    from newsflow.ingest import ccnews, warc
     from newsflow.ingest.landing import ArchivePart, discover
 
+    if ccnews.is_ccnews(ctx.landing):
+        return _plan_ccnews(ctx)
     if not ctx.landing.is_dir():
         raise FileNotFoundError(f"landing folder {storage.display(ctx.landing)} does not exist")
     storage.rmtree(ctx.run.staging)  # a rerun or retry starts this run's staging afresh
@@ -74,4 +76,30 @@ def plan(ctx: RunContext) -> list[int]:
                                                         "archive_records": spans_total, "batches": len(batches)}))
     ctx.save_stats(PLAN, PlanStats(step=PLAN, files=files, archives=archives, archive_records=spans_total,
                                    batches=len(batches), batch_size=size))
+    return list(range(len(batches)))
+
+
+def _plan_ccnews(ctx: RunContext) -> list[int]:
+    """CC-NEWS: the day's archives from the month's listing, ``ccnews_archives_per_batch`` whole archives a
+    batch; no archive is opened here (workers stream them)."""
+    from newsflow.ingest import ccnews
+
+    listing, archives = ccnews.read_listing(ctx.landing, ctx.settings, ctx.day)
+    if not archives:
+        raise FileNotFoundError(f"no CC-NEWS archive started on {ctx.day.isoformat()} in "
+                                f"{ctx.landing.base}{listing}")
+    storage.rmtree(ctx.run.staging)
+    ctx.run.quality.mkdir(parents=True, exist_ok=True)
+    size = max(1, ctx.settings.ccnews_archives_per_batch)
+    batches = [[ccnews.RemoteArchive(rel, ccnews.identity(rel)).to_json() for rel in archives[i:i + size]]
+               for i in range(0, len(archives), size)]
+    for number, items in enumerate(batches):
+        storage.write_text_atomic(ctx.run.batch_plan(number), json.dumps(items))
+    storage.write_text_atomic(ctx.run.plan, json.dumps({"batch_size": ctx.settings.batch_size, "files": 0,
+                                                        "archives": len(archives), "archive_records": 0,
+                                                        "batches": len(batches)}))
+    ctx.save_stats(PLAN, PlanStats(step=PLAN, files=0, archives=len(archives), archive_records=0,
+                                   batches=len(batches), batch_size=ctx.settings.batch_size,
+                                   ccnews=CcnewsPlan(base=ctx.landing.base, listing=listing, day=ctx.day.isoformat(),
+                                                     archives=archives)))
     return list(range(len(batches)))
