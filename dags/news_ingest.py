@@ -19,8 +19,12 @@ Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3:
 `batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id` (an `smtp` or `http` Airflow connection: a failed task,
 or a date published with drift warnings, is sent there; empty: no alert) and `alert_to` (SMTP recipients).
 On object stores, trust a date only through its manifest
-`<lake>/_state/published/date=D.json` (written last). The partition date is the run's
-logical date (or its run-after time for runs triggered without one), in UTC.
+`<lake>/_state/published/date=D.json` (written last).
+
+Partitions: scheduled daily by a `CronPartitionTimetable` keyed by the date (`YYYY-MM-DD`); every run
+(scheduled, `airflow backfill create`, `newsflow run --date`) carries its date as the partition key and
+processes that date; the `newsflow_articles` event carries the same key. A run triggered without a key
+processes its logical date (or its run-after time), in UTC (`newsflow/runtime/partitions.py`).
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, BaseNotifier, Param, dag, get_current_context, task, task_group
+from airflow.sdk import Asset, BaseNotifier, CronPartitionTimetable, Param, dag, get_current_context, task, task_group
 
-# Analysts' DAGs schedule on this; each event's extra names the partition published.
+# Analysts' DAGs schedule on this (PartitionedAssetTimetable): each event carries the date as its partition key.
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,12 +47,12 @@ def _run_context():
     """The pipeline's run context from Airflow's: params, run id, partition date."""
     from newsflow.pipeline import RunContext
     from newsflow.runtime.airflow_local import location
+    from newsflow.runtime.partitions import run_day
 
     context = get_current_context()
     params = context["params"]
     conn_id = params.get("conn_id") or None
-    moment = context.get("logical_date") or context["dag_run"].run_after
-    day = pendulum.instance(moment).in_timezone("UTC").date()
+    day = run_day(context)
     overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size"),
                  "drift_enforce": params.get("drift_enforce")}
     return RunContext.create(location(params["landing"], conn_id), location(params["lake"], conn_id), day,
@@ -87,7 +91,8 @@ def _step(name: str, *args):
 
 @dag(
     dag_id="news_ingest",
-    schedule="@daily",
+    # one partition per UTC day, keyed "YYYY-MM-DD" (= newsflow.runtime.partitions.CRON / KEY_FORMAT, tested)
+    schedule=CronPartitionTimetable("0 0 * * *", timezone="UTC", key_format="%Y-%m-%d"),
     start_date=pendulum.datetime(2000, 1, 1, tz="UTC"),  # early: backfills and --date runs of old archives
     catchup=False,
     max_active_runs=1,
@@ -156,10 +161,12 @@ def news_ingest():
         @task(outlets=[ARTICLES], on_success_callback=Alert("drift_warning"), multiple_outputs=False)
         def publish() -> dict:
             summary = _step("publish")
-            get_current_context()["outlet_events"][ARTICLES].extra = {
+            event = get_current_context()["outlet_events"][ARTICLES]
+            event.extra = {
                 "lake": summary["lake"], "date": summary["date"], "versions": summary["versions"],
                 "articles": summary["articles"], "quarantined": summary["quarantined"],
             }
+            event.add_partitions(summary["date"])  # the run's key; also for runs triggered without one
             return {k: summary[k] for k in ("run_id", "date", "lake", "ingested", "articles", "quarantined",
                                             "quarantine_reasons", "versions", "partitions", "manifest",
                                             "quality_dir")}

@@ -139,6 +139,10 @@ _ENTRIES = [
     Column("outcome", pa.string(), "published or quarantined; no_pages for a WARC archive read whole that held "
            "no page (only requests, metadata, redirects, ...): claimed so other dates skip it",
            value=lambda r, _run: "quarantined" if r.rejected else "published"),
+    # the analysts' daily table (analyst/source_stats.py), derived from articles
+    Column("articles", pa.int64(), "Articles published for the date"),
+    Column("words", pa.int64(), "Sum of word_count over those articles"),
+    Column("median_words", pa.float64(), "Median word_count of those articles"),
     Column("date", pa.date32(), "Partition date: the day of the run that published the row (UTC), not the "
            "article's own publication time", value=lambda _r, run: run.day),
 ]
@@ -161,6 +165,9 @@ LAYOUTS: dict[str, str] = {
     "processed": "source_file file_sha256 source_path outcome doc_id? content_sha256? run_id date",
 }
 PUBLISHED = ("articles", "quarantine")
+# Tables derived from the published ones by DAGs scheduled on the partitioned asset (one date at a time).
+LAYOUTS["source_stats"] = "source articles words median_words"
+DERIVED = ("source_stats",)
 
 
 def _layout(dataset: str) -> list[tuple[Column, bool]]:
