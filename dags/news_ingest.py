@@ -79,6 +79,7 @@ def _step(name: str, *args):
 
     from newsflow.gates import GateFailed
     from newsflow.pipeline import run_step
+    from newsflow.runtime import lineage
 
     ctx = _run_context()
     try:
@@ -87,6 +88,8 @@ def _step(name: str, *args):
         raise AirflowFailException(f"{exc.gate}: " + " | ".join(exc.failures)) from exc
     except FileNotFoundError as exc:
         raise AirflowFailException(str(exc)) from exc
+    finally:  # OpenLineage: what the step read and wrote, a gate's verdicts (nothing unless the provider is on)
+        lineage.report(name, ctx, *args)
 
 
 @dag(

@@ -21,11 +21,14 @@ def event_lake(context: Mapping[str, Any], key: str) -> str | None:
 
 
 def source_stats_task(context: Mapping[str, Any]) -> dict[str, Any]:
+    from newsflow.runtime import lineage
     from newsflow.runtime.airflow_local import location
 
     key = context.get("partition_key")
     if not key:
         raise ValueError("daily_source_stats runs per partition: this run has no partition key")
     params = context["params"]
-    lake = event_lake(context, key) or params["lake"]
-    return build(location(lake, params.get("conn_id") or None), day_of_key(key), context["run_id"])
+    lake = location(event_lake(context, key) or params["lake"], params.get("conn_id") or None)
+    result = build(lake, day_of_key(key), context["run_id"])
+    lineage.report_source_stats(lake, result)
+    return result
