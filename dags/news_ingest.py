@@ -14,7 +14,8 @@ Every gate is a Great Expectations suite. Rows that fail a row-level expectation
 quarantine ratio above `max_quarantine_ratio`) fails the gate task and publishes nothing.
 GX results and Data Docs for each run: `<lake>/_quality/date=<day>/<run>/`.
 
-Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`),
+Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`; `{date}`
+in `landing` is the run's date, for landing folders organised by date),
 `conn_id` (the Airflow connection for those URIs; empty: the provider's default credentials),
 `batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id` (an `smtp` or `http` Airflow connection: a failed task,
 or a date published with drift warnings, is sent there; empty: no alert) and `alert_to` (SMTP recipients).
@@ -47,7 +48,7 @@ def _run_context():
     """The pipeline's run context from Airflow's: params, run id, partition date."""
     from newsflow.pipeline import RunContext
     from newsflow.runtime.airflow_local import location
-    from newsflow.runtime.partitions import run_day
+    from newsflow.runtime.partitions import landing_for, run_day
 
     context = get_current_context()
     params = context["params"]
@@ -55,7 +56,8 @@ def _run_context():
     day = run_day(context)
     overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size"),
                  "drift_enforce": params.get("drift_enforce")}
-    return RunContext.create(location(params["landing"], conn_id), location(params["lake"], conn_id), day,
+    landing = landing_for(params["landing"], day)  # "{date}" in it: the run's date (date-organised landing)
+    return RunContext.create(location(landing, conn_id), location(params["lake"], conn_id), day,
                              context["run_id"], overrides)
 
 

@@ -100,15 +100,18 @@ def _print_drift(run_paths) -> None:
 def run(args: argparse.Namespace) -> int:
     from newsflow.lake.layout import Lake
     from newsflow.runtime.airflow_local import configure, location, run_dag
+    from newsflow.runtime.partitions import DATE_FIELD, landing_for
     from newsflow.storage import display, known_missing
 
     configure()  # before Airflow is imported (object-store locations import it)
-    landing, lake = location(args.landing, args.conn_id), location(args.lake, args.conn_id)
+    day = args.date or datetime.now(UTC).date()
+    landing = location(landing_for(args.landing, day), args.conn_id)  # "{date}": the date's own folder
+    lake = location(args.lake, args.conn_id)
     if known_missing(landing):
         print(f"newsflow: landing folder {landing} does not exist", file=sys.stderr)
         return 2
-    day = args.date or datetime.now(UTC).date()
-    run_id, state, unfinished = run_dag(display(landing), display(lake), day, args.max_quarantine_ratio,
+    template = args.landing if DATE_FIELD in args.landing else display(landing)  # the DAG resolves "{date}" too
+    run_id, state, unfinished = run_dag(template, display(lake), day, args.max_quarantine_ratio,
                                         args.conn_id, args.batch_size,
                                         {"alert_conn_id": args.alert_conn_id, "alert_to": args.alert_to,
                                          "drift_enforce": False if args.drift_warn_only else None})

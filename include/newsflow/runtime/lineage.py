@@ -201,6 +201,18 @@ def report(name: str, ctx: Any, batch: int | None = None) -> None:
         LOGGER.warning("newsflow: no OpenLineage facets for %s", name, exc_info=True)
 
 
+def stop_listeners(component: Any) -> None:
+    """What an Airflow component does before it stops (``Job.complete_execution``): the listeners'
+    ``before_stopping``. ``dag.test()`` does not; the OpenLineage listener then never shuts down the process
+    pool that sends the DAG run's events, and the process, exiting, waits for that pool's workers forever."""
+    from airflow.listeners.listener import get_listener_manager
+
+    try:
+        get_listener_manager().hook.before_stopping(component=component)
+    except Exception:
+        LOGGER.warning("newsflow: a listener failed before stopping", exc_info=True)
+
+
 def report_source_stats(lake_root: Any, result: dict[str, Any]) -> None:
     """``report`` for the ``daily_source_stats`` task: ``articles`` in, ``source_stats`` (its version) out."""
     if not enabled():

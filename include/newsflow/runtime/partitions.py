@@ -18,6 +18,7 @@ from typing import Any
 
 # strftime format of the timetable's keys: the partition date, ISO, as the lake's date=D folders name it
 KEY_FORMAT = "%Y-%m-%d"
+DATE_FIELD = "{date}"  # in a landing location: the partition date (landing folders organised by date)
 CRON = "0 0 * * *"  # one partition per UTC day; the run at D 00:00 processes date D (as before)
 
 
@@ -31,6 +32,13 @@ def day_of_key(key: str) -> date:
         return datetime.strptime(key, KEY_FORMAT).date()
     except ValueError as exc:
         raise ValueError(f"partition key {key!r} is not a date ({KEY_FORMAT})") from exc
+
+
+def landing_for(landing: str, day: date) -> str:
+    """The landing location of ``day`` when landing folders are organised by date: ``{date}`` in the
+    ``landing`` param (or ``--landing``) is the partition date, ``YYYY-MM-DD`` (``/data/landing/{date}``,
+    ``s3://bucket/news/date={date}``); a location without it is every run's."""
+    return landing.replace(DATE_FIELD, day.isoformat())
 
 
 def run_day(context: Mapping[str, Any]) -> date:
