@@ -76,3 +76,21 @@ def test_off_unless_the_provider_is_configured(ctx, monkeypatch):
     lineage.attach(task, lineage.step_lineage("publish", ctx))
     assert task.get_openlineage_facets_on_complete(None) is task.get_openlineage_facets_on_failure(None)
     assert len(task.get_openlineage_facets_on_complete(None).outputs) == 5
+
+
+def test_the_consumer_task_reports_articles_in_and_source_stats_out(ctx, monkeypatch):
+    import airflow.sdk
+
+    from newsflow.analyst.source_stats import build
+
+    monkeypatch.setenv("AIRFLOW__OPENLINEAGE__TRANSPORT", '{"type": "console"}')
+    task = SimpleNamespace()
+    monkeypatch.setattr(airflow.sdk, "get_current_context", lambda: {"task": task}, raising=False)
+    result = build(ctx.lake_root, ctx.day, "consumer-1")
+    lineage.report_source_stats(ctx.lake_root, result)
+    built = task.get_openlineage_facets_on_complete(None)
+    assert [i.name for i in built.inputs] == [str(ctx.lake.table("articles"))]
+    (out,) = built.outputs
+    assert out.name == str(ctx.lake.table("source_stats"))
+    assert out.facets["version"].datasetVersion == str(result["version"])
+    assert [f.name for f in out.facets["schema"].fields] == ["source", "articles", "words", "median_words", "date"]

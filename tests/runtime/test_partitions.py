@@ -51,3 +51,21 @@ def test_the_run_dag_test_creates_is_keyed_and_the_patch_is_undone():
         dagrun_module.get_or_create_dagrun = original
     assert (made.partition_key, made.partition_date) == ("2024-05-01", datetime(2024, 5, 1, tzinfo=UTC))
     assert commits == [1]
+
+
+def test_date_organised_landing_folders():
+    from newsflow.runtime.partitions import landing_for
+
+    assert landing_for("/data/landing/{date}", date(2024, 5, 1)) == "/data/landing/2024-05-01"
+    assert landing_for("s3://bucket/news/date={date}/", date(2024, 5, 1)) == "s3://bucket/news/date=2024-05-01/"
+    assert landing_for("/data/landing", date(2024, 5, 1)) == "/data/landing"  # every run's folder
+
+
+def test_newsflow_run_checks_the_dates_own_landing_folder(tmp_path, capsys):
+    from newsflow.runtime.cli import main
+
+    (tmp_path / "2024-05-01").mkdir()
+    code = main(["run", "--landing", str(tmp_path / "{date}"), "--lake", str(tmp_path / "lake"),
+                 "--date", "2024-05-02"])
+    assert code == 2
+    assert f"landing folder {tmp_path / '2024-05-02'} does not exist" in capsys.readouterr().err
