@@ -42,11 +42,13 @@ def receiver() -> tuple[str, list[int], ThreadingHTTPServer]:
     return f"http://127.0.0.1:{server.server_address[1]}", sizes, server
 
 
-def one_run(home: Path, landing: Path, lake: Path, url: str | None) -> tuple[float, float]:
+def one_run(home: Path, landing: Path, lake: Path, url: str | None,
+            settings: dict[str, str] | None = None) -> tuple[float, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "OPENLINEAGE"))}
     env["AIRFLOW_HOME"] = str(home)
     if url:
         env["AIRFLOW__OPENLINEAGE__TRANSPORT"] = json.dumps({"type": "http", "url": url})
+        env.update(settings or {})
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([str(NEWSFLOW), "run", "--landing", str(landing), "--lake", str(lake),
@@ -63,7 +65,11 @@ def main() -> int:
     parser.add_argument("--landing", type=Path, default=REPO / "seeds")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--on-setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="more provider settings for the runs with lineage on, e.g. "
+                             "AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD=True")
     args = parser.parse_args()
+    settings = dict(item.split("=", 1) for item in args.on_setting)
     url, sizes, server = receiver()
     results: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
     with tempfile.TemporaryDirectory(prefix="newsflow-lineage-cost-") as scratch:
@@ -72,7 +78,7 @@ def main() -> int:
         for i in range(args.rounds):
             for mode in ("off", "on") if i % 2 == 0 else ("on", "off"):  # alternated: drift hits both
                 lake = root / f"lake-{mode}-{i}"
-                wall, cpu = one_run(root / "home", args.landing, lake, url if mode == "on" else None)
+                wall, cpu = one_run(root / "home", args.landing, lake, url if mode == "on" else None, settings)
                 results[mode].append((wall, cpu))
                 print(f"round {i} lineage {mode}: {wall:.2f} s wall, {cpu:.2f} s CPU", flush=True)
     server.shutdown()
