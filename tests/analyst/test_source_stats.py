@@ -60,3 +60,11 @@ def test_the_task_reads_the_partition_and_the_lake_of_the_event(lake, tmp_path):
     assert source_stats_task(context)["articles"] == 2
     with pytest.raises(ValueError, match="no partition key"):
         source_stats_task({**context, "partition_key": None})
+
+
+def test_lake_maintenance_compacts_the_table_too(lake):
+    from newsflow.lake.maintain import maintain
+
+    build(lake, DAY, "run-a")
+    build(lake, DAY, "run-b")
+    assert "source_stats" in maintain(lake, 168)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from newsflow.lake import tables
 from newsflow.lake.layout import Lake
 
-TABLES = ("articles", "quarantine", "processed", "signatures", "lsh_bands")
+TABLES = ("articles", "quarantine", "processed", "signatures", "lsh_bands", "source_stats")  # missing ones: skipped
 MIN_RETENTION_HOURS = 24
 
 
