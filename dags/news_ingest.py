@@ -15,15 +15,20 @@ Every gate is a Great Expectations suite. Rows that fail a row-level expectation
 quarantine ratio above `max_quarantine_ratio`) fails the gate task and publishes nothing.
 GX results and Data Docs for each run: `<lake>/_quality/date=<day>/<run>/`.
 
-Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`; `landing`
-`ccnews` reads Common Crawl's CC-NEWS archives of the run's date in place from `ccnews_base`, with the
-`hosts_allow` / `hosts_deny` / `allowed_languages` filters: docs/ccnews.md),
+Params: `landing` and `lake` (paths, `file://` or object-store URIs such as `s3://bucket/prefix`; `{date}`
+in `landing` is the run's date, for landing folders organised by date; `landing` `ccnews` reads Common Crawl's
+CC-NEWS archives of the run's date in place from `ccnews_base`, with the `hosts_allow` / `hosts_deny` /
+`allowed_languages` filters: docs/ccnews.md),
 `conn_id` (the Airflow connection for those URIs; empty: the provider's default credentials),
 `batch_size`, `max_quarantine_ratio`, `drift_enforce` (off: drift `fail` verdicts only warn); `alert_conn_id`
 (an `smtp` or `http` Airflow connection: a failed task, or a date published with drift warnings, is sent there;
 empty: no alert) and `alert_to` (SMTP recipients). Trust a date only through its run marker
-`<lake>/_state/published/date=D.json` (written last). The partition date is the run's logical date (or its
-run-after time for runs triggered without one), in UTC.
+`<lake>/_state/published/date=D.json` (written last).
+
+Partitions: scheduled daily by a `CronPartitionTimetable` keyed by the date (`YYYY-MM-DD`); every run
+(scheduled, `airflow backfill create`, `newsflow run --date`) carries its date as the partition key and
+processes that date; the `newsflow_articles` event carries the same key. A run triggered without a key
+processes its logical date (or its run-after time), in UTC (`newsflow/runtime/partitions.py`).
 """
 
 from __future__ import annotations
@@ -31,38 +36,47 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, BaseNotifier, Param, chain, dag, get_current_context, task, task_group
+from airflow.sdk import (
+    Asset,
+    BaseNotifier,
+    CronPartitionTimetable,
+    Param,
+    chain,
+    dag,
+    get_current_context,
+    task,
+    task_group,
+)
 
 # standard library only (the parse-time rule, tests/dags/)
 from newsflow.locations import default_lake, default_landing
 from newsflow.steplist import BATCH_GROUP, BATCH_STEPS, DEDUP, PLAN, PUBLISH, WRITE_GROUP, WRITE_STEPS
 
-# Analysts' DAGs schedule on this; each event's extra names the partition published.
+# Analysts' DAGs schedule on this (PartitionedAssetTimetable): each event carries the date as its partition key.
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
 
 
 def _run_context():
     """The pipeline's run context from Airflow's: params, run id, partition date."""
+    from newsflow.ingest.hosts import split_list
     from newsflow.locations import location
     from newsflow.pipeline import RunContext
+    from newsflow.runtime.partitions import landing_for, run_day
 
     context = get_current_context()
     params = context["params"]
     conn_id = params.get("conn_id") or None
-    moment = context.get("logical_date") or context["dag_run"].run_after
-    day = pendulum.instance(moment).in_timezone("UTC").date()
+    day = run_day(context)
     overrides = {"max_quarantine_ratio": params.get("max_quarantine_ratio"), "batch_size": params.get("batch_size"),
                  "drift_enforce": params.get("drift_enforce")}
-    from newsflow.ingest.hosts import split_list
-
     overrides |= {key: split_list(params.get(key)) or None
                   for key in ("hosts_allow", "hosts_deny", "allowed_languages")}
     if params["landing"] == "ccnews":  # Common Crawl's CC-NEWS archives of the run's date, read in place
-        from newsflow.ingest.ccnews import landing_for
+        from newsflow.ingest import ccnews
 
-        landing = landing_for(params.get("ccnews_base"), conn_id)
-    else:
-        landing = location(params["landing"], conn_id)
+        landing = ccnews.landing_for(params.get("ccnews_base"), conn_id)
+    else:  # "{date}" in it: the run's date (date-organised landing)
+        landing = location(landing_for(params["landing"], day), conn_id)
     return RunContext.create(landing, location(params["lake"], conn_id), day, context["run_id"], overrides)
 
 
@@ -86,6 +100,7 @@ def _step(name: str, *args):
 
     from newsflow.gates import GateFailed
     from newsflow.pipeline import run_step
+    from newsflow.runtime import lineage
 
     ctx = _run_context()
     try:
@@ -94,11 +109,14 @@ def _step(name: str, *args):
         raise AirflowFailException(f"{exc.gate}: " + " | ".join(exc.failures)) from exc
     except FileNotFoundError as exc:
         raise AirflowFailException(str(exc)) from exc
+    finally:  # OpenLineage: what the step read and wrote, a gate's verdicts (nothing unless the provider is on)
+        lineage.report(name, ctx, *args)
 
 
 @dag(
     dag_id="news_ingest",
-    schedule="@daily",
+    # one partition per UTC day, keyed "YYYY-MM-DD" (= newsflow.runtime.partitions.CRON / KEY_FORMAT, tested)
+    schedule=CronPartitionTimetable("0 0 * * *", timezone="UTC", key_format="%Y-%m-%d"),
     start_date=pendulum.datetime(2000, 1, 1, tz="UTC"),  # early: backfills and --date runs of old archives
     catchup=False,
     max_active_runs=1,
@@ -149,7 +167,9 @@ def news_ingest():
         from newsflow.runrecords import asset_extra, published_facts
 
         summary = _step(PUBLISH)
-        get_current_context()["outlet_events"][ARTICLES].extra = asset_extra(summary)
+        event = get_current_context()["outlet_events"][ARTICLES]
+        event.extra = asset_extra(summary)
+        event.add_partitions(summary["date"])  # the run's key; also for runs triggered without one
         return published_facts(summary)
 
     @task_group(group_id=BATCH_GROUP)

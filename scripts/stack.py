@@ -23,6 +23,13 @@ date*, then unpauses: the scheduler finds a run for
 tomorrow 00:00 UTC). So exactly one run happens (a run still going at 00:00 UTC gets the next day's
 scheduled run queued behind it: max_active_runs=1) and its partition is ``next_dagrun_logical_date``'s day.
 As a second guard the stack's NEWSFLOW_LAKE / NEWSFLOW_LANDING defaults point into the temporary folder.
+
+Partitioned schedules (issue 25: ``news_ingest`` runs on a ``CronPartitionTimetable``): the scheduler's
+"a run for next_dagrun already exists" check compares logical dates, and scheduled partitioned runs have
+none, so the trigger above no longer stops unpausing from creating today's scheduled run. A stack for
+``demo`` and the tests therefore runs with ``[scheduler] use_job_schedule`` off (``Stack(scheduled_runs=False)``,
+the default): the scheduler creates no scheduled or asset-triggered runs and only runs what is triggered.
+``up`` keeps the schedule on.
 """
 
 from __future__ import annotations
@@ -187,12 +194,13 @@ class Stack:
 
     def __init__(self, workers: int = 2, concurrency: int = 1, api_workers: int = 1, home: Path | None = None,
                  landing: Path | None = None, lake: Path | None = None, keep_home: bool = False,
-                 echo=print):
+                 echo=print, scheduled_runs: bool = False):
         self.stack_id = secrets.token_hex(4)
         self.workers = workers
         self.concurrency = concurrency
         self.api_workers = api_workers
         self.keep_home = keep_home
+        self.scheduled_runs = scheduled_runs  # off: only triggered runs run (see the module docstring)
         self.echo = echo
         self._own_home = home is None
         self.home = Path(home or tempfile.mkdtemp(prefix=f"newsflow-stack-{self.stack_id}-")).resolve()
@@ -321,6 +329,8 @@ class Stack:
             "NEWSFLOW_LANDING": str(self.landing),
             "NEWSFLOW_LAKE": str(self.lake),
         })
+        if not self.scheduled_runs:
+            env["AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE"] = "False"
         env.update(extra)
         return env
 
@@ -642,7 +652,7 @@ def cmd_up(args) -> int:
         stopping.append(signum)
 
     with Stack(workers=args.workers, concurrency=args.concurrency,
-               landing=args.landing, lake=args.lake) as stack:
+               landing=args.landing, lake=args.lake, scheduled_runs=True) as stack:
         print(f"newsflow stack {stack.stack_id} healthy in {stack.timings['healthy_s']:.1f}s "
               f"(migrate {stack.timings['migrate_s']:.1f}s)")
         print(f"  UI / API:  {stack.url}   user {stack.username}   password {stack.password}")

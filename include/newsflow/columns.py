@@ -153,6 +153,10 @@ _ENTRIES = [
     Column("lsh_key", pa.int64(), "Names the signature scheme and band split the band keys were made with"),
     Column("band", pa.int16(), "LSH band number; -1: the exact-copy pseudo-band (bucket = hash_key)"),
     Column("bucket", pa.int64(), "The band's key (its signature values folded), as int64"),
+    # the analysts' daily table (analyst/source_stats.py), derived from articles
+    Column("articles", pa.int64(), "Articles published for the date"),
+    Column("words", pa.int64(), "Sum of word_count over those articles"),
+    Column("median_words", pa.float64(), "Median word_count of those articles"),
     Column("date", pa.date32(), "Partition date: the day of the run that published the row (UTC), not the "
            "article's own publication time", value=lambda _r, run: run.day),
 ]
@@ -179,6 +183,9 @@ LAYOUTS: dict[str, str] = {
 }
 STATE_TABLES = ("processed", "signatures", "lsh_bands")
 PUBLISHED = ("articles", "quarantine")
+# Tables derived from the published ones by DAGs scheduled on the partitioned asset (one date at a time).
+LAYOUTS["source_stats"] = "source articles words median_words"
+DERIVED = ("source_stats",)
 
 
 def _layout(dataset: str) -> list[tuple[Column, bool]]:

@@ -70,4 +70,18 @@ def test_news_ingest_shape(dagbag):
     assert list(STEPS) == [t.rsplit(".", 1)[-1] for t in TASK_IDS]
     outlets = dag.get_task("write.publish").outlets
     assert [a.name for a in outlets] == ["newsflow_articles"]
-    assert type(dag.timetable).__name__ == "CronTriggerTimetable" and dag.timetable.expression == "0 0 * * *"
+    from newsflow.runtime.partitions import CRON, KEY_FORMAT
+
+    # daily partitions keyed by the date (issue 25): the key the DAG makes is the one the package reads
+    timetable = dag.timetable
+    assert type(timetable).__name__ == "CronPartitionTimetable" and not timetable.run_offset
+    assert (timetable.expression, timetable.key_format, str(timetable.timezone)) == (CRON, KEY_FORMAT, "UTC")
+
+
+def test_daily_source_stats_runs_per_partition_of_the_published_asset(dagbag):
+    dag = dagbag.dags["daily_source_stats"]
+    published = dagbag.dags["news_ingest"].get_task("write.publish").outlets[0]
+    assert type(dag.timetable).__name__ == "PartitionedAssetTimetable"
+    assert dag.timetable.asset_condition == published  # the same Asset, name and URI
+    assert type(dag.timetable.default_partition_mapper).__name__ == "IdentityMapper"
+    assert dag.task_ids == ["source_stats"]

@@ -3,6 +3,7 @@
 ```
 <lake>/articles/                              Delta table, partitioned by date (data in date=D/*.parquet)
 <lake>/quarantine/                            Delta table, partitioned by date
+<lake>/source_stats/                          Delta table, partitioned by date: the analysts' daily per-source figures
 <lake>/_state/processed/                      Delta table: landing records each date processed (who owns a file)
 <lake>/_state/signatures/, _state/lsh_bands/  Delta tables: dedup history (signatures, LSH band index)
 <lake>/_state/published/date=D.json           the run's completion marker: table versions, counts, files
@@ -23,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from newsflow.columns import PUBLISHED
+from newsflow.columns import DERIVED, PUBLISHED
 from newsflow.storage import StorePath
 
 _UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -70,8 +71,9 @@ class Lake:
         return sorted(d for d in (day_of(p.name) for p in self.run_markers.glob("date=*.json")) if d)
 
     def table(self, name: str) -> StorePath:
-        """A Delta table's root: ``articles`` and ``quarantine`` at the top, state tables under ``_state``."""
-        return self.root / name if name in PUBLISHED else self.root / "_state" / name
+        """A Delta table's root: ``articles``, ``quarantine`` and derived tables (``source_stats``) at the top,
+        state tables under ``_state``."""
+        return self.root / name if name in PUBLISHED or name in DERIVED else self.root / "_state" / name
 
     @property
     def health_page(self) -> StorePath:

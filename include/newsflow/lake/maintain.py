@@ -16,7 +16,7 @@ from newsflow.lake import tables
 from newsflow.lake.layout import Lake
 from newsflow.storage import StorePath
 
-TABLES = ("articles", "quarantine", "processed", "signatures", "lsh_bands")
+TABLES = ("articles", "quarantine", "processed", "signatures", "lsh_bands", "source_stats")  # missing ones: skipped
 MIN_RETENTION_HOURS = 24
 
 

@@ -161,6 +161,11 @@ def run_dag(landing: str, lake: str, day: date, max_quarantine_ratio: float | No
         conf["batch_size"] = batch_size
     conf.update({k: v for k, v in (params or {}).items() if v is not None})
     logical = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    dag_run = dag.test(logical_date=logical, run_conf=conf)
+    from newsflow.runtime.lineage import stop_listeners
+    from newsflow.runtime.partitions import keyed_test_run
+
+    with keyed_test_run(day):  # the run carries its date as partition key, as scheduled and backfilled ones do
+        dag_run = dag.test(logical_date=logical, run_conf=conf)
+    stop_listeners(dag)  # as an Airflow component does (the OpenLineage listener sends its last events)
     unfinished = sorted(f"{ti.task_id}={ti.state}" for ti in dag_run.get_task_instances() if str(ti.state) != "success")
     return dag_run.run_id, str(dag_run.state), unfinished

@@ -136,17 +136,21 @@ def run(args: argparse.Namespace) -> int:
     from newsflow.locations import location
     from newsflow.runrecords import read_summary
     from newsflow.runtime.airflow_local import configure, run_dag
+    from newsflow.runtime.partitions import DATE_FIELD, landing_for
     from newsflow.storage import display, known_missing
 
     configure()  # before Airflow is imported (object-store locations import it)
+    day = args.date or datetime.now(UTC).date()
     ccnews = args.landing == "ccnews"
-    landing = args.landing if ccnews else location(args.landing, args.conn_id)
+    # "{date}" in a landing folder: the date's own folder
+    landing = args.landing if ccnews else location(landing_for(args.landing, day), args.conn_id)
     lake = location(args.lake, args.conn_id)
     if not ccnews and known_missing(landing):
         print(f"newsflow: landing folder {landing} does not exist", file=sys.stderr)
         return 2
-    day = args.date or datetime.now(UTC).date()
-    run_id, state, unfinished = run_dag(display(landing), display(lake), day, args.max_quarantine_ratio,
+    # the DAG resolves "{date}" (and "ccnews") itself
+    template = args.landing if ccnews or DATE_FIELD in args.landing else display(landing)
+    run_id, state, unfinished = run_dag(template, display(lake), day, args.max_quarantine_ratio,
                                         args.conn_id, args.batch_size,
                                         {"alert_conn_id": args.alert_conn_id, "alert_to": args.alert_to,
                                          "drift_enforce": False if args.drift_warn_only else None,
