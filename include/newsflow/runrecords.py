@@ -394,6 +394,10 @@ def read_gate(path: Any) -> GateRecord:
     return cast(GateRecord, read(path))
 
 
+def read_run_marker(path: Any) -> RunMarker:
+    return cast(RunMarker, read(path))
+
+
 def read_summary(path: Any) -> Summary:
     return cast(Summary, read(path))
 
@@ -442,6 +446,7 @@ __all__ = [
     "published_facts",
     "read",
     "read_gate",
+    "read_run_marker",
 
     "read_summary",
     "write",

@@ -33,7 +33,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newsflow.lake.layout import RunPaths
+    from newsflow.steps.context import RunContext
 
 LOGGER = logging.getLogger(__name__)
 GATES = ("gate_raw", "gate_normalised", "gate_output")
@@ -100,7 +104,7 @@ def table_fields(table: str) -> tuple[tuple[str, str, str | None], ...]:
                  for f in schema_)
 
 
-def gate_assertions(run_paths: Any, gate: str, batch: int | None) -> tuple[dict[str, Any], ...]:
+def gate_assertions(run_paths: RunPaths, gate: str, batch: int | None) -> tuple[dict[str, Any], ...]:
     """The gate's expectations as GX judged them, from the report the gate wrote (``finish_gate``)."""
     report = run_paths.gate_report(run_paths.gate_name(gate, batch))
     if not report.exists():
@@ -119,23 +123,29 @@ def _actual(expectation: dict[str, Any]) -> str | None:
     return None if observed is None else json.dumps(observed, default=str)[:200]
 
 
-def published_tables(ctx: Any) -> list[Dataset]:
+def published_tables(ctx: RunContext) -> list[Dataset]:
     """Every table ``publish`` committed for the run's date, at the version the run marker names."""
-    if not ctx.run.manifest.exists():
+    from newsflow.runrecords import read_run_marker
+
+    if not ctx.run.run_marker.exists():
         return []
-    versions: dict[str, int] = json.loads(ctx.run.manifest.read_text()).get("versions") or {}
+    versions = read_run_marker(ctx.run.run_marker)["versions"]
     return [dataset(ctx.lake.table(name), version=str(number), fields=table_fields(name))
             for name, number in sorted(versions.items())]
 
 
-def step_lineage(name: str, ctx: Any, batch: int | None = None) -> StepLineage:
+def step_lineage(name: str, ctx: RunContext, batch: int | None = None) -> StepLineage:
     """What the step ``name`` (a ``pipeline.STEPS`` name) read and wrote, and the assertions of a gate."""
-    landing = dataset(ctx.landing)
+    from newsflow.ingest import ccnews
+
+    remote = ccnews.is_ccnews(ctx.landing)
+    landing = dataset(ctx.landing.base if remote else ctx.landing)
     if name == "plan":
         return StepLineage(inputs=[landing])
-    if name == "ingest":
-        archives = ctx.load_stats("ingest", batch).get("archives_read") or []
-        return StepLineage(inputs=[dataset(ctx.landing / path) for path, _sha in archives] or [landing])
+    if name == "ingest" and batch is not None:
+        archives = ctx.load_stats("ingest", batch)["archives_read"]
+        return StepLineage(inputs=[dataset(f"{ctx.landing.base.rstrip('/')}/{path}" if remote
+                                           else ctx.landing / path) for path, _sha in archives] or [landing])
     if name in ("gate_raw", "gate_normalised"):
         return StepLineage(inputs=[dataset(ctx.landing, assertions=gate_assertions(ctx.run, name, batch))])
     if name == "dedup":
@@ -188,7 +198,7 @@ def attach(task: Any, lineage: StepLineage) -> None:
     task.get_openlineage_facets_on_failure = facets
 
 
-def report(name: str, ctx: Any, batch: int | None = None) -> None:
+def report(name: str, ctx: RunContext, batch: int | None = None) -> None:
     """From a task body, after its step ran or failed: tell the provider what the step read and wrote.
     Nothing when the provider is off; never fails the task (lineage is an observer)."""
     if not enabled():
