@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from newsflow.extract import bylines
 from newsflow.extract.dates import page_dates, parse_datetime
 
 LOGGER = logging.getLogger(__name__)
@@ -340,7 +341,24 @@ def site_names(tree, meta: dict[str, str], ld: list[dict], titles: list | None =
     return {n.casefold() for n in names if n}
 
 
-def authors_from(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> list[str]:
+def byline_candidates(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None,
+                      title: str | None = None) -> list[bylines.Candidate]:
+    """Every name the page credits, pooled and described for the byline ranker (``bylines``)."""
+    mentions, headline_at, elements = bylines.page_mentions(tree, meta, ld, _ARTICLE_TYPES, title)
+    return bylines.candidates(mentions, headline_at, elements, site_names(tree, meta, ld, titles))
+
+
+def authors_from(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None,
+                 title: str | None = None) -> list[str]:
+    """Who wrote the piece: the byline ranker's choice among the page's credited names (``bylines``); the
+    rules (``authors_by_rules``) when no model is shipped."""
+    weights = bylines.load_model()
+    if weights is None:
+        return authors_by_rules(tree, meta, ld, titles)
+    return bylines.choose(byline_candidates(tree, meta, ld, titles, title), weights)
+
+
+def authors_by_rules(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> list[str]:
     """People who wrote the piece: JSON-LD persons, then byline markup, then the author meta tag.
 
     Byline markup comes before ``<meta name=author>`` because news sites often put the publisher there;
@@ -425,7 +443,7 @@ def page_metadata(tree, url: str | None, page_html: str | None = None, today: da
     return {
         "title": title,
         "site_name": site_name_from(meta, ld, titles),
-        "authors": authors_from(tree, meta, ld, titles),
+        "authors": authors_from(tree, meta, ld, titles, title),
         "published_at": published.moment if published else None,
         "published_raw": published.raw if published else None,
         "published_at_source": published.source if published else None,
