@@ -408,6 +408,26 @@ def newsflow_fields() -> Callable:
     return run
 
 
+def newsflow_rules(build: Callable[[], Callable]) -> Callable[[], Callable]:
+    """The same extractor with the byline ranker switched off (the hand-written order alone): the before of
+    this round, measured in the same run for its scores and its speed."""
+    def wrapped() -> Callable:
+        from newsflow.extract import bylines
+
+        run = build()
+
+        def call(html: str, url: str | None):
+            bylines.ENABLED = False
+            try:
+                return run(html, url)
+            finally:
+                bylines.ENABLED = True
+
+        return call
+
+    return wrapped
+
+
 def trafilatura_fields() -> Callable:
     """trafilatura's body (``extract``, timed: it is the body call the speed ratio compares) and its metadata
     (``extract_metadata``, a second call, untimed), as the set's README measures them."""
@@ -492,18 +512,21 @@ class DevSet:
 
 SETS: dict[str, DevSet] = {
     "zyte": DevSet("zyte-article-extraction", "ground-truth.json", "shingles", load_zyte,
-                   {"newsflow": newsflow_body, "trafilatura": trafilatura_body, "readability": readability_body}),
+                   {"newsflow": newsflow_body, "newsflow-rules": newsflow_rules(newsflow_body),
+                    "trafilatura": trafilatura_body, "readability": readability_body}),
     "trafilatura-eval": DevSet("trafilatura-eval", "evaldata.json", "snippets", load_trafilatura_eval,
-                               {"newsflow": newsflow_body, "trafilatura": trafilatura_body,
-                                "readability": readability_body}),
+                               {"newsflow": newsflow_body, "newsflow-rules": newsflow_rules(newsflow_body),
+                                "trafilatura": trafilatura_body, "readability": readability_body}),
     "htmldate-dates": DevSet("htmldate-dates", "gold.json", "dates", load_htmldate,
                              {"newsflow": newsflow_date, "htmldate-extensive": htmldate_extractor(True),
                               "htmldate-fast": htmldate_extractor(False)}),
     "fundus-publishers": DevSet("fundus-publishers", "gold.json", "fields", load_fundus,
-                                {"newsflow": newsflow_fields, "trafilatura": trafilatura_fields,
+                                {"newsflow": newsflow_fields, "newsflow-rules": newsflow_rules(newsflow_fields),
+                                 "trafilatura": trafilatura_fields,
                                  "readability": readability_fields, "htmldate-extensive": htmldate_fields}),
     "readability-meta": DevSet("readability-meta", "pages", "meta", load_readability_meta,
-                               {"newsflow": newsflow_meta, "trafilatura": trafilatura_meta,
+                               {"newsflow": newsflow_meta, "newsflow-rules": newsflow_rules(newsflow_meta),
+                                "trafilatura": trafilatura_meta,
                                 "readability": readability_meta}),
 }
 
@@ -619,6 +642,17 @@ def worst(score: Score, n: int) -> list[str]:
     return lines
 
 
+def _train_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("newsflow_bench_train", REPO / "bench" / "train.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the folder holding the dev sets")
@@ -629,6 +663,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="score only the first N pages of each set (quick looks)")
     parser.add_argument("--worst", type=int, default=0, help="list newsflow's N worst pages per set")
     parser.add_argument("--json", type=Path, help="write the summaries (and per-page results) here")
+    parser.add_argument("--no-oos", action="store_true",
+                        help="skip the byline ranker's out-of-sample figures (leave-publisher-out, leave-one-set-out)")
     args = parser.parse_args(argv)
     names = [n for n in (args.sets or list(SETS)) if available(args.data, n)]
     missing = sorted(set(args.sets or SETS) - set(names))
@@ -649,11 +685,23 @@ def main(argv: list[str] | None = None) -> int:
         if nf and tr and SETS[name].kind in ("shingles", "snippets", "fields") and tr.pages_per_second:
             speed[name] = nf.pages_per_second / tr.pages_per_second
             print(f"\nspeed ratio newsflow / trafilatura: {speed[name]:.2f}x")
+            before = scores.get("newsflow-rules")
+            if before and before.pages_per_second:
+                print(f"speed ratio newsflow-rules (no byline ranker) / trafilatura: "
+                      f"{before.pages_per_second / tr.pages_per_second:.2f}x")
         if args.worst and nf:
             print(f"\nnewsflow worst pages on {name}:")
             print("\n".join(worst(nf, args.worst)))
         report[name] = {"summary": {n: s.summary() for n, s in scores.items()},
                         "per_page": {n: s.per_page for n, s in scores.items()}}
+    fitted = [n for n in names if n in ("fundus-publishers", "readability-meta")]
+    if fitted and not args.no_oos:
+        print("\n## byline ranker: in-sample and out-of-sample (bench/train.py; fitted on fundus-publishers and "
+              "readability-meta)\n")
+        train = _train_module()
+        figures = train.report(train.collect(args.data), train.shipped_weights())
+        train.print_report(figures)
+        report["byline_ranker"] = figures
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     return 0

@@ -144,9 +144,11 @@ def choose(page: PageCandidates, weights: np.ndarray) -> list[str]:
         return []
     z = page.features @ weights
     probability = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-    top = int(np.argmax(probability))
+    if bylines.PEOPLE_ONLY:
+        probability = np.where(page.features[:, bylines.FEATURES.index("person_filter")] > 0, probability, -1.0)
+    best = float(np.max(probability))
     kept = [i for i in range(len(page.names)) if probability[i] >= bylines.THRESHOLD
-            or (i == top and probability[i] >= bylines.TOP_THRESHOLD)]
+            or (probability[i] >= bylines.TOP_THRESHOLD and probability[i] >= best - bylines.TIE)]
     return [page.names[i] for i in sorted(kept, key=lambda i: page.order[i])]
 
 
@@ -201,6 +203,14 @@ def print_report(figures: dict[str, dict[str, dict]]) -> None:
         for name, row in rows.items():
             print(f"| {dev_set} | {name} | {row['byline_f1']:.4f} | {row['pages']} |"
                   f" {row['invented']}/{row['no_byline_pages']} |")
+
+
+def shipped_weights() -> np.ndarray:
+    """The weights the package ships (what the extractor uses), in ``FEATURES`` order."""
+    weights = bylines._read_model(str(bylines.MODEL_PATH))
+    if weights is None:
+        raise SystemExit(f"no model at {bylines.MODEL_PATH}: run make train")
+    return np.array([weights[name] for name in bylines.FEATURES])
 
 
 def model_text(model: dict) -> str:

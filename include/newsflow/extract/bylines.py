@@ -27,8 +27,13 @@ from typing import Any
 from lxml import etree
 
 MODEL_PATH = Path(__file__).parent / "models" / "byline_ranker.json"
+ENABLED = True  # False: the hand-written order alone (bench/quality.py measures both in one run)
 THRESHOLD = 0.5  # every candidate scored at least this is kept
 TOP_THRESHOLD = 0.2  # the page's best candidate is kept from here: most bylines name one person
+TIE = 0.02  # ... and those that score as well (co-authors in the same byline box have the same features)
+# False: organisations credited as the author (an agency, the publisher) are printed too when the model keeps
+# them: both dev sets' gold credits them, and out of sample people-only scored lower (docs/extraction.md).
+PEOPLE_ONLY = False
 
 # Words printed before a name ("Von Eva Kirchner", "<strong>Autor</strong> Roman Goncharenko").
 _BY_WORDS = frozenset(["by", "von", "par", "por", "di", "door", "av", "af", "from", "texte", "text", "autor", "autorin",
@@ -42,6 +47,8 @@ _NON_LATIN_RE = re.compile(r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e
 _SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "head", "title", "meta", "link"])
 _MAX_MENTION_CHARS = 100  # longer text in byline markup is a bio box or a widget, not a byline
 _MAX_BYLINE_ELEMENTS = 40
+_PREFIX_WINDOW = 150
+_AUTHOR_ATTRIBUTE_XPATH = etree.XPath("//*[@rel='author' or @itemprop='author']")  # elements after the headline where a "By"/"Von" credit is looked for
 
 # Author meta keys: the common ones (also in metadata._AUTHOR_META) and CMS/analytics ones.
 AUTHOR_META = ("dc:creator", "dc.creator", "dcterms.creator", "author", "article:author", "byl")
@@ -186,6 +193,26 @@ def _byline_kind(node) -> str | None:
     return None
 
 
+def _prefixed_credit(node, index: int, prefixed: list[tuple[int, str]]) -> None:
+    """A credit printed after a "By"/"Von"/"Autor" word in or right after ``node``."""
+    text = node.text
+    if not text:
+        return
+    stripped = text.strip()
+    if 1 < len(stripped) <= 24 and stripped.rstrip(":").strip().casefold() in _BY_WORDS:
+        tail = (node.tail or "").strip() if len(node) == 0 else ""
+        follower = node.getnext() if not tail else None
+        credit = tail or (_visible_text(follower) if follower is not None else "")
+        if len(node) and not credit:  # "<p>von <a>Name</a></p>": the name is the first child
+            credit = _visible_text(node).strip()
+        if credit and len(credit) <= _MAX_MENTION_CHARS:
+            prefixed.append((index, credit))
+    elif 3 < len(stripped) <= _MAX_MENTION_CHARS and _BY_PREFIX_RE.match(stripped):
+        full = _visible_text(node)
+        if len(full) <= _MAX_MENTION_CHARS:
+            prefixed.append((index, full))
+
+
 def _markup_mentions(tree, headline) -> tuple[list[Mention], int, int]:
     """Mentions from byline markup and from "By"/"Von"/"Autor" text; also the headline's element index and
     the number of elements (for the distance features)."""
@@ -194,33 +221,18 @@ def _markup_mentions(tree, headline) -> tuple[list[Mention], int, int]:
     bylines: list[tuple[int, Any, str]] = []
     prefixed: list[tuple[int, str]] = []
     index = 0
-    for index, node in enumerate(tree.iter(etree.Element)):
+    window_end = -1  # "By"/"Von" text is looked for only just after the headline: reading every element's text
+    for index, node in enumerate(tree.iter(etree.Element)):  # would cost more than the rest of the ranker
         if node is headline:
-            headline_at = index
-        tag = node.tag
-        if tag in _SKIP_TAGS:
-            continue
-        if len(bylines) < _MAX_BYLINE_ELEMENTS and (node.get("rel") == "author" or node.get("itemprop") == "author"
-                                                     or "uthor" in (node.get("class") or "")
-                                                     or "yline" in (node.get("class") or "")):
+            headline_at, window_end = index, index + _PREFIX_WINDOW
+        cls = node.get("class")
+        if len(bylines) < _MAX_BYLINE_ELEMENTS and ((cls and ("uthor" in cls or "yline" in cls))
+                                                     or node.get("rel") == "author" or node.get("itemprop") == "author"):
             kind = _byline_kind(node)
-            if kind:
+            if kind and node.tag not in _SKIP_TAGS:
                 bylines.append((index, node, kind))
-        text = node.text
-        if text and len(prefixed) < 8:
-            stripped = text.strip()
-            if 1 < len(stripped) <= 24 and stripped.rstrip(":").strip().casefold() in _BY_WORDS:
-                tail = (node.tail or "").strip() if len(node) == 0 else ""
-                follower = node.getnext() if not tail else None
-                credit = tail or (_visible_text(follower) if follower is not None else "")
-                if len(node) and not credit:  # "<p>von <a>Name</a></p>": the name is the first child
-                    credit = _visible_text(node).strip()
-                if credit and len(credit) <= _MAX_MENTION_CHARS:
-                    prefixed.append((index, credit))
-            elif 3 < len(stripped) <= _MAX_MENTION_CHARS and _BY_PREFIX_RE.match(stripped):
-                full = _visible_text(node)
-                if len(full) <= _MAX_MENTION_CHARS:
-                    prefixed.append((index, full))
+        if index <= window_end and len(prefixed) < 8 and node.tag not in _SKIP_TAGS:
+            _prefixed_credit(node, index, prefixed)
     first_box = None
     for order, node, kind in bylines:
         if node.tag == "meta":
@@ -229,7 +241,7 @@ def _markup_mentions(tree, headline) -> tuple[list[Mention], int, int]:
             whole = _visible_text(node)
             if not whole or len(whole) > _MAX_MENTION_CHARS:
                 continue
-            texts = [whole] + [p for p in _pieces(node) if p != whole]
+            texts = [whole] + ([p for p in _pieces(node) if p != whole] if len(node) else [])
         names = []
         for text in texts:
             names += [n for n in _split(text) if n not in names]
@@ -269,6 +281,8 @@ def candidates(mentions: list[Mention], headline_at: int, elements: int, sites: 
     for mention in mentions:
         key = name_key(mention.name)
         if any(site.startswith(key + " ") for site in sites):  # "Android Developers" on "Android Developers Blog"
+            continue
+        if PEOPLE_ONLY and key in sites and not looks_like_a_person(mention.name):  # the publisher, not a person
             continue
         if key not in pooled:
             pooled[key] = Candidate(mention.name, key)
@@ -339,8 +353,13 @@ def _rule_pick(pooled: dict[str, Candidate], persons: set[str], sites: set[str])
     return people(("byline_strong", "byline_class"), box=True) or meta
 
 
-@lru_cache(maxsize=1)
 def load_model(path: str = str(MODEL_PATH)) -> dict[str, float] | None:
+    """The shipped weights, or None when the ranker is switched off or absent (the rules answer then)."""
+    return _read_model(path) if ENABLED else None
+
+
+@lru_cache(maxsize=2)
+def _read_model(path: str) -> dict[str, float] | None:
     """The shipped weights (feature -> weight), read once; None when the file is absent (rules then)."""
     file = Path(path)
     if not file.is_file():
@@ -360,11 +379,12 @@ def choose(cands: list[Candidate], weights: dict[str, float]) -> list[str]:
     """The candidates the model keeps, in the order the page credits them (structured data first)."""
     from newsflow.extract.metadata import clean_author
 
+    if PEOPLE_ONLY:
+        cands = [c for c in cands if c.features["person_filter"]]
     scores = [score(c, weights) for c in cands]
     best = max(scores, default=0.0)
-    top = scores.index(best) if cands else -1
-    kept = sorted((c for i, (c, s) in enumerate(zip(cands, scores, strict=True))
-                   if s >= THRESHOLD or (i == top and s >= TOP_THRESHOLD)), key=lambda c: c.first_order)
+    kept = sorted((c for c, s in zip(cands, scores, strict=True)
+                   if s >= THRESHOLD or (s >= TOP_THRESHOLD and s >= best - TIE)), key=lambda c: c.first_order)
     return [clean_author(c.name) or c.name for c in kept]
 
 
