@@ -144,11 +144,9 @@ def choose(page: PageCandidates, weights: np.ndarray) -> list[str]:
         return []
     z = page.features @ weights
     probability = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-    if bylines.PEOPLE_ONLY:
-        probability = np.where(page.features[:, bylines.FEATURES.index("person_filter")] > 0, probability, -1.0)
-    best = float(np.max(probability))
-    kept = [i for i in range(len(page.names)) if probability[i] >= bylines.THRESHOLD
-            or (probability[i] >= bylines.TOP_THRESHOLD and probability[i] >= best - bylines.TIE)]
+    person = page.features[:, bylines.FEATURES.index("person_filter")] > 0
+    org = page.features[:, bylines.FEATURES.index("ld_org")] > 0
+    kept = bylines.keep([float(x) for x in probability], [bool(p and not o) for p, o in zip(person, org, strict=True)])
     return [page.names[i] for i in sorted(kept, key=lambda i: page.order[i])]
 
 

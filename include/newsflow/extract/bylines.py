@@ -34,6 +34,9 @@ TIE = 0.02  # ... and those that score as well (co-authors in the same byline bo
 # False: organisations credited as the author (an agency, the publisher) are printed too when the model keeps
 # them: both dev sets' gold credits them, and out of sample people-only scored lower (docs/extraction.md).
 PEOPLE_ONLY = False
+SKIP_MARKUP_WHEN_STRUCTURED = True
+ALSO_META = True
+ORGS_BESIDE_PEOPLE = False  # an agency or publisher beside named people: left out (same score out of sample, safer for person F1)
 
 # Words printed before a name ("Von Eva Kirchner", "<strong>Autor</strong> Roman Goncharenko").
 _BY_WORDS = frozenset(["by", "von", "par", "por", "di", "door", "av", "af", "from", "texte", "text", "autor", "autorin",
@@ -46,8 +49,10 @@ _PARENTHESIS_RE = re.compile(r"\s*\([^()]{0,30}\)\s*$")
 _NON_LATIN_RE = re.compile(r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0eff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "head", "title", "meta", "link"])
 _MAX_MENTION_CHARS = 100  # longer text in byline markup is a bio box or a widget, not a byline
-_MAX_BYLINE_ELEMENTS = 40
+_MAX_BYLINE_ELEMENTS = 12
 _PREFIX_WINDOW = 150
+# Byline markup further than this below the headline credits teasers and widgets: the walk stops there.
+_WALK_AFTER_HEADLINE = 400
 _AUTHOR_ATTRIBUTE_XPATH = etree.XPath("//*[@rel='author' or @itemprop='author']")  # elements after the headline where a "By"/"Von" credit is looked for
 
 # Author meta keys: the common ones (also in metadata._AUTHOR_META) and CMS/analytics ones.
@@ -100,7 +105,7 @@ def name_key(name: str) -> str:
 def loose_name(text: str) -> str | None:
     """A credited name as printed, without the "By", a trailing date or handle, a short code in brackets
     ("Oliver Maksan (oma)"), a Follow button; None for text that cannot be a credit (links, long phrases)."""
-    from newsflow.extract.metadata import _name_tokens
+    from newsflow.extract.metadata import _NAME_PARTICLES, _name_tokens
 
     name = " ".join(text.split()).strip(_LEADING_JUNK)
     name = _BY_PREFIX_RE.sub("", name)
@@ -108,8 +113,10 @@ def loose_name(text: str) -> str | None:
     name = " ".join(_name_tokens(name)).strip(_LEADING_JUNK)
     if not name or len(name) > 60 or len(name.split()) > 6 or name.casefold() in _BY_WORDS:
         return None
-    if " " in name and name.islower():  # "by the way ...": a phrase, not a credit (a lone "dpa" is one)
-        return None
+    words = name.split()
+    if len(words) > 1 and (name.islower() or any(w.islower() and len(w) <= 3 and w not in _NAME_PARTICLES
+                                                  for w in words)):
+        return None  # "Ad Operations at IAB", "the way ...": a phrase, not a credit ("dpa", "FOCUS online" are)
     if any(mark in name for mark in ("@", "http", "/", "<", "{", "=", "|", ":")) or not re.search(r"[^\W\d_]", name):
         return None
     return name
@@ -222,9 +229,12 @@ def _markup_mentions(tree, headline) -> tuple[list[Mention], int, int]:
     prefixed: list[tuple[int, str]] = []
     index = 0
     window_end = -1  # "By"/"Von" text is looked for only just after the headline: reading every element's text
+    walk_end = 1 << 30
     for index, node in enumerate(tree.iter(etree.Element)):  # would cost more than the rest of the ranker
         if node is headline:
-            headline_at, window_end = index, index + _PREFIX_WINDOW
+            headline_at, window_end, walk_end = index, index + _PREFIX_WINDOW, index + _WALK_AFTER_HEADLINE
+        elif index > walk_end or (len(bylines) >= _MAX_BYLINE_ELEMENTS and headline_at >= 0 and index > window_end):
+            break
         cls = node.get("class")
         if len(bylines) < _MAX_BYLINE_ELEMENTS and ((cls and ("uthor" in cls or "yline" in cls))
                                                      or node.get("rel") == "author" or node.get("itemprop") == "author"):
@@ -269,8 +279,22 @@ def page_mentions(tree, meta: dict[str, str], ld: list[dict], article_types: set
             value = meta.get(key)
             if value and not value.startswith("http"):
                 mentions += [Mention(n, kind, -1) for n in _split(value)]
+    if SKIP_MARKUP_WHEN_STRUCTURED and _structured_people(mentions):
+        return mentions, -1, 0
     markup, headline_at, elements = _markup_mentions(tree, _headline(tree, title))
     return mentions + markup, headline_at, elements
+
+
+def _structured_people(mentions: list[Mention]) -> bool:
+    """JSON-LD and the author meta tag name the same people (at least one): the markup walk, the ranker's
+    main cost, would only confirm them."""
+    from newsflow.extract.metadata import clean_author, looks_like_a_person
+
+    ld = {name_key(m.name) for m in mentions if m.kind == "ld_person" and clean_author(m.name)}
+    tagged = {name_key(m.name) for m in mentions if m.kind == "meta_author"}
+    if ld:
+        return not tagged or tagged <= ld
+    return ALSO_META and bool(tagged) and all(looks_like_a_person(m.name) for m in mentions if m.kind == "meta_author")
 
 
 def candidates(mentions: list[Mention], headline_at: int, elements: int, sites: set[str]) -> list[Candidate]:
@@ -375,17 +399,29 @@ def score(candidate: Candidate, weights: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+def keep(scores: list[float], people: list[bool]) -> list[int]:
+    """Which candidates to print, given the model's scores and whether each reads as a person: every one
+    scored ``THRESHOLD`` or more, the best from ``TOP_THRESHOLD`` with those that tie with it; a credit that
+    is no person's name (an agency, the publisher) only when ``ORGS_BESIDE_PEOPLE`` or no person is kept.
+    The one selection rule, used by the extractor and by bench/train.py alike."""
+    allowed = [i for i in range(len(scores)) if people[i] or not PEOPLE_ONLY]
+    best = max((scores[i] for i in allowed), default=0.0)
+    kept = [i for i in allowed if scores[i] >= THRESHOLD or (scores[i] >= TOP_THRESHOLD and scores[i] >= best - TIE)]
+    if not ORGS_BESIDE_PEOPLE and any(people[i] for i in kept):
+        kept = [i for i in kept if people[i]]
+    return kept
+
+
 def choose(cands: list[Candidate], weights: dict[str, float]) -> list[str]:
     """The candidates the model keeps, in the order the page credits them (structured data first)."""
     from newsflow.extract.metadata import clean_author
 
-    if PEOPLE_ONLY:
-        cands = [c for c in cands if c.features["person_filter"]]
-    scores = [score(c, weights) for c in cands]
-    best = max(scores, default=0.0)
-    kept = sorted((c for c, s in zip(cands, scores, strict=True)
-                   if s >= THRESHOLD or (s >= TOP_THRESHOLD and s >= best - TIE)), key=lambda c: c.first_order)
-    return [clean_author(c.name) or c.name for c in kept]
+    kept = keep([score(c, weights) for c in cands], [is_person(c) for c in cands])
+    return [clean_author(cands[i].name) or cands[i].name for i in sorted(kept, key=lambda i: cands[i].first_order)]
+
+
+def is_person(candidate: Candidate) -> bool:
+    return bool(candidate.features["person_filter"]) and not candidate.features["ld_org"]
 
 
 __all__ = ["FEATURES", "MODEL_PATH", "Candidate", "Mention", "candidates", "choose", "load_model", "loose_name",
