@@ -24,6 +24,7 @@ does (``run_set``) against the floors in ``tests/extract/quality_floors.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import gzip
 import json
@@ -359,7 +360,7 @@ def fields_summary(rows: list[dict]) -> dict:
     return out
 
 
-def by_country(score: "Score") -> dict[str, dict]:
+def by_country(score: Score) -> dict[str, dict]:
     groups: dict[str, list[dict]] = {}
     for row in score.per_page.values():
         groups.setdefault(row["country"], []).append(row)
@@ -549,10 +550,8 @@ def run_set(data: Path, name: str, extractors: list[str] | None = None, repeat: 
     runners = {n: spec.extractors[n]() for n in names}
     scores = {n: Score(n, spec.kind) for n in names}
     for fn in runners.values():  # warm-up: imports, regex compilation, lazy tables
-        try:
+        with contextlib.suppress(Exception):
             fn(pages[0].html, pages[0].url)
-        except Exception:
-            pass
     gc.collect()
     for page in _pages(pages, limit):
         for n, fn in runners.items():

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from paths import REPO
 
 from newsflow.extract import bylines, extract
-from paths import REPO
 
 STORY = ("<p>The council met on Tuesday evening, and after a long debate it agreed to repair the old bridge, "
          "reopen the market hall and extend the night bus service until the end of the year.</p>"

@@ -33,8 +33,9 @@ def _synthetic_page(train, names: list[str], person: list[float], labels: list[f
     features = np.zeros((len(names), len(bylines.FEATURES)))
     features[:, bylines.FEATURES.index("bias")] = 1.0
     features[:, bylines.FEATURES.index("person_shape")] = person
-    return train.PageCandidates("synthetic", group, group, [n.lower() for n, y in zip(names, labels) if y], names,
-                                features, np.array(labels), [(0, i) for i in range(len(names))], [])
+    gold = [n.lower() for n, y in zip(names, labels, strict=True) if y]
+    order = [(0, i) for i in range(len(names))]
+    return train.PageCandidates("synthetic", group, group, gold, names, features, np.array(labels), order, [])
 
 
 def test_fitting_is_deterministic_and_learns_what_separates_the_labels():

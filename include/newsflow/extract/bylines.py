@@ -36,7 +36,9 @@ TIE = 0.02  # ... and those that score as well (co-authors in the same byline bo
 PEOPLE_ONLY = False
 SKIP_MARKUP_WHEN_STRUCTURED = True
 ALSO_META = True
-ORGS_BESIDE_PEOPLE = False  # an agency or publisher beside named people: left out (same score out of sample, safer for person F1)
+# An agency or the publisher credited beside named people: left out (the same score out of sample, and the
+# held-out sets score persons).
+ORGS_BESIDE_PEOPLE = False
 
 # Words printed before a name ("Von Eva Kirchner", "<strong>Autor</strong> Roman Goncharenko").
 _BY_WORDS = frozenset(["by", "von", "par", "por", "di", "door", "av", "af", "from", "texte", "text", "autor", "autorin",
@@ -46,14 +48,14 @@ _BY_WORDS = frozenset(["by", "von", "par", "por", "di", "door", "av", "af", "fro
 _BY_PREFIX_RE = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af)\s+(?=\S)", re.IGNORECASE)
 _LEADING_JUNK = " .,:;|-–—…·•*"
 _PARENTHESIS_RE = re.compile(r"\s*\([^()]{0,30}\)\s*$")
-_NON_LATIN_RE = re.compile(r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0eff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_NON_LATIN_RE = re.compile(r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0eff"
+                            r"\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "head", "title", "meta", "link"])
 _MAX_MENTION_CHARS = 100  # longer text in byline markup is a bio box or a widget, not a byline
-_MAX_BYLINE_ELEMENTS = 12
-_PREFIX_WINDOW = 150
+_MAX_BYLINE_ELEMENTS = 12  # more byline elements than this credit teasers (fewer scored as well out of sample)
+_PREFIX_WINDOW = 150  # elements after the headline where a "By"/"Von" credit is looked for
 # Byline markup further than this below the headline credits teasers and widgets: the walk stops there.
 _WALK_AFTER_HEADLINE = 400
-_AUTHOR_ATTRIBUTE_XPATH = etree.XPath("//*[@rel='author' or @itemprop='author']")  # elements after the headline where a "By"/"Von" credit is looked for
 
 # Author meta keys: the common ones (also in metadata._AUTHOR_META) and CMS/analytics ones.
 AUTHOR_META = ("dc:creator", "dc.creator", "dcterms.creator", "author", "article:author", "byl")
@@ -136,7 +138,7 @@ def _split(text: str) -> list[str]:
     return names
 
 
-def _ld_mentions(ld: list[dict], article_types: set[str]) -> Iterable[Mention]:
+def _ld_mentions(ld: list[dict[str, Any]], article_types: set[str]) -> Iterable[Mention]:
     from newsflow.extract.metadata import _types
 
     for obj in ld:
@@ -158,13 +160,13 @@ def _ld_mentions(ld: list[dict], article_types: set[str]) -> Iterable[Mention]:
                     yield Mention(name, kind, -1)
 
 
-def _visible_text(node) -> str:
+def _visible_text(node: Any) -> str:
     from newsflow.extract.metadata import _visible_text as visible
 
     return str(visible(node))
 
 
-def _pieces(node) -> list[str]:
+def _pieces(node: Any) -> list[str]:
     """The node's text split where its child elements split it: names printed in separate ``<span>``s
     with no comma between them ("Birgit Baumann" "Anna Giulia Fink")."""
     pieces = []
@@ -176,7 +178,7 @@ def _pieces(node) -> list[str]:
     return [" ".join(p.split()) for p in pieces]
 
 
-def _in_comments(node) -> bool:
+def _in_comments(node: Any) -> bool:
     for ancestor in node.iterancestors():
         marks = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".lower()
         if "comment" in marks:
@@ -184,7 +186,7 @@ def _in_comments(node) -> bool:
     return False
 
 
-def _byline_kind(node) -> str | None:
+def _byline_kind(node: Any) -> str | None:
     from newsflow.extract.metadata import _is_byline
 
     cls = node.get("class") or ""
@@ -200,7 +202,7 @@ def _byline_kind(node) -> str | None:
     return None
 
 
-def _prefixed_credit(node, index: int, prefixed: list[tuple[int, str]]) -> None:
+def _prefixed_credit(node: Any, index: int, prefixed: list[tuple[int, str]]) -> None:
     """A credit printed after a "By"/"Von"/"Autor" word in or right after ``node``."""
     text = node.text
     if not text:
@@ -220,7 +222,7 @@ def _prefixed_credit(node, index: int, prefixed: list[tuple[int, str]]) -> None:
             prefixed.append((index, full))
 
 
-def _markup_mentions(tree, headline) -> tuple[list[Mention], int, int]:
+def _markup_mentions(tree: Any, headline: Any) -> tuple[list[Mention], int, int]:
     """Mentions from byline markup and from "By"/"Von"/"Autor" text; also the headline's element index and
     the number of elements (for the distance features)."""
     mentions: list[Mention] = []
@@ -237,7 +239,8 @@ def _markup_mentions(tree, headline) -> tuple[list[Mention], int, int]:
             break
         cls = node.get("class")
         if len(bylines) < _MAX_BYLINE_ELEMENTS and ((cls and ("uthor" in cls or "yline" in cls))
-                                                     or node.get("rel") == "author" or node.get("itemprop") == "author"):
+                                                     or node.get("rel") == "author"
+                                                     or node.get("itemprop") == "author"):
             kind = _byline_kind(node)
             if kind and node.tag not in _SKIP_TAGS:
                 bylines.append((index, node, kind))
@@ -269,7 +272,7 @@ def _markup_mentions(tree, headline) -> tuple[list[Mention], int, int]:
     return mentions, headline_at, index + 1
 
 
-def page_mentions(tree, meta: dict[str, str], ld: list[dict], article_types: set[str], title: str | None
+def page_mentions(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], article_types: set[str], title: str | None
                   ) -> tuple[list[Mention], int, int]:
     from newsflow.extract.textdates import _headline
 
