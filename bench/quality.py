@@ -15,9 +15,14 @@ they are read in place, never copied. Each set is scored with the metric its REA
 - ``readability-meta`` (65 pages): title exact match after normalisation, byline person F1 over pages
   whose gold names someone, "false authors" on pages whose gold names nobody, date = same UTC day.
 
-Every set's pages go through all its extractors page by page in turn (interleaved), so noise from a
-shared machine falls on all of them alike; pages/s is the extractor call only (HTML string in, result
-out), one process. ``--fast`` scores newsflow alone, as the CI gate ``tests/extract/test_quality_floor.py``
+Every set's pages go through all its extractors page by page in turn (interleaved, each page starting
+with the next extractor in rotation), so noise from a shared machine falls on all of them alike; pages/s
+is the extractor call only (HTML string in, result out), one process. ``fundus-publishers`` (235 pages,
+165 publishers): body (Zyte's shingle F1), title, author F1 and publication day (local or UTC day of the
+gold), pages passed without their URL, with a per-country table. ``newsflow-rules`` is newsflow with the
+byline ranker off (the rules alone), scored and timed in the same run; after the sets, the ranker's
+in-sample, leave-publisher-out and leave-one-set-out figures (``bench/train.py``) unless ``--no-oos``.
+``--fast`` scores newsflow alone, as the CI gate ``tests/extract/test_quality_floor.py``
 does (``run_set``) against the floors in ``tests/extract/quality_floors.json``.
 """
 
@@ -553,8 +558,11 @@ def run_set(data: Path, name: str, extractors: list[str] | None = None, repeat: 
         with contextlib.suppress(Exception):
             fn(pages[0].html, pages[0].url)
     gc.collect()
-    for page in _pages(pages, limit):
-        for n, fn in runners.items():
+    order = list(runners.items())
+    for index, page in enumerate(_pages(pages, limit)):
+        # each page starts with another extractor: the first call on a page pays for what the others find warm
+        shift = index % len(order)
+        for n, fn in order[shift:] + order[:shift]:
             best, result, failed = float("inf"), None, False
             for _ in range(repeat):
                 start = time.perf_counter()
