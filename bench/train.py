@@ -191,16 +191,40 @@ def report(pages: list[PageCandidates], shipped: np.ndarray) -> dict[str, dict[s
             "ranker leave-publisher-out": score(mine, lambda p, g=grouped: g[p.page_id]),  # type: ignore[misc]
             "ranker leave-one-set-out": score(mine, lambda p, w=cross: choose(p, w)),  # type: ignore[misc]
         }
+        if dev_set == "fundus-publishers":
+            out["_fundus by country"] = by_country(mine, shipped, grouped)
     return out
+
+
+def by_country(pages: list[PageCandidates], shipped: np.ndarray, grouped: dict[str, list[str]]) -> dict[str, dict]:
+    """fundus-publishers per country (the file name's prefix): rules, in-sample, leave-publisher-out."""
+    countries = sorted({p.page_id.split("_")[0] for p in pages})
+    table: dict[str, dict] = {}
+    for country in countries:
+        mine = [p for p in pages if p.page_id.split("_")[0] == country]
+        table[country] = {"pages": len(mine), "rules": score(mine, lambda p: p.rules)["byline_f1"],
+                          "ranker in-sample": score(mine, lambda p: choose(p, shipped))["byline_f1"],
+                          "ranker leave-publisher-out": score(mine, lambda p: grouped[p.page_id])["byline_f1"]}
+    return table
 
 
 def print_report(figures: dict[str, dict[str, dict]]) -> None:
     print("| set | answer | byline F1 | pages | invented authors |")
     print("|---|---|---|---|---|")
     for dev_set, rows in figures.items():
+        if dev_set.startswith("_"):
+            continue
         for name, row in rows.items():
             print(f"| {dev_set} | {name} | {row['byline_f1']:.4f} | {row['pages']} |"
                   f" {row['invented']}/{row['no_byline_pages']} |")
+    countries = figures.get("_fundus by country")
+    if countries:
+        print("\nfundus-publishers by country, byline F1: rules / ranker in-sample / ranker leave-publisher-out\n")
+        print("| country | pages | rules | in-sample | leave-publisher-out |")
+        print("|---|---|---|---|---|")
+        for country, row in countries.items():
+            print(f"| {country} | {row['pages']} | {row['rules']:.2f} | {row['ranker in-sample']:.2f} |"
+                  f" {row['ranker leave-publisher-out']:.2f} |")
 
 
 def shipped_weights() -> np.ndarray:
