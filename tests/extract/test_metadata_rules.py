@@ -287,3 +287,20 @@ def test_a_time_element_anywhere_dates_a_page_without_a_date_by_its_headline():
                             "Tagen</time></p>", '<meta name="last-modified" content="2022-01-27T18:34:20+0100">'))
     assert page.published_at.isoformat() == "2022-01-25T08:00:00+01:00"
     assert page.published_at_source == "time"
+
+
+def test_a_site_suffix_in_og_title_goes_when_the_h1_shows_the_headline_without_it():
+    # issue 22: og:title "Headline - Golem.de" on a page whose <h1> reads "Headline": the headline as shown
+    head = '<meta property="og:title" content="Bridge to be repaired - Town Crier">'
+    assert extract(_page(head)).title == "Bridge to be repaired"
+    head = '<meta property="og:title" content="Bridge to be repaired | Town Crier | 28.04.2023">'
+    assert extract(_page(head)).title == "Bridge to be repaired"
+
+
+def test_a_title_whose_dash_is_part_of_the_headline_is_kept_whole():
+    # the <h1> shows the whole title, dash and all; and with no <h1> matching a prefix nothing is cut
+    page = ("<html><head><title>x</title><meta property='og:title' content='Kiev - a city at war'></head><body>"
+            f"<article><h1>Kiev - a city at war</h1>{STORY}</article></body></html>")
+    assert extract(page).title == "Kiev - a city at war"
+    head = '<meta property="og:title" content="Bridge works - what changes for drivers">'
+    assert extract(_page(head)).title == "Bridge works - what changes for drivers"

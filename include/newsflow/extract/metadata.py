@@ -203,14 +203,39 @@ def _title_texts(tree: Any, titles: list[Any] | None) -> list[Any]:
     return _TITLE_TEXT_XPATH(tree) if titles is None else titles
 
 
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ")
+
+
+def _as_shown(title: str, tree: Any) -> str:
+    """The stated title without a trailing " | Site" (or " - Site | date") when the page's ``<h1>`` shows
+    exactly the part before it: the headline as the reader sees it ("... - Golem.de" in og:title)."""
+    cuts = sorted({i for sep in _TITLE_SEPARATORS for i in _find_all(title, sep)}, reverse=True)
+    if not cuts:
+        return title
+    shown = {" ".join("".join(h.itertext()).split()).casefold() for h in tree.iter("h1")}
+    for cut in cuts:
+        head = title[:cut].strip()
+        if head and head.casefold() in shown:
+            return head
+    return title
+
+
+def _find_all(text: str, sep: str) -> list[int]:
+    found, start = [], text.find(sep)
+    while start > 0:
+        found.append(start)
+        start = text.find(sep, start + 1)
+    return found
+
+
 def title_from(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]],
                titles: list[Any] | None = None) -> str | None:
     for obj in ld:
         if _types(obj) & _ARTICLE_TYPES and isinstance(obj.get("headline"), str) and obj["headline"].strip():
-            return _clean_title(obj["headline"])
+            return _as_shown(_clean_title(obj["headline"]), tree)
     for key in _TITLE_META:
         if meta.get(key):
-            return _clean_title(meta[key])
+            return _as_shown(_clean_title(meta[key]), tree)
     titles = _title_texts(tree, titles)
     if titles and titles[0].strip():
         return _SITE_SUFFIX_RE.sub("", " ".join(titles[0].split())) or None
