@@ -232,18 +232,19 @@ def _markup_mentions(tree: Any, headline: Any) -> tuple[list[Mention], int, int]
     index = 0
     window_end = -1  # "By"/"Von" text is looked for only just after the headline: reading every element's text
     walk_end = 1 << 30
+    full = False  # _MAX_BYLINE_ELEMENTS found (a flag: this loop runs once per element, keep it lean)
     for index, node in enumerate(tree.iter(etree.Element)):  # would cost more than the rest of the ranker
         if node is headline:
             headline_at, window_end, walk_end = index, index + _PREFIX_WINDOW, index + _WALK_AFTER_HEADLINE
-        elif index > walk_end or (len(bylines) >= _MAX_BYLINE_ELEMENTS and headline_at >= 0 and index > window_end):
+        elif index > window_end and (index > walk_end or (full and headline_at >= 0)):
             break
         cls = node.get("class")
-        if len(bylines) < _MAX_BYLINE_ELEMENTS and ((cls and ("uthor" in cls or "yline" in cls))
-                                                     or node.get("rel") == "author"
-                                                     or node.get("itemprop") == "author"):
+        if ((cls is not None and ("uthor" in cls or "yline" in cls)) or node.get("rel") == "author"
+                or node.get("itemprop") == "author") and not full:
             kind = _byline_kind(node)
             if kind and node.tag not in _SKIP_TAGS:
                 bylines.append((index, node, kind))
+                full = len(bylines) >= _MAX_BYLINE_ELEMENTS
         if index <= window_end and len(prefixed) < 8 and node.tag not in _SKIP_TAGS:
             _prefixed_credit(node, index, prefixed)
     first_box = None
