@@ -87,3 +87,9 @@ quality: setup
 # The CI gate: newsflow only, fails below the pinned F1 floors.
 quality-fast: setup
 	$(BIN)/python -m pytest tests/extract/test_quality_floor.py -q
+
+.PHONY: train
+# Refit the byline ranker on ../shared's dev sets (deterministic) into include/newsflow/extract/models/, and print
+# its in-sample, leave-publisher-out and leave-one-set-out figures beside the rules (bench/train.py).
+train: setup
+	$(BIN)/python bench/train.py

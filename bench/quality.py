@@ -15,15 +15,21 @@ they are read in place, never copied. Each set is scored with the metric its REA
 - ``readability-meta`` (65 pages): title exact match after normalisation, byline person F1 over pages
   whose gold names someone, "false authors" on pages whose gold names nobody, date = same UTC day.
 
-Every set's pages go through all its extractors page by page in turn (interleaved), so noise from a
-shared machine falls on all of them alike; pages/s is the extractor call only (HTML string in, result
-out), one process. ``--fast`` scores newsflow alone, as the CI gate ``tests/extract/test_quality_floor.py``
+Every set's pages go through all its extractors page by page in turn (interleaved, each page starting
+with the next extractor in rotation), so noise from a shared machine falls on all of them alike; pages/s
+is the extractor call only (HTML string in, result out), one process. ``fundus-publishers`` (235 pages,
+165 publishers): body (Zyte's shingle F1), title, author F1 and publication day (local or UTC day of the
+gold), pages passed without their URL, with a per-country table. ``newsflow-rules`` is newsflow with the
+byline ranker off (the rules alone), scored and timed in the same run; after the sets, the ranker's
+in-sample, leave-publisher-out and leave-one-set-out figures (``bench/train.py``) unless ``--no-oos``.
+``--fast`` scores newsflow alone, as the CI gate ``tests/extract/test_quality_floor.py``
 does (``run_set``) against the floors in ``tests/extract/quality_floors.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import gzip
 import json
@@ -102,6 +108,23 @@ def load_readability_meta(data: Path) -> list[Page]:
     return [Page(folder.name, None, _decode(gzip.decompress((folder / "source.html.gz").read_bytes())),
                  json.loads((folder / "expected-metadata.json").read_text(encoding="utf-8")))
             for folder in sorted(root.iterdir()) if (folder / "source.html.gz").is_file()]
+
+
+def load_fundus(data: Path) -> list[Page]:
+    """fundus-publishers: pages passed WITHOUT their URL (as for htmldate-dates); gold keeps country and publisher
+    for the per-country table and the leave-publisher-out folds."""
+    root = data / "fundus-publishers"
+    gold = json.loads((root / "gold.json").read_text(encoding="utf-8"))
+    return [Page(item["file"], None, _decode(gzip.decompress((root / "html" / item["file"]).read_bytes())), item)
+            for item in sorted(gold, key=lambda item: item["file"])]
+
+
+def publisher_of(page: Page) -> str:
+    """The group a page belongs to for leave-publisher-out folds (fundus: its publisher; else the page)."""
+    gold = page.gold
+    if isinstance(gold, dict) and "publisher" in gold:
+        return f"{gold.get('country')}/{gold['publisher']}"
+    return page.page_id
 
 
 # ---------------------------------------------------------------- metrics (each set's own definition)
@@ -197,6 +220,14 @@ def stated_day(value) -> date | None:
         return None
 
 
+def fundus_day_ok(got, gold: str | None) -> bool | None:
+    """fundus's date metric: the extracted day equals ``published``'s local day or its UTC day."""
+    if not gold:
+        return None
+    got_day = stated_day(got)
+    return got_day is not None and got_day in {stated_day(gold), utc_day(gold)}
+
+
 # ---------------------------------------------------------------- scores
 
 @dataclass
@@ -204,7 +235,7 @@ class Score:
     """One extractor on one set: the raw per-page outcomes; ``summary()`` applies the set's metric."""
 
     name: str
-    kind: str  # shingles | snippets | dates | meta
+    kind: str  # shingles | snippets | dates | meta | fields
     seconds: float = 0.0
     pages: int = 0
     errors: int = 0
@@ -250,6 +281,33 @@ class Score:
                                         else float(not row["invented"]))) / 2
         self.per_page[page.page_id] = row
 
+    def _add_fields(self, page: Page, result: dict) -> None:
+        """fundus-publishers: every field the extractor returns (a date-only extractor scores the day only)."""
+        gold = page.gold
+        if callable(result.get("lazy")):  # metadata an extractor gets from a second, untimed call
+            result = {**result, **result["lazy"]()}
+        row: dict = {"country": gold["country"], "publisher": gold["publisher"]}
+        if "text" in result:
+            precision, recall = page_scores(result["text"] or "", gold["body"])
+            self.empty += precision is None
+            p, r = precision or 0.0, recall or 0.0
+            row.update(p=precision, r=recall, body_f1=2 * p * r / (p + r) if p + r else 0.0)
+        if "title" in result:
+            row.update(title_ok=normalise_title(result["title"]) == normalise_title(gold["title"]),
+                       title=result["title"], gold_title=gold["title"])
+        if "authors" in result:
+            gold_names = byline_names(gold.get("authors") or [])
+            got_names = byline_names(result["authors"] or [])
+            row.update(authors=result["authors"], gold_authors=gold.get("authors"),
+                       byline_f1=names_f1(got_names, gold_names) if gold_names else None)
+        if "published" in result:
+            row.update(day_ok=fundus_day_ok(result["published"], gold.get("published")),
+                       got=str(result["published"]), gold_published=gold.get("published"))
+        parts = [row.get("body_f1"), row.get("title_ok"), row.get("byline_f1"), row.get("day_ok")]
+        known = [float(x) for x in parts if x is not None]
+        row["f1"] = sum(known) / len(known) if known else 0.0
+        self.per_page[page.page_id] = row
+
     @property
     def pages_per_second(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
@@ -274,6 +332,8 @@ class Score:
             p, r = c["tp"] / max(1, c["tp"] + c["fp"]), c["tp"] / max(1, c["tp"] + c["fn"])
             out.update(accuracy=c["tp"] / max(1, len(rows)), precision=p, recall=r,
                        f1=2 * p * r / (p + r) if p + r else 0.0, no_date=c["fn"])
+        elif self.kind == "fields":
+            out.update(fields_summary(rows), empty=self.empty)
         else:
             bylines = [r["byline_f1"] for r in rows if r["byline_f1"] is not None]
             no_byline = [r["invented"] for r in rows if r["invented"] is not None]
@@ -284,6 +344,32 @@ class Score:
                        false_author_share=sum(no_byline) / max(1, len(no_byline)),
                        date=sum(dated) / max(1, len(dated)), dated_pages=len(dated))
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def fields_summary(rows: list[dict]) -> dict:
+    """fundus-publishers' metrics over some pages: body shingle F1 (Zyte's averaging), title exact match,
+    author F1 over pages whose gold names authors, publication day accuracy; None for a field not scored."""
+    out: dict = {}
+    ps = [r["p"] for r in rows if r.get("p") is not None]
+    rs = [r["r"] for r in rows if r.get("r") is not None]
+    if any("body_f1" in r for r in rows):
+        p, r = (sum(ps) / len(ps) if ps else 0.0), (sum(rs) / len(rs) if rs else 0.0)
+        out["body"] = 2 * p * r / (p + r) if p + r else 0.0
+    titles = [r["title_ok"] for r in rows if "title_ok" in r]
+    bylines = [r["byline_f1"] for r in rows if r.get("byline_f1") is not None]
+    days = [r["day_ok"] for r in rows if r.get("day_ok") is not None]
+    out["title"] = sum(titles) / len(titles) if titles else None
+    out["byline_f1"] = sum(bylines) / len(bylines) if bylines else None
+    out["day"] = sum(days) / len(days) if days else None
+    out["pages"] = len(rows)
+    return out
+
+
+def by_country(score: Score) -> dict[str, dict]:
+    groups: dict[str, list[dict]] = {}
+    for row in score.per_page.values():
+        groups.setdefault(row["country"], []).append(row)
+    return {country: fields_summary(rows) for country, rows in sorted(groups.items())}
 
 
 # ---------------------------------------------------------------- extractors (HTML string in)
@@ -316,6 +402,53 @@ def newsflow_meta() -> Callable:
         return {"title": page.title, "authors": page.authors, "published": page.published_at}
 
     return run
+
+
+def newsflow_fields() -> Callable:
+    extract = _newsflow_extract()
+
+    def run(html: str, url: str | None) -> dict:
+        page = extract(html, url=url)
+        return {"text": page.text, "title": page.title, "authors": page.authors, "published": page.published_at}
+
+    return run
+
+
+def newsflow_rules(build: Callable[[], Callable]) -> Callable[[], Callable]:
+    """The same extractor with the byline ranker switched off (the hand-written order alone): the before of
+    this round, measured in the same run for its scores and its speed."""
+    def wrapped() -> Callable:
+        from newsflow.extract import bylines
+
+        run = build()
+
+        def call(html: str, url: str | None):
+            bylines.ENABLED = False
+            try:
+                return run(html, url)
+            finally:
+                bylines.ENABLED = True
+
+        return call
+
+    return wrapped
+
+
+def trafilatura_fields() -> Callable:
+    """trafilatura's body (``extract``, timed: it is the body call the speed ratio compares) and its metadata
+    (``extract_metadata``, a second call, untimed), as the set's README measures them."""
+    body, meta = trafilatura_body(), trafilatura_meta()
+    return lambda html, url: {"text": body(html, url), "lazy": lambda: meta(html, url)}
+
+
+def readability_fields() -> Callable:
+    body = readability_body()
+    return lambda html, url: {"text": body(html, url)}
+
+
+def htmldate_fields() -> Callable:
+    find = htmldate_extractor(True)()
+    return lambda html, url: {"published": find(html, url)}
 
 
 def trafilatura_body() -> Callable:
@@ -385,15 +518,21 @@ class DevSet:
 
 SETS: dict[str, DevSet] = {
     "zyte": DevSet("zyte-article-extraction", "ground-truth.json", "shingles", load_zyte,
-                   {"newsflow": newsflow_body, "trafilatura": trafilatura_body, "readability": readability_body}),
+                   {"newsflow": newsflow_body, "newsflow-rules": newsflow_rules(newsflow_body),
+                    "trafilatura": trafilatura_body, "readability": readability_body}),
     "trafilatura-eval": DevSet("trafilatura-eval", "evaldata.json", "snippets", load_trafilatura_eval,
-                               {"newsflow": newsflow_body, "trafilatura": trafilatura_body,
-                                "readability": readability_body}),
+                               {"newsflow": newsflow_body, "newsflow-rules": newsflow_rules(newsflow_body),
+                                "trafilatura": trafilatura_body, "readability": readability_body}),
     "htmldate-dates": DevSet("htmldate-dates", "gold.json", "dates", load_htmldate,
                              {"newsflow": newsflow_date, "htmldate-extensive": htmldate_extractor(True),
                               "htmldate-fast": htmldate_extractor(False)}),
+    "fundus-publishers": DevSet("fundus-publishers", "gold.json", "fields", load_fundus,
+                                {"newsflow": newsflow_fields, "newsflow-rules": newsflow_rules(newsflow_fields),
+                                 "trafilatura": trafilatura_fields,
+                                 "readability": readability_fields, "htmldate-extensive": htmldate_fields}),
     "readability-meta": DevSet("readability-meta", "pages", "meta", load_readability_meta,
-                               {"newsflow": newsflow_meta, "trafilatura": trafilatura_meta,
+                               {"newsflow": newsflow_meta, "newsflow-rules": newsflow_rules(newsflow_meta),
+                                "trafilatura": trafilatura_meta,
                                 "readability": readability_meta}),
 }
 
@@ -416,13 +555,14 @@ def run_set(data: Path, name: str, extractors: list[str] | None = None, repeat: 
     runners = {n: spec.extractors[n]() for n in names}
     scores = {n: Score(n, spec.kind) for n in names}
     for fn in runners.values():  # warm-up: imports, regex compilation, lazy tables
-        try:
+        with contextlib.suppress(Exception):
             fn(pages[0].html, pages[0].url)
-        except Exception:
-            pass
     gc.collect()
-    for page in _pages(pages, limit):
-        for n, fn in runners.items():
+    order = list(runners.items())
+    for index, page in enumerate(_pages(pages, limit)):
+        # each page starts with another extractor: the first call on a page pays for what the others find warm
+        shift = index % len(order)
+        for n, fn in order[shift:] + order[:shift]:
             best, result, failed = float("inf"), None, False
             for _ in range(repeat):
                 start = time.perf_counter()
@@ -433,7 +573,7 @@ def run_set(data: Path, name: str, extractors: list[str] | None = None, repeat: 
                 best = min(best, time.perf_counter() - start)
             if result is None and spec.kind in ("shingles", "snippets"):
                 result = ""
-            elif result is None and spec.kind == "meta":
+            elif result is None and spec.kind in ("meta", "fields"):
                 result = {}
             scores[n].add(page, result, best, failed)
     return scores
@@ -446,6 +586,7 @@ _COLUMNS = {
     "snippets": ("f1", "precision", "recall", "accuracy", "empty", "errors", "pages_per_second"),
     "dates": ("accuracy", "precision", "recall", "no_date", "errors", "pages_per_second"),
     "meta": ("title", "byline_f1", "false_authors", "false_author_share", "date", "errors", "pages_per_second"),
+    "fields": ("body", "title", "byline_f1", "day", "empty", "errors", "pages_per_second"),
 }
 
 
@@ -458,12 +599,31 @@ def table(scores: dict[str, Score]) -> str:
         cells = []
         for col in cols:
             value = summary.get(col)
-            if col in ("empty", "no_date", "false_authors"):
+            if value is None:
+                cells.append("-")
+            elif col in ("empty", "no_date", "false_authors"):
                 total = summary.get("no_byline_pages") if col == "false_authors" else summary["pages"]
                 cells.append(f"{value}/{total}")
             else:
                 cells.append(f"{value:.4f}" if isinstance(value, float) and col != "pages_per_second" else str(value))
         lines.append(f"| {score.name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def country_table(scores: dict[str, Score]) -> str:
+    """fundus-publishers per country: each extractor's body / title / byline / day, side by side."""
+    per = {name: by_country(score) for name, score in scores.items()}
+    names = list(scores)
+    lines = ["| country | pages | " + " | ".join(f"{n} body/title/byline/day" for n in names) + " |",
+             "|---" * (len(names) + 2) + "|"]
+
+    def cell(summary: dict) -> str:
+        return "/".join("-" if summary.get(k) is None else f"{summary[k]:.2f}"
+                        for k in ("body", "title", "byline_f1", "day"))
+
+    for country in sorted(next(iter(per.values()))):
+        first = per[names[0]][country]
+        lines.append(f"| {country} | {first['pages']} | " + " | ".join(cell(per[n][country]) for n in names) + " |")
     return "\n".join(lines)
 
 
@@ -475,6 +635,11 @@ def worst(score: Score, n: int) -> list[str]:
             lines.append(f"  {page_id[:24]}  F1 {row['f1']:.3f}  P {row['p'] or 0:.3f}  R {row['r'] or 0:.3f}")
         elif score.kind == "snippets":
             lines.append(f"  {page_id[:48]}  with {row['tp']}/{row['tp'] + row['fn']}  without leaked {row['fp']}")
+        elif score.kind == "fields":
+            lines.append(f"  {page_id[:44]}  body {row.get('body_f1', 0):.3f}"
+                         f"  title {'ok' if row.get('title_ok') else repr(row.get('title'))[:50]}"
+                         f"  authors {row.get('authors')} (gold {row.get('gold_authors')})"
+                         f"  day {'ok' if row.get('day_ok') else row.get('got')} (gold {row.get('gold_published')})")
         elif score.kind == "dates":
             if row["verdict"] != "tp":
                 lines.append(f"  {page_id[:48]}  got {row['got']}  gold {row['gold']}")
@@ -482,6 +647,17 @@ def worst(score: Score, n: int) -> list[str]:
             lines.append(f"  {page_id[:40]}  title {'ok' if row['title_ok'] else repr(row['title'])[:60]}"
                          f" (gold {row['gold_title']!r:.60})  authors {row['authors']} (gold {row['gold_byline']!r})")
     return lines
+
+
+def _train_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("newsflow_bench_train", REPO / "bench" / "train.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -494,6 +670,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="score only the first N pages of each set (quick looks)")
     parser.add_argument("--worst", type=int, default=0, help="list newsflow's N worst pages per set")
     parser.add_argument("--json", type=Path, help="write the summaries (and per-page results) here")
+    parser.add_argument("--no-oos", action="store_true",
+                        help="skip the byline ranker's out-of-sample figures (leave-publisher-out, leave-one-set-out)")
     args = parser.parse_args(argv)
     names = [n for n in (args.sets or list(SETS)) if available(args.data, n)]
     missing = sorted(set(args.sets or SETS) - set(names))
@@ -509,14 +687,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n## {name} ({next(iter(scores.values())).pages} pages)\n")
         print(table(scores))
         nf, tr = scores.get("newsflow"), scores.get("trafilatura")
-        if nf and tr and SETS[name].kind in ("shingles", "snippets") and tr.pages_per_second:
+        if SETS[name].kind == "fields":
+            print("\n" + country_table(scores))
+        if nf and tr and SETS[name].kind in ("shingles", "snippets", "fields") and tr.pages_per_second:
             speed[name] = nf.pages_per_second / tr.pages_per_second
             print(f"\nspeed ratio newsflow / trafilatura: {speed[name]:.2f}x")
+            before = scores.get("newsflow-rules")
+            if before and before.pages_per_second:
+                print(f"speed ratio newsflow-rules (no byline ranker) / trafilatura: "
+                      f"{before.pages_per_second / tr.pages_per_second:.2f}x")
         if args.worst and nf:
             print(f"\nnewsflow worst pages on {name}:")
             print("\n".join(worst(nf, args.worst)))
         report[name] = {"summary": {n: s.summary() for n, s in scores.items()},
                         "per_page": {n: s.per_page for n, s in scores.items()}}
+    fitted = [n for n in names if n in ("fundus-publishers", "readability-meta")]
+    if fitted and not args.no_oos:
+        print("\n## byline ranker: in-sample and out-of-sample (bench/train.py; fitted on fundus-publishers and "
+              "readability-meta)\n")
+        train = _train_module()
+        figures = train.report(train.collect(args.data), train.shipped_weights())
+        train.print_report(figures)
+        report["byline_ranker"] = figures
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     return 0

@@ -177,7 +177,8 @@ def _print(n: int, entry: dict) -> None:
         print(f"  pipeline, {key:10} wall {run['wall_s']:7.1f} s  CPU {run['cpu_s']:7.1f} s  "
               f"{facts['pages'] / run['wall_s']:6.1f} pages/s  peak RSS {run['peak_rss_mb']:6.0f} MB  "
               f"{run['articles']} published / {run['quarantined']} quarantined")
-        print("    peak RSS by step (MB): " + ", ".join(f"{step} {mb:.0f}" for step, mb in run["steps_peak_rss_mb"].items()))
+        by_step = run["steps_peak_rss_mb"].items()
+        print("    peak RSS by step (MB): " + ", ".join(f"{step} {mb:.0f}" for step, mb in by_step))
     for workers in ("1", "2"):
         html, warc = runs.get(f"html-{workers}"), runs.get(f"warc-{workers}")
         if html and warc:

@@ -109,7 +109,8 @@ def test_the_story_header_keeps_its_standfirst():
                   "and reopened, the council decided.")
     story_header = (f"<header class='article-header'><h1>Bridge to be repaired</h1><p class='standfirst'>"
                     f"{standfirst}</p><p class='byline'>By Jane Roe</p></header>")
-    site_header = "<header class='site-header'><p>The Town Crier: news from the valley since 1901, every day</p></header>"
+    site_header = ("<header class='site-header'><p>The Town Crier: news from the valley since 1901, every day</p>"
+                   "</header>")
     text = extract(_page(f"{site_header}<article>{story_header}<p>{PROSE}</p><p>{MORE}</p></article>")).text
     assert standfirst in text and PROSE in text
     assert "Jane Roe" not in text and "since 1901" not in text

@@ -85,3 +85,25 @@ def test_byline_metric_splits_people_like_the_readme():
     assert quality.byline_names(["Jane Doe", "A & B"]) == ["jane doe", "a", "b"]
     assert quality.names_f1(["jane doe"], ["jane doe", "john roe"]) == pytest.approx(2 / 3)
     assert quality.normalise_title("“Quoted” – Title ") == "quoted - title"
+
+
+def test_fundus_day_metric_takes_the_golds_local_or_utc_day():
+    quality = _harness()
+    from datetime import datetime, timedelta, timezone
+
+    gold = "2024-08-26T23:27:57-02:00"  # local day the 26th, UTC day the 27th
+    assert quality.fundus_day_ok(datetime(2024, 8, 26, 23, 0), gold)
+    assert quality.fundus_day_ok(datetime(2024, 8, 27, 3, 0, tzinfo=timezone(timedelta(hours=2))), gold)
+    assert not quality.fundus_day_ok(datetime(2024, 8, 25, 12, 0), gold)
+    assert not quality.fundus_day_ok(None, gold)
+    assert quality.fundus_day_ok(None, None) is None
+
+
+def test_fields_summary_scores_only_the_fields_an_extractor_returns():
+    quality = _harness()
+    rows = [{"country": "de", "title_ok": True, "byline_f1": 0.5, "day_ok": True},
+            {"country": "de", "title_ok": False, "byline_f1": None, "day_ok": False}]
+    summary = quality.fields_summary(rows)
+    assert summary["title"] == 0.5 and summary["byline_f1"] == 0.5 and summary["day"] == 0.5
+    assert "body" not in summary
+    assert quality.fields_summary([{"country": "at", "day_ok": True}])["title"] is None

@@ -21,8 +21,8 @@ def event_lake(context: Mapping[str, Any], key: str) -> str | None:
 
 
 def source_stats_task(context: Mapping[str, Any]) -> dict[str, Any]:
-    from newsflow.runtime import lineage
     from newsflow.locations import location
+    from newsflow.runtime import lineage
 
     key = context.get("partition_key")
     if not key:

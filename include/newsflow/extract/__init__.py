@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from newsflow.extract.body import extract_body
@@ -47,7 +48,7 @@ class Extracted:
     site_name: str | None = None  # the publisher's name as the page states it
 
 
-def _parse(html: str, huge: bool):
+def _parse(html: str, huge: bool) -> tuple[Any, bool]:
     from lxml import etree
 
     # Plain etree elements, not lxml.html's HtmlElement: its per-node class lookup costs ~10% of the run.
@@ -68,7 +69,7 @@ def _parse(html: str, huge: bool):
     return root, too_deep
 
 
-def parse_html(html: str):
+def parse_html(html: str) -> Any:
     """lxml tree, or ``ExtractionError``; never a tree that silently lost content.
 
     libxml2 stops parsing (keeping nothing after the point) when markup nests deeper than 256

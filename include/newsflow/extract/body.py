@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from lxml import etree
 
@@ -88,7 +89,8 @@ _FURNITURE_BLOCK_RE = re.compile(
     r"(?:first )?(?:published|updated|posted|last updated)(?: on| at)?:? .{0,40}|"
     r"this (?:slideshow|video|content|feature) requires javascript.*|tell us what you think.*|"
     r"you can view .{0,80}here|click here .{0,80}|story continues below(?: advertisement)?|"
-    r"continue reading(?: below| the main story)?|read more|read more:.*|related:.*|related( articles| stories| coverage)?|"
+    r"continue reading(?: below| the main story)?|read more|read more:.*|related:.*|"
+    r"related( articles| stories| coverage)?|"
     r"see also:.*|more:.*|also read:.*|recommended|share( this( article| story)?)?|share on \w+|"
     r"click to share.*|tweet|email|print|comments?|\d+ comments?|subscribe|sign up|follow us.*|"
     r"image:.*|photo:.*|credit:.*|getty images|image copyright.*|image caption.*|media caption.*|"
@@ -103,14 +105,14 @@ _FURNITURE_BLOCK_RE = re.compile(
 )
 
 
-def _attr_words(el) -> str:
+def _attr_words(el: Any) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
 _KEEP, _DROP, _SUSPECT = 0, 1, 2
 # The class/id regexes below were most of prune's time, and class/id strings repeat within a page and
 # across a site's pages: their verdict is kept (bounded: emptied when full, a few MB at most).
-_WORDS_KIND: dict = {}
+_WORDS_KIND: dict[Any, Any] = {}
 _WORDS_KIND_MAX = 50_000
 _PLAIN, _FURNITURE, _NAMED_CONTENT = 0, 1, 2
 # every name _CONTENT_RE knows holds one of these: most class strings are decided without it
@@ -131,7 +133,7 @@ def _words_kind(words: str) -> int:
     return found
 
 
-def _verdict(tag: str, items: tuple) -> int:
+def _verdict(tag: str, items: tuple[Any, ...]) -> int:
     """What ``prune`` does with an element, from its tag and attributes alone: 0 keep, 1 drop, 2 suspect."""
     tag = tag.lower()
     if tag in _DROP_TAGS:
@@ -161,7 +163,7 @@ def _verdict(tag: str, items: tuple) -> int:
 _NOSCRIPT_PROSE_CHARS = 400
 
 
-def prune(root) -> None:
+def prune(root: Any) -> None:
     """Remove furniture in place: tags, hidden nodes, class/id patterns, ARIA roles, comments."""
     # A <noscript> holding paragraphs of prose is the page's rendering for readers without JavaScript
     # (blog platforms put the whole post there and draw it with a script): it becomes a plain block.
@@ -174,7 +176,7 @@ def prune(root) -> None:
     doomed, suspects = [], []
     # Within a page most elements repeat an earlier one's tag and attributes exactly (list items, grid
     # cells): one verdict per distinct pair. Per page only: href/src make most pairs page-specific.
-    verdicts: dict = {}
+    verdicts: dict[Any, Any] = {}
     get_verdict = verdicts.get
     for el in root.iter(etree.Element):  # elements only: no entities
         key = (el.tag, *el.items())
@@ -196,7 +198,7 @@ def prune(root) -> None:
         total_p = sum(p_len.values()) or 1
         # <p> text beneath each element, pushed up from the few <p>s once: a page has over a hundred
         # suspects, and walking each one's subtree for its <p>s cost more than the rest of the check
-        p_under: dict = {}
+        p_under: dict[Any, Any] = {}
         nested = False
         for p, length in p_len.items():
             p_under[p] = p_under.get(p, 0) + length
@@ -230,7 +232,7 @@ _STANDFIRST_MIN_CHARS = 80
 _TEASER_RE = re.compile(r"(?:^|\s)teaser")
 
 
-def _is_lead(el) -> bool:
+def _is_lead(el: Any) -> bool:
     """A "teaser" box without a link: the article's own lead (news CMSs call the standfirst the teaser
     text), not a card pointing at another story, which always links to it."""
     if "teaser" not in (el.get("class") or "") or not _TEASER_RE.search(_attr_words(el)) \
@@ -239,7 +241,7 @@ def _is_lead(el) -> bool:
     return len(_norm(_text(el))) >= _STANDFIRST_MIN_CHARS
 
 
-def _is_story_header(el) -> bool:
+def _is_story_header(el: Any) -> bool:
     """The story's own header: the headline (``<h1>``) with a standfirst paragraph under it. The
     standfirst is part of the article; the headline, byline and date in it go by their own rules."""
     if next(el.iter("h1"), None) is None:
@@ -253,7 +255,7 @@ _EMBED_CLASS_RE = re.compile(r"(?:^|\s)(?:twitter-tweet|twitter-video|instagram-
                              r"reddit-card|imgur-embed|bluesky-embed|mastodon-embed|fb-post|fb-xfbml)")
 
 
-def _embed_holders(root) -> set:
+def _embed_holders(root: Any) -> set[Any]:
     """Embedded posts and every element around them."""
     holders = set()
     for bq in root.iter("blockquote"):
@@ -263,13 +265,13 @@ def _embed_holders(root) -> set:
     return holders
 
 
-def _link_cards(root) -> list:
+def _link_cards(root: Any) -> list[Any]:
     """Inline link lists inside a paragraph (hover cards: a <span> of three or more links, nearly all
     of its text linked): the innermost such spans, to be removed."""
     cards = []
     for p in root.iter("p"):
         for span in p.iter("span"):
-            links = [a for a in span.iter("a")]
+            links = list(span.iter("a"))
             if len(links) < 3:
                 continue
             text_len = len(_norm(_text(span)))
@@ -279,7 +281,7 @@ def _link_cards(root) -> list:
     return [span for span in cards if not any(d in card_set for d in span.iter("span") if d is not span)]
 
 
-def _remove_keep_tail(el) -> None:
+def _remove_keep_tail(el: Any) -> None:
     parent = el.getparent()
     if parent is None:
         return
@@ -293,7 +295,7 @@ def _remove_keep_tail(el) -> None:
     parent.remove(el)
 
 
-def _is_article(el) -> bool:
+def _is_article(el: Any) -> bool:
     return el.tag == "article" or (el.get("itemprop") or "").lower() == "articlebody"
 
 
@@ -301,12 +303,12 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _text(el) -> str:
+def _text(el: Any) -> str:
     """All text under ``el`` (libxml2's serializer: C speed, no Python walk)."""
-    return etree.tostring(el, method="text", encoding=str, with_tail=False)
+    return str(etree.tostring(el, method="text", encoding=str, with_tail=False))
 
 
-def _class_weight(el) -> int:
+def _class_weight(el: Any) -> int:
     words = _attr_words(el)
     weight = 0
     if _NEGATIVE_RE.search(words):
@@ -323,7 +325,7 @@ _TAG_WEIGHT = {"div": 5, "article": 10, "main": 5, "section": 3, "pre": 3, "td":
                "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5}
 
 
-def _link_chars(el, link_lens: dict) -> int:
+def _link_chars(el: Any, link_lens: dict[Any, Any]) -> int:
     """Normalised text length of the links under ``el``; ``link_lens`` memoises each link's while the
     tree stays unchanged: candidates nest, so the same links are measured again for every ancestor."""
     links = 0
@@ -335,23 +337,20 @@ def _link_chars(el, link_lens: dict) -> int:
     return links
 
 
-def _link_density(el, text_len: int, link_lens: dict | None = None) -> float:
+def _link_density(el: Any, text_len: int, link_lens: dict[Any, Any] | None = None) -> float:
     if not text_len:
         return 1.0
-    if link_lens is None:
-        links = sum(len(_norm(_text(a))) for a in el.iter("a"))
-    else:
-        links = _link_chars(el, link_lens)
+    links = sum(len(_norm(_text(a))) for a in el.iter("a")) if link_lens is None else _link_chars(el, link_lens)
     return min(1.0, links / text_len)
 
 
-def _nested(elements, tag: str) -> bool:
+def _nested(elements: Any, tag: str) -> bool:
     """Whether any of ``elements`` lies inside another ``tag``: sums of their text lengths are lower
     bounds of an ancestor's text length only when they do not overlap."""
     return any(next(el.iterancestors(tag), None) is not None for el in elements)
 
 
-def _own_text(el) -> tuple[str, bool]:
+def _own_text(el: Any) -> tuple[str, bool]:
     """Text directly inside ``el`` (not in block children) and whether it has block children: tells a
     div used as a paragraph, or a container whose loose text is itself article prose."""
     parts = [el.text or ""]
@@ -366,12 +365,12 @@ def _own_text(el) -> tuple[str, bool]:
     return _norm(" ".join(parts)), has_blocks
 
 
-def best_container(body):
+def best_container(body: Any) -> Any:
     """The element most likely to hold the article, by readability-style paragraph voting."""
-    scores: dict = {}
-    good: dict = {}  # element -> characters of prose-like <p> text beneath it
-    p_texts: dict = {}  # the tree does not change in here: each <p> is read once, not once per loop
-    link_lens: dict = {}
+    scores: dict[Any, Any] = {}
+    good: dict[Any, Any] = {}  # element -> characters of prose-like <p> text beneath it
+    p_texts: dict[Any, Any] = {}  # the tree does not change in here: each <p> is read once, not once per loop
+    link_lens: dict[Any, Any] = {}
     for p in body.iter("p"):
         text = p_texts[p] = _norm(_text(p))
         if len(text) >= 80 and _link_density(p, len(text), link_lens) < 0.3:
@@ -409,8 +408,9 @@ def best_container(body):
     if not scores:
         return None, {}
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:8]
-    best, best_score = None, float("-inf")
-    final: dict = {}
+    best: Any = None
+    best_score = float("-inf")
+    final: dict[Any, Any] = {}
     # Candidates are big (wrappers of the whole page): normalising their text was most of this function.
     # The <p>s beneath a candidate (not nested in one another) hold no more normalised text than the
     # candidate; when even that lower bound keeps link density at or under 15%, the density cannot
@@ -452,7 +452,7 @@ def best_container(body):
     return best, scores
 
 
-def _siblings(best, scores: dict) -> list:
+def _siblings(best: Any, scores: dict[Any, Any]) -> list[Any]:
     """The winner plus siblings that score or read like article text (readability's merge step)."""
     parent = best.getparent()
     if parent is None:
@@ -478,7 +478,7 @@ def _siblings(best, scores: dict) -> list:
     return chosen
 
 
-def _drop_nested_articles(roots) -> None:
+def _drop_nested_articles(roots: Any) -> None:
     """Inside an article, two or more nested <article>s are teasers or comments (HTML's meaning of
     nested articles: related content), not the story: drop them, unless the story would go with them."""
     doomed, dropped = [], 0
@@ -499,7 +499,7 @@ def _drop_nested_articles(roots) -> None:
             _remove_keep_tail(el)
 
 
-def _blocks(roots) -> list[tuple[str, float, str]]:
+def _blocks(roots: Any) -> list[tuple[str, float, str]]:
     """(text, link density, tag) for each text block under ``roots`` in document order, iteratively."""
     blocks: list[tuple[str, float, str]] = []
     parts: list[str] = []
@@ -578,9 +578,7 @@ def _keep_block(text: str, density: float, tag: str) -> bool:
         return True  # a linked lede followed by a sentence of its own ("<a>Headline</a>. What it says.")
     if density > 0.5 and len(text) < 300:
         return False
-    if tag == "li" and density > 0.3:
-        return False
-    return True
+    return not (tag == "li" and density > 0.3)
 
 
 def _without_trailing_headings(kept: list[tuple[str, str]]) -> list[str]:
@@ -601,7 +599,7 @@ def _repeats_headline(text: str, headline: str) -> bool:
     return folded == headline or (len(headline) >= 20 and headline in folded and len(folded) < len(headline) + 40)
 
 
-def extract_body(tree, title: str | None = None) -> str:
+def extract_body(tree: Any, title: str | None = None) -> str:
     """Article body text of ``tree`` (modified in place), paragraphs separated by blank lines.
 
     Blocks that repeat the headline are dropped wherever they sit (kicker above it, AMP duplicates).

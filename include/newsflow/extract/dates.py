@@ -19,6 +19,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -48,7 +49,7 @@ _PUBLISHED_MICRODATA_XPATH = etree.XPath("//*[@itemprop='datePublished']")
 _TIME_PUBDATE_XPATH = etree.XPath("//time[@pubdate] | //time[contains(@class,'publish')]")
 
 
-def _time_values(tree) -> list[str]:
+def _time_values(tree: Any) -> list[str]:
     """``datetime`` of every ``<time>``: ``iter("time")`` filters in C, several times faster than ``//time``."""
     return [value for value in (node.get("datetime") for node in tree.iter("time")) if value]
 
@@ -74,9 +75,10 @@ def parse_datetime(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        parsed = _parse_loose(text)
-        if parsed is None:
+        loose = _parse_loose(text)
+        if loose is None:
             return None
+        parsed = loose
     if parsed.year < 1900 or parsed.year > 2200:
         return None
     if parsed.tzinfo is None:
@@ -92,7 +94,7 @@ _DEFAULT_A, _DEFAULT_B = datetime(2001, 1, 1), datetime(2002, 2, 2)
 def _parse_loose(text: str) -> datetime | None:
     """dateutil's reading of a non-ISO date, or None unless it states a full day: "1988" or "2017/01"
     would otherwise come back with today's month and day filled in."""
-    from dateutil import parser as date_parser
+    from dateutil import parser as date_parser  # type: ignore[import-untyped]
 
     try:
         with warnings.catch_warnings():  # "tzname EST identified but not understood": we assume UTC
@@ -125,7 +127,7 @@ def latest_allowed(today: date | None = None) -> date:
     return (today or datetime.now(UTC).date()) + timedelta(days=1)
 
 
-def _ld_values(ld: list[dict], article_types: set[str], keys: tuple[str, ...]) -> list[str]:
+def _ld_values(ld: list[dict[str, Any]], article_types: set[str], keys: tuple[str, ...]) -> list[str]:
     values = []
     for obj in ld:
         kind = obj.get("@type")
@@ -135,7 +137,7 @@ def _ld_values(ld: list[dict], article_types: set[str], keys: tuple[str, ...]) -
     return values
 
 
-def _in_teaser_card(node) -> bool:
+def _in_teaser_card(node: Any) -> bool:
     """Inside an ``<article>`` that is itself inside a list item: a card in a list of other stories
     ("related posts"), whose dates are theirs, not the page's."""
     in_article = False
@@ -147,7 +149,7 @@ def _in_teaser_card(node) -> bool:
     return False
 
 
-def _markup_dates(nodes) -> list[tuple[str, str]]:
+def _markup_dates(nodes: Any) -> list[tuple[str, str]]:
     """(value, source) of date markup (schema.org microdata, ``<time pubdate>``): a ``<meta itemprop>`` is
     a meta tag, anything else is markup; teaser cards' dates are skipped."""
     found = []
@@ -218,7 +220,7 @@ def warm_up() -> None:
     starts. dateparser, which htmldate calls for free-text dates, reads all its ~200 locales the first time
     it meets a string in no known language: about 1.1 s once per process. A digit string in no language
     makes it do exactly that now."""
-    import dateparser
+    import dateparser  # type: ignore[import-untyped]
     import htmldate  # noqa: F401
 
     dateparser.parse("warm up 2001 x")
@@ -238,10 +240,12 @@ def _traced(day: date, candidates: list[tuple[str, str]]) -> Dated | None:
 
 # Languages spoken (as a page's main language) within Central European Time only: a page in one of them
 # that stamps its date in UTC was published on the Central European calendar day.
-_CET_LANGUAGES = frozenset(["de", "it", "nl", "da", "sv", "nb", "nn", "no", "pl", "cs", "sk", "sl", "hu", "hr", "sr", "bs"])
+_CET_LANGUAGES = frozenset([
+    "de", "it", "nl", "da", "sv", "nb", "nn", "no", "pl", "cs", "sk", "sl", "hu", "hr", "sr", "bs"
+])
 
 
-def _central_european(found: Dated, tree, meta: dict[str, str]) -> Dated:
+def _central_european(found: Dated, tree: Any, meta: dict[str, str]) -> Dated:
     """A stamp stated in UTC ("2023-11-01T23:01:00Z") on a page whose language is spoken only in Central
     European Time, moved into that zone: the day its readers saw (the 2nd, at 00:01 CET). The instant
     is unchanged; only stamps within an hour or two of midnight change their day."""
@@ -255,7 +259,7 @@ def _central_european(found: Dated, tree, meta: dict[str, str]) -> Dated:
     return Dated(found.moment.astimezone(ZoneInfo("Europe/Berlin")), found.raw, found.source)
 
 
-def _month_first(tree, meta: dict[str, str]) -> bool | None:
+def _month_first(tree: Any, meta: dict[str, str]) -> bool | None:
     """Whether the page writes 02/01/2022 for February 1st (US English), the 2nd of January (everybody
     else), or None when its language is English without a region (``lang="en"``: British, Irish and US
     sites alike) and og:locale does not say either: such a date is then ambiguous and skipped."""
@@ -270,7 +274,7 @@ def _month_first(tree, meta: dict[str, str]) -> bool | None:
     return None if lang.startswith("en") else False
 
 
-def _stated(tree, meta: dict[str, str]) -> list[tuple[str, str]]:
+def _stated(tree: Any, meta: dict[str, str]) -> list[tuple[str, str]]:
     """Every date the page's ``<time>`` elements and meta tags state, with its source."""
     stated = [(v, "time") for v in _time_values(tree)]
     return stated + [(v, "meta") for v in meta.values() if _LOOKS_DATED_RE.search(v)]
@@ -287,7 +291,7 @@ def _url_date(url: str | None) -> Dated | None:
     return Dated(moment, value, "url") if moment else None
 
 
-def page_dates(tree, meta: dict[str, str], ld: list[dict], article_types: set[str], url: str | None,
+def page_dates(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], article_types: set[str], url: str | None,
                html: str | None, today: date | None = None, title: str | None = None
                ) -> tuple[Dated | None, Dated | None]:
     """(published, modified) of the page; either may be None. ``title``: the page's title (the date

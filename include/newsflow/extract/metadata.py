@@ -10,10 +10,12 @@ import json
 import logging
 import re
 from datetime import date
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from newsflow.extract import bylines
 from newsflow.extract.dates import page_dates, parse_datetime
 
 LOGGER = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ _NOT_A_PERSON = re.compile(
 _SITE_SUFFIX_RE = re.compile(r"\s+[|\-–—:·»]\s+[^|\-–—:·»]{2,60}$")
 
 
-def _meta_map(tree) -> dict[str, str]:
+def _meta_map(tree: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for node in tree.iter("meta"):
         keys = (node.get("property") or node.get("name") or node.get("itemprop") or node.get("http-equiv")
@@ -52,9 +54,9 @@ def _meta_map(tree) -> dict[str, str]:
     return found
 
 
-def _json_ld(tree) -> list[dict]:
+def _json_ld(tree: Any) -> list[dict[str, Any]]:
     """Flatten the page's JSON-LD into a list of objects (iteratively: graphs nest)."""
-    objects: list[dict] = []
+    objects: list[dict[str, Any]] = []
     for script in tree.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
             continue
@@ -75,7 +77,7 @@ def _json_ld(tree) -> list[dict]:
     return objects
 
 
-def _types(obj: dict) -> set[str]:
+def _types(obj: dict[Any, Any]) -> set[str]:
     kind = obj.get("@type")
     kinds = kind if isinstance(kind, list) else [kind]
     return {str(k).lower() for k in kinds if k}
@@ -87,14 +89,26 @@ _ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting
 
 # A byline often runs on into its date ("Steven Musil January 18", "Aleš Vávra před 2 hodinami"): a name
 # ends at the first token holding a digit or naming a month, in the languages of the dev sets' news.
-_MONTHS = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "januar", "februar", "märz", "mai", "juni", "juli", "oktober", "dezember", "janvier", "février", "mars", "avril", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre", "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre", "dicembre"])
+_MONTHS = frozenset([
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "januar",
+    "februar", "märz", "mai", "juni", "juli", "oktober", "dezember", "janvier", "février", "mars", "avril", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre", "enero", "febrero", "marzo", "abril", "mayo",
+    "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre", "gennaio", "febbraio", "aprile",
+    "maggio", "giugno", "luglio", "settembre", "ottobre", "dicembre"
+])
 # Words that start the date part of a byline ("By Jane Doe Updated Jul 24, 2018").
-_DATE_CUES = frozenset(["updated", "published", "posted", "aktualisiert", "veröffentlicht", "publié", "publicado", "pubblicato"])
+_DATE_CUES = frozenset([
+    "updated", "published", "posted", "aktualisiert", "veröffentlicht", "publié", "publicado", "pubblicato"
+])
 # Buttons printed inside byline markup ("John C. Welch Follow").
 _BYLINE_BUTTONS = frozenset(["follow", "folgen", "suivre", "seguir", "segui", "volgen"])
 # Lowercase words that belong inside a person's name; any other lowercase word ("Ad Operations at IAB",
 # "Tim Denning in The Ascent") means the text is a phrase, not a name.
-_NAME_PARTICLES = frozenset(["van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "du", "la", "le", "bin", "ibn", "al", "el", "y", "e", "zu", "ten", "ter"])
+_NAME_PARTICLES = frozenset([
+    "van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "du", "la", "le", "bin", "ibn",
+    "al", "el", "y", "e", "zu", "ten", "ter"
+])
 _ARTICLES = frozenset(["the", "a", "an", "der", "die", "das", "le", "la", "les", "el", "il", "lo"])
 
 
@@ -145,7 +159,7 @@ def split_authors(value: str) -> list[str]:
     return names
 
 
-def _ld_authors(obj: dict) -> list[str]:
+def _ld_authors(obj: dict[Any, Any]) -> list[str]:
     raw = obj.get("author") or obj.get("creator")
     items = raw if isinstance(raw, list) else [raw]
     names: list[str] = []
@@ -179,23 +193,49 @@ _H1_XPATH = etree.XPath("//h1")
 _LANG_XPATH = etree.XPath("/html/@lang | /html/@xml:lang", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"})
 
 
-def _whole_document(tree) -> bool:
+def _whole_document(tree: Any) -> bool:
     """True when ``tree.iter()`` visits every element an absolute XPath (``//x``) would: the walks in
     Python below are exact replacements for such XPaths only then (else they fall back to XPath)."""
     return tree.getparent() is None and tree.getprevious() is None and tree.getnext() is None
 
 
-def _title_texts(tree, titles: list | None) -> list:
+def _title_texts(tree: Any, titles: list[Any] | None) -> list[Any]:
     return _TITLE_TEXT_XPATH(tree) if titles is None else titles
 
 
-def title_from(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> str | None:
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ")
+
+
+def _as_shown(title: str, tree: Any) -> str:
+    """The stated title without a trailing " | Site" (or " - Site | date") when the page's ``<h1>`` shows
+    exactly the part before it: the headline as the reader sees it ("... - Golem.de" in og:title)."""
+    cuts = sorted({i for sep in _TITLE_SEPARATORS for i in _find_all(title, sep)}, reverse=True)
+    if not cuts:
+        return title
+    shown = {" ".join("".join(h.itertext()).split()).casefold() for h in tree.iter("h1")}
+    for cut in cuts:
+        head = title[:cut].strip()
+        if head and head.casefold() in shown:
+            return head
+    return title
+
+
+def _find_all(text: str, sep: str) -> list[int]:
+    found, start = [], text.find(sep)
+    while start > 0:
+        found.append(start)
+        start = text.find(sep, start + 1)
+    return found
+
+
+def title_from(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]],
+               titles: list[Any] | None = None) -> str | None:
     for obj in ld:
         if _types(obj) & _ARTICLE_TYPES and isinstance(obj.get("headline"), str) and obj["headline"].strip():
-            return _clean_title(obj["headline"])
+            return _as_shown(_clean_title(obj["headline"]), tree)
     for key in _TITLE_META:
         if meta.get(key):
-            return _clean_title(meta[key])
+            return _as_shown(_clean_title(meta[key]), tree)
     titles = _title_texts(tree, titles)
     if titles and titles[0].strip():
         return _SITE_SUFFIX_RE.sub("", " ".join(titles[0].split())) or None
@@ -213,11 +253,11 @@ _BYLINE_CLASS_PARTS = ("byline__name", "author-name", "byline-name", "byline-aut
 _BYLINE_COMPILED = etree.XPath(_BYLINE_XPATH)
 
 
-def _byline_candidates(tree) -> list:
+def _byline_candidates(tree: Any) -> list[Any]:
     """What ``_BYLINE_XPATH`` selects, in document order. libxml2 turns each contains(@class, ...) into a
     string copy per element: a walk in Python with plain ``in`` tests takes about half the time."""
     if not _whole_document(tree):
-        return _BYLINE_COMPILED(tree)
+        return list(_BYLINE_COMPILED(tree))
     found = []
     for node in tree.iter(etree.Element):
         if node.get("rel") == "author" or node.get("itemprop") == "author":
@@ -229,7 +269,7 @@ def _byline_candidates(tree) -> list:
     return found
 
 
-def _is_byline(node) -> bool:
+def _is_byline(node: Any) -> bool:
     cls = node.get("class") or ""
     tokens = cls.split()
     if "org" in tokens:  # hCard's "fn org": an organisation's name (a Wikipedia infobox), never a byline
@@ -243,7 +283,7 @@ def _is_byline(node) -> bool:
                for t in tokens)
 
 
-def _in_comments(node) -> bool:
+def _in_comments(node: Any) -> bool:
     """Inside a comment thread (an ancestor's class or id names comments): commenters are not authors."""
     for ancestor in node.iterancestors():
         marks = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".lower()
@@ -252,7 +292,7 @@ def _in_comments(node) -> bool:
     return False
 
 
-def _visible_text(node) -> str:
+def _visible_text(node: Any) -> str:
     """The node's text without what scripts and styles inside it hold (an e-mail obfuscator's code)."""
     parts = []
     for event, element in etree.iterwalk(node, events=("start", "end")):
@@ -267,7 +307,7 @@ def _visible_text(node) -> str:
 _BYLINE_MAX_CHARS = 100  # longer text in byline markup is an author bio box or a widget, not a byline
 
 
-def _byline_box(node):
+def _byline_box(node: Any) -> Any:
     """The element holding the byline ``node`` and its siblings: its parent, or its grandparent when that
     is still byline-sized (names split over items of an author list), never the article around it."""
     parent = node.getparent()
@@ -282,7 +322,7 @@ def _byline_box(node):
     return grandparent
 
 
-def _byline_names(tree) -> list[str]:
+def _byline_names(tree: Any) -> list[str]:
     """Names in the page's own byline: the first byline element that names someone, and the byline
     elements in the same box (a byline split over several links or list items). Later bylines elsewhere
     on the page belong to teasers, widgets or comments."""
@@ -304,7 +344,7 @@ def _byline_names(tree) -> list[str]:
     return names
 
 
-def _publisher_names(meta: dict[str, str], ld: list[dict]) -> list[str]:
+def _publisher_names(meta: dict[str, str], ld: list[dict[str, Any]]) -> list[str]:
     """The publisher's names the page states, most explicit first: og:site_name, the JSON-LD publisher
     (and Organization/WebSite objects), application-name, the publisher meta tag."""
     names = [meta.get("og:site_name", "")]
@@ -319,7 +359,7 @@ def _publisher_names(meta: dict[str, str], ld: list[dict]) -> list[str]:
     return [" ".join(n.split()) for n in names if n and n.strip() and not n.strip().startswith("http")]
 
 
-def _title_suffix(titles: list) -> str | None:
+def _title_suffix(titles: list[Any]) -> str | None:
     if titles:
         match = _SITE_SUFFIX_RE.search(" ".join(titles[0].split()))
         if match:
@@ -327,20 +367,38 @@ def _title_suffix(titles: list) -> str | None:
     return None
 
 
-def site_name_from(meta: dict[str, str], ld: list[dict], titles: list) -> str | None:
+def site_name_from(meta: dict[str, str], ld: list[dict[str, Any]], titles: list[Any]) -> str | None:
     """The publisher's name (not the domain: that is the record's ``source``); the ``<title>`` suffix
     ("Story | The Daily Ledger") when the page names it nowhere else."""
     names = _publisher_names(meta, ld)
     return _clean_title(names[0]) if names else _title_suffix(titles)
 
 
-def site_names(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> set[str]:
+def site_names(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], titles: list[Any] | None = None) -> set[str]:
     """Names the site goes by (publisher names and the <title> suffix): never an author."""
-    names = _publisher_names(meta, ld) + [_title_suffix(_title_texts(tree, titles)) or ""]
+    names = [*_publisher_names(meta, ld), _title_suffix(_title_texts(tree, titles)) or ""]
     return {n.casefold() for n in names if n}
 
 
-def authors_from(tree, meta: dict[str, str], ld: list[dict], titles: list | None = None) -> list[str]:
+def byline_candidates(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], titles: list[Any] | None = None,
+                      title: str | None = None) -> list[bylines.Candidate]:
+    """Every name the page credits, pooled and described for the byline ranker (``bylines``)."""
+    mentions, headline_at, elements = bylines.page_mentions(tree, meta, ld, _ARTICLE_TYPES, title)
+    return bylines.candidates(mentions, headline_at, elements, site_names(tree, meta, ld, titles))
+
+
+def authors_from(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]], titles: list[Any] | None = None,
+                 title: str | None = None) -> list[str]:
+    """Who wrote the piece: the byline ranker's choice among the page's credited names (``bylines``); the
+    rules (``authors_by_rules``) when no model is shipped."""
+    weights = bylines.load_model()
+    if weights is None:
+        return authors_by_rules(tree, meta, ld, titles)
+    return bylines.choose(byline_candidates(tree, meta, ld, titles, title), weights)
+
+
+def authors_by_rules(tree: Any, meta: dict[str, str], ld: list[dict[str, Any]],
+                     titles: list[Any] | None = None) -> list[str]:
     """People who wrote the piece: JSON-LD persons, then byline markup, then the author meta tag.
 
     Byline markup comes before ``<meta name=author>`` because news sites often put the publisher there;
@@ -378,10 +436,10 @@ def authors_from(tree, meta: dict[str, str], ld: list[dict], titles: list | None
 _CANONICAL_XPATH = etree.XPath("//link[@rel='canonical']/@href | //link[@rel='Canonical']/@href")
 
 
-def _canonical_links(tree) -> list:
+def _canonical_links(tree: Any) -> list[Any]:
     """What ``_CANONICAL_XPATH`` selects; ``iter("link")`` finds the few <link>s in C, several times faster."""
     if not _whole_document(tree):
-        return _CANONICAL_XPATH(tree)
+        return list(_CANONICAL_XPATH(tree))
     links = []
     for link in tree.iter("link"):
         if link.get("rel") in ("canonical", "Canonical"):
@@ -391,9 +449,9 @@ def _canonical_links(tree) -> list:
     return links
 
 
-def canonical_from(tree, meta: dict[str, str], url: str | None) -> str | None:
+def canonical_from(tree: Any, meta: dict[str, str], url: str | None) -> str | None:
     links = _canonical_links(tree)
-    for href in links + [meta.get("og:url", "")]:
+    for href in [*links, meta.get("og:url", "")]:
         href = (href or "").strip()
         if href and not href.startswith(("javascript:", "#")):
             try:
@@ -406,14 +464,15 @@ def canonical_from(tree, meta: dict[str, str], url: str | None) -> str | None:
     return url
 
 
-def declared_language(tree, meta: dict[str, str]) -> str | None:
+def declared_language(tree: Any, meta: dict[str, str]) -> str | None:
     roots = _LANG_XPATH(tree)
     value = (roots[0] if roots else "") or meta.get("content-language") or meta.get("og:locale") or ""
     code = value.strip().replace("_", "-").split("-")[0].lower()
     return code if len(code) == 2 and code.isalpha() else None
 
 
-def page_metadata(tree, url: str | None, page_html: str | None = None, today: date | None = None) -> dict:
+def page_metadata(tree: Any, url: str | None, page_html: str | None = None,
+                  today: date | None = None) -> dict[str, Any]:
     """Metadata of the untouched tree; ``page_html`` (the page's markup as text) lets the date search fall back to
     htmldate, which parses it again on the few pages that state no date in structured data. ``today``: the
     run's day (no later date is returned); the wall clock's when not given."""
@@ -425,7 +484,7 @@ def page_metadata(tree, url: str | None, page_html: str | None = None, today: da
     return {
         "title": title,
         "site_name": site_name_from(meta, ld, titles),
-        "authors": authors_from(tree, meta, ld, titles),
+        "authors": authors_from(tree, meta, ld, titles, title),
         "published_at": published.moment if published else None,
         "published_raw": published.raw if published else None,
         "published_at_source": published.source if published else None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from lxml import etree
 
@@ -50,7 +51,7 @@ _PATTERNS = [
 _GROUPS = ("d", "m", "mn", "y", "s")
 
 
-def _compile() -> tuple[re.Pattern, list[int]]:
+def _compile() -> tuple[re.Pattern[str], list[int]]:
     """One regex for all patterns; Python's re cannot reuse a group name across alternatives, so each
     alternative's groups are numbered."""
     parts, index = [], []
@@ -72,7 +73,7 @@ _ANCHOR_RE = re.compile(r"(?:19|20)\d\d|\d[./]\s?\d{1,2}[./]|\d\s\|\s\d")
 _REACH_BEFORE, _REACH_AFTER = 32, 12  # the longest run before a year ("1er septiembre de ") and after it
 
 
-def _find_dates(text: str, start: int, end: int):
+def _find_dates(text: str, start: int, end: int) -> Any:
     """``_DATE_RE``'s matches in ``text[start:end]`` in order, searched only around anchors."""
     window_start = window_end = -1
     for anchor in _ANCHOR_RE.finditer(text, start, end):
@@ -96,7 +97,7 @@ _WINDOW_BEFORE = 250  # characters before it (a dateline above the headline)
 _HEADINGS = frozenset({"h1", "h2"})
 
 
-def _match_date(match: re.Match, month_first: bool | None) -> date | None:
+def _match_date(match: re.Match[str], month_first: bool | None) -> date | None:
     groups = match.groupdict()
     for number in _ALTERNATIVES:
         year = groups.get(f"y{number}")
@@ -126,7 +127,7 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _headline(root, title: str | None):
+def _headline(root: Any, title: str | None) -> Any:
     """The story's headline element: the first ``<h1>`` (else ``<h2>``) that the page's title contains
     or that contains it (a logo or "Navigation" in an ``<h1>`` is no headline), else the first ``<h1>``."""
     headings = [h for h in root.iter("h1", "h2") if not _in_skipped(h)]
@@ -142,11 +143,11 @@ def _headline(root, title: str | None):
     return next((element for element in headings if element.tag == "h1"), None)
 
 
-def _in_skipped(element) -> bool:
+def _in_skipped(element: Any) -> bool:
     return any(ancestor.tag in _SKIP_TAGS for ancestor in element.iterancestors())
 
 
-def _text_until(root, headline, after: int | None) -> tuple[str, int | None]:
+def _text_until(root: Any, headline: Any, after: int | None) -> tuple[str, int | None]:
     """The visible text of the body in document order (whitespace folded: a date split over lines of
     markup reads as one) and the offset where ``headline`` begins in it; the walk stops ``after``
     characters past the headline (None: the whole body)."""
@@ -190,13 +191,13 @@ class PrintedDates:
     """Full dates printed in one page's text, found around its headline. The text is walked once, on
     first use (most pages state their date in structured data and never need it)."""
 
-    def __init__(self, root, title: str | None, month_first: bool | None) -> None:
+    def __init__(self, root: Any, title: str | None, month_first: bool | None) -> None:
         self._root = root
         self._title = title
         self._month_first = month_first
         self._text: str | None = None
         self._whole = False
-        self._headline_element = None
+        self._headline_element: Any = None
         self._headline: int | None = None
 
     def _load(self, whole: bool = False) -> None:
@@ -257,7 +258,7 @@ class PrintedDates:
         return self._nearest(last_day, 0, self._headline or 0, None)
 
 
-def headline_date(root, last_day: date, month_first: bool | None = False, title: str | None = None
+def headline_date(root: Any, last_day: date, month_first: bool | None = False, title: str | None = None
                   ) -> tuple[date, str] | None:
     """(day, the text as printed) of the full date printed nearest the page's headline (see
     ``PrintedDates.near_headline``). ``month_first``: True for US pages (02/01/2022 is February 1st),
