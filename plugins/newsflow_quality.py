@@ -1,6 +1,6 @@
 """newsflow's data quality in the Airflow UI (Airflow 3 plugin).
 
-- a FastAPI app mounted in the API server at ``/newsflow`` (routes: ``newsflow_ui/routes.py``; pages from
+- a FastAPI app mounted in the API server at ``/newsflow`` (routes: ``newsflow.ui.routes``; pages from
   ``newsflow.report``, the same model and HTML as the lake's ``report.html``), behind the API server's
   own authentication;
 - external views: on the DAG page a "Data quality" tab (every run's verdict) and a "Lake health" tab (the
@@ -10,7 +10,8 @@
 
 Every Airflow process imports plugin files (task processes too, for macros), so this file stays light:
 the web app and its imports (the API server's security, pyarrow, jinja2) load on the first request.
-``newsflow_ui/`` is listed in ``.airflowignore`` so the plugin loader does not import it.
+The routes live in the package (``newsflow.ui``), so the plugin loader, which imports every file here,
+never loads them.
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ QUALITY_DAGS = {d.strip() for d in os.environ.get("NEWSFLOW_QUALITY_DAGS", "news
 
 
 class LazyApp:
-    """An ASGI app that imports the real one (``newsflow_ui.routes.app``) when the first request arrives."""
+    """An ASGI app that imports the real one (``newsflow.ui.routes.app``) when the first request arrives."""
 
     def __init__(self) -> None:
         self._app = None
 
     async def __call__(self, scope, receive, send) -> None:
         if self._app is None:
-            from newsflow_ui.routes import app
+            from newsflow.ui.routes import app
 
             self._app = app
         await self._app(scope, receive, send)

@@ -34,6 +34,8 @@ def test_seeds_through_the_dag_then_rerun_same_date(airflow_home, landing, tmp_p
     lake = tmp_path / "lake"
     first = newsflow_run(airflow_home, "--landing", landing, "--lake", lake, "--date", DAY)
     assert first.returncode == 0, first.stdout + first.stderr
+    # nothing before the summary: no warning from Airflow, GX or their dependencies (make run's first screen)
+    assert first.stderr == "" and first.stdout.startswith("newsflow: run "), first.stderr[:2000]
     assert "ingested 3, published 2, quarantined 1" in first.stdout
     assert "dedup.near_duplicate" in first.stdout and "gate_normalised.boilerplate_phrase" in first.stdout
     assert f"articles: {lake}/articles/date={DAY}/part-00000-" in first.stdout

@@ -1,4 +1,7 @@
-"""The FastAPI routes of the newsflow_quality plugin (imported by the API server on the first request only).
+"""The FastAPI routes of the newsflow_quality plugin (``plugins/newsflow_quality.py``), imported by the API
+server on the first request only. They live in the package, not in ``plugins/``: the plugin loader imports
+every file under ``plugins/``, and keeping it out of a folder there took an ``.airflowignore``, whose glob
+syntax makes Airflow 3.3 print two DeprecationWarnings (pathspec's GitWildMatchPattern) at every start.
 
 Thin wiring only: the pages come from ``newsflow.report`` (the same model and HTML as the lake's
 ``report.html``). Every route needs the API server's own authentication (``requires_access_dag``:
@@ -22,7 +25,7 @@ connection through ``newsflow.locations.location``, as the run's tasks did), els
 from __future__ import annotations
 
 import mimetypes
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
@@ -30,6 +33,15 @@ from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import requires_access_dag
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+
+if TYPE_CHECKING:
+    from airflow.models.dagrun import DagRun
+    from sqlalchemy.orm import Session
+
+    from newsflow.lake.layout import RunPaths
+    from newsflow.report import Links
+    from newsflow.runrecords import Report
+    from newsflow.storage import StorePath
 
 PREFIX = "/newsflow"
 
@@ -41,17 +53,17 @@ def _run_url(dag_id: str, run_id: str) -> str:
     return f"{PREFIX}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}"
 
 
-def _dag_run(session, dag_id: str, run_id: str):
+def _dag_run(session: Session, dag_id: str, run_id: str) -> DagRun:
     from airflow.models.dagrun import DagRun
     from sqlalchemy import select
 
-    run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
+    run: DagRun | None = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
     if run is None:
         raise HTTPException(404, f"no run {run_id!r} of {dag_id!r}")
     return run
 
 
-def _lake(run) -> Any:
+def _lake(run: DagRun) -> StorePath:
     """The run's lake (its ``lake`` and ``conn_id`` params), else the default lake: a local ``Path`` or an
     ``ObjectStoragePath`` bound to the run's connection."""
     from newsflow.locations import default_lake, location
@@ -60,21 +72,21 @@ def _lake(run) -> Any:
     return location(str(conf.get("lake") or default_lake()), conf.get("conn_id") or None)
 
 
-def _paths(run):
+def _paths(run: DagRun) -> RunPaths | None:
     """The run's lake paths (``RunPaths``), or None when it left no quality folder."""
     from newsflow.lake.layout import Lake
 
     return Lake(_lake(run)).find_run(run.run_id)
 
 
-def _report(run) -> dict | None:
+def _report(run: DagRun) -> Report | None:
     from newsflow.report import build_report
 
     paths = _paths(run)
     return build_report(paths) if paths else None
 
 
-def _links(dag_id: str, run_id: str):
+def _links(dag_id: str, run_id: str) -> Links:
     from newsflow.report import Links
 
     base = _run_url(dag_id, run_id)
@@ -85,20 +97,20 @@ def _links(dag_id: str, run_id: str):
                  back=("all runs of " + dag_id, f"{PREFIX}/dags/{quote(dag_id, safe='')}/runs"))
 
 
-def _no_results(dag_id: str, run) -> HTMLResponse:
+def _no_results(dag_id: str, run: DagRun) -> HTMLResponse:
     return HTMLResponse(
         "<!DOCTYPE html><meta charset=utf-8><body style='font-family:sans-serif'>"
         f"<p>Run <code>{_esc(run.run_id)}</code> of <code>{_esc(dag_id)}</code> has no newsflow quality results "
         f"in <code>{_esc(_shown(_lake(run)))}</code> (state: {_esc(str(run.state))}).</p></body>")
 
 
-def _shown(path) -> str:
+def _shown(path: StorePath) -> str:
     from newsflow.storage import display
 
     return display(path)
 
 
-def _file(path, media_type: str | None = None, filename: str | None = None) -> StreamingResponse:
+def _file(path: StorePath, media_type: str | None = None, filename: str | None = None) -> StreamingResponse:
     """A lake file as a response, streamed through the storage layer (local folder or object store)."""
     from newsflow.storage import iter_bytes
 
@@ -121,15 +133,15 @@ def runs_page(dag_id: str, session: SessionDep, limit: int = 50) -> HTMLResponse
     from newsflow.report import build_report
     from newsflow.report.render import render_runs
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     query = select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.run_after.desc()).limit(min(limit, 500))
     for run in session.scalars(query):
         paths = _paths(run)
-        row = {"run_id": run.run_id, "state": str(run.state), "date": None, "status": None, "ingested": None,
-               "articles": None, "quarantined": None, "gates": []}
+        row: dict[str, Any] = {"run_id": run.run_id, "state": str(run.state), "date": None, "status": None,
+                               "ingested": None, "articles": None, "quarantined": None, "gates": []}
         if paths:
             report = build_report(paths)
-            row.update(date=report["date"], status=report["status"], gates=report["gates"], **report["counts"])
+            row |= {"date": report["date"], "status": report["status"], "gates": report["gates"], **report["counts"]}
         rows.append(row)
     return HTMLResponse(render_runs(dag_id, rows, lambda run_id: f"{_run_url(dag_id, run_id)}/quality"))
 
