@@ -11,17 +11,16 @@ An analysts' table kept by the partitioned asset: each `newsflow_articles` event
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, IdentityMapper, Param, PartitionedAssetTimetable, dag, get_current_context, task
 
-# The asset news_ingest publishes (dags/news_ingest.py: ARTICLES; the DAG integrity test checks they match).
-ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
+# standard library only (the parse-time rule, tests/dags/)
+from newsflow.locations import ARTICLES_ASSET_NAME, ARTICLES_ASSET_URI, default_lake
 
-_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
+# The asset news_ingest publishes, per date (dags/news_ingest.py builds it from the same owner).
+ARTICLES = Asset(name=ARTICLES_ASSET_NAME, uri=ARTICLES_ASSET_URI)
 
 
 @dag(
@@ -33,7 +32,7 @@ DEFAULT_LAKE = os.environ.get("NEWSFLOW_LAKE", os.path.join(_REPO, "lake"))
     doc_md=__doc__,
     tags=["newsflow", "analysts", "delta"],
     default_args={"owner": "newsflow", "retries": 2, "retry_delay": timedelta(seconds=30)},
-    params={"lake": Param(DEFAULT_LAKE, type="string", description="Lake root when the event names none"),
+    params={"lake": Param(default_lake(), type="string", description="Lake root when the event names none"),
             "conn_id": Param("", type="string", description="Airflow connection for object-store URIs")},
 )
 def daily_source_stats():

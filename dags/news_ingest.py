@@ -49,11 +49,11 @@ from airflow.sdk import (
 )
 
 # standard library only (the parse-time rule, tests/dags/)
-from newsflow.locations import default_lake, default_landing
+from newsflow.locations import ARTICLES_ASSET_NAME, ARTICLES_ASSET_URI, default_lake, default_landing
 from newsflow.steplist import BATCH_GROUP, BATCH_STEPS, DEDUP, PLAN, PUBLISH, WRITE_GROUP, WRITE_STEPS
 
 # Analysts' DAGs schedule on this (PartitionedAssetTimetable): each event carries the date as its partition key.
-ARTICLES = Asset(name="newsflow_articles", uri="newsflow://lake/articles")
+ARTICLES = Asset(name=ARTICLES_ASSET_NAME, uri=ARTICLES_ASSET_URI)
 
 
 def _run_context():

@@ -14,6 +14,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 LANDING_ENV, LAKE_ENV = "NEWSFLOW_LANDING", "NEWSFLOW_LAKE"
+# The Asset news_ingest's publish emits (one event per published date, keyed by it) and analysts' DAGs
+# schedule on: the DAG files build ``Asset(name=..., uri=...)`` from these two.
+ARTICLES_ASSET_NAME, ARTICLES_ASSET_URI = "newsflow_articles", "newsflow://lake/articles"
 
 
 def default_landing() -> str:
