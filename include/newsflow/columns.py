@@ -4,9 +4,9 @@ Derived from it, and written nowhere else:
 
 - ``STAGING``: the schema of the files tasks hand each other (one column per ``Article`` field, in the
   record's order; a field without an entry here fails at import);
-- ``ARTICLES``, ``QUARANTINE`` (the published contract), ``ledger`` (the run's processed landing records),
-  ``processed`` and the dedup history's ``signatures`` and ``lsh_bands`` (Delta tables under ``_state``), each
-  a layout of this table's columns with their nullability;
+- ``ARTICLES``, ``QUARANTINE``, ``STORY_CLUSTERS`` (the published contract), ``ledger`` (the run's processed
+  landing records), ``processed`` and the dedup history's ``signatures`` and ``lsh_bands`` (Delta tables under
+  ``_state``), each a layout of this table's columns with their nullability;
 - ``rows_table(dataset, records, ...)``: the row builders;
 - ``data_dictionary(dataset)``: the README's data dictionary (a test checks the README against it).
 
@@ -153,6 +153,18 @@ _ENTRIES = [
     Column("lsh_key", pa.int64(), "Names the signature scheme and band split the band keys were made with"),
     Column("band", pa.int16(), "LSH band number; -1: the exact-copy pseudo-band (bucket = hash_key)"),
     Column("bucket", pa.int64(), "The band's key (its signature values folded), as int64"),
+    # story clusters (dedup/clusters.py): the duplicates as data, one row per member
+    Column("cluster_id", pa.string(),
+           "The story cluster: doc_id of its first member, the published copy every other member was matched "
+           "against (the same story keeps the same id across dates and reruns)"),
+    Column("similarity", pa.float64(),
+           "MinHash Jaccard estimate of this member's text against the first member's; 1.0 for the same text "
+           "and for the first member itself"),
+    Column("kept", pa.bool_(),
+           "true: the first member, published in articles; false: a copy, quarantined as a dedup duplicate"),
+    Column("first_date", pa.date32(),
+           "The first member's partition date when it is not this row's date (the cluster started on another "
+           "date; that member's row is repeated here); null when the cluster started on this date"),
     Column("date", pa.date32(), "Partition date: the day of the run that published the row (UTC), not the "
            "article's own publication time", value=lambda _r, run: run.day),
 ]
@@ -170,6 +182,9 @@ LAYOUTS: dict[str, str] = {
                   "normalized_text? word_count? "
                   "content_sha256? run_id ingested_at "
                   "warc_filename? warc_record_offset? warc_record_length? warc_record_id? fetched_at?",
+    # one row per story-cluster member (dedup/clusters.py)
+    "story_clusters": "cluster_id doc_id kept similarity first_date? source? site_name? url? published_at? "
+                      "fetched_at? source_path run_id",
     "ledger": "source_file? file_sha256? source_path? outcome? doc_id? content_sha256? minhash?",
     # the lake's table of processed landing records (one row per record, keyed by source_path + file_sha256)
     "processed": "source_file file_sha256 source_path outcome doc_id? content_sha256? run_id date",
@@ -178,7 +193,9 @@ LAYOUTS: dict[str, str] = {
     "lsh_bands": "lsh_key? band? bucket? doc_key? date",
 }
 STATE_TABLES = ("processed", "signatures", "lsh_bands")
-PUBLISHED = ("articles", "quarantine")
+RECORDS = ("articles", "quarantine")  # every landing record ends in exactly one of these
+CLUSTERS = "story_clusters"
+PUBLISHED = (*RECORDS, CLUSTERS)  # the date-partitioned tables analysts read, committed in this order
 
 
 def _layout(dataset: str) -> list[tuple[Column, bool]]:
@@ -193,7 +210,8 @@ def schema(dataset: str, metadata: dict[bytes, bytes] | None = None) -> pa.Schem
 
 ARTICLES = schema("articles")
 QUARANTINE = schema("quarantine")
-SCHEMAS = {"articles": ARTICLES, "quarantine": QUARANTINE}
+STORY_CLUSTERS = schema(CLUSTERS)
+SCHEMAS = {"articles": ARTICLES, "quarantine": QUARANTINE, CLUSTERS: STORY_CLUSTERS}
 # The record as staged between tasks: every Article field, in the record's order.
 RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 STAGING = pa.schema([(name, COLUMNS[name].staging_type or COLUMNS[name].type) for name in RECORD_FIELDS])

@@ -18,7 +18,7 @@ from typing import Any
 from newsflow import runrecords, storage
 from newsflow.gates import drift
 from newsflow.lake.layout import Lake
-from newsflow.runrecords import RunMarker
+from newsflow.runrecords import ClusterSummary, RunMarker
 from newsflow.settings import Settings
 from newsflow.storage import StorePath
 
@@ -62,6 +62,7 @@ def build_health(lake: Lake, settings: Settings, window: int | None = None) -> d
     # each shown date is compared with up to ``window`` dates before it: read them once
     needed = published[max(0, len(published) - len(shown) - settings.drift_history_dates):]
     figures = drift.history(lake, needed)
+    clusters = _cluster_summaries(lake, shown)
     dates: list[dict[str, Any]] = []
     rows_by_day: dict[date, dict[str, dict[str, Any]]] = {}
     for day in shown:
@@ -77,7 +78,8 @@ def build_health(lake: Lake, settings: Settings, window: int | None = None) -> d
         dates.append({"date": day.isoformat(), "run_id": run_id, "articles": marker["articles"] if marker else 0,
                       "quarantined": marker["quarantined"] if marker else 0,
                       "drift": (recorded or {}).get("status"),
-                      "warnings": len((recorded or {}).get("warnings") or [])})
+                      "warnings": len((recorded or {}).get("warnings") or []),
+                      "clusters": clusters.get(day)})
 
     def series(name: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -112,7 +114,20 @@ def build_health(lake: Lake, settings: Settings, window: int | None = None) -> d
         "min_history": settings.drift_min_history, "dates": dates, "trends": trends, "sources": sources,
         "languages": _scoped(shown, figures, "language_share"), "reasons": _scoped(shown, figures, "reason_rate"),
         "rules": settings.drift_rules,
+        "latest_clusters": {"date": shown[-1].isoformat(), "summary": clusters[shown[-1]]}
+        if shown and clusters.get(shown[-1]) else None,
     }
+
+
+def _cluster_summaries(lake: Lake, days: list[date]) -> dict[date, ClusterSummary]:
+    """Each date's story clusters (counts and the largest), from the ``story_clusters`` table: one read."""
+    from newsflow.dedup.clusters import read_clusters, summarise
+
+    try:
+        return {day: summarise(rows) for day, rows in read_clusters(lake, days).items()}
+    except Exception as exc:  # a lake written before the table, or an unreadable one: the page goes on
+        LOGGER.warning("cannot read story clusters: %s", exc)
+        return {}
 
 
 def _scoped(shown: list[date], figures: dict[date, Any], rule: str) -> dict[str, Any]:
