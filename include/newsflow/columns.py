@@ -114,6 +114,9 @@ _ENTRIES = [
     Column("modified_at", TS,
            "Last modification time the page states (JSON-LD dateModified, article:modified_time, ...), UTC; "
            "null when none or when it precedes published_at"),
+    Column("template_fingerprint", pa.string(),
+           "HTML pages: hash of the page's structural skeleton (tag paths of the top levels under body, class "
+           "names without digits), 16 hex chars; a publisher's redesign changes it; null for plain text"),
     Column("language", pa.string(), "ISO 639-1 code detected from the body text"),
     Column("text", pa.string(), "Clean body text; paragraphs separated by one blank line; no page furniture",
            staging_type=pa.large_string()),
@@ -176,7 +179,8 @@ LAYOUTS: dict[str, str] = {
     "articles": "doc_id url? canonical_url? source site_name? title? authors published_at? published_at_source? "
                 "modified_at? language text normalized_text "
                 "word_count content_sha256 source_path source_sha256 source_bytes run_id ingested_at "
-                "warc_filename? warc_record_offset? warc_record_length? warc_record_id? fetched_at?",
+                "warc_filename? warc_record_offset? warc_record_length? warc_record_id? fetched_at? "
+                "template_fingerprint?",
     "quarantine": "source_path stage reasons reason_codes source_sha256? source_bytes doc_id? url? canonical_url? "
                   "source? site_name? title? authors? published_at? published_at_source? modified_at? language? text? "
                   "normalized_text? word_count? "
