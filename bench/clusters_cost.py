@@ -41,7 +41,7 @@ _PARAGRAPH_END = re.compile(r"</p>", re.I)
 
 def build_landing(landing: Path, n: int, copies: float, seed: int = 11) -> dict[str, int]:
     """``n`` pages, then copies of a share of them under other names (half exact, half with a sentence more)."""
-    counts = corpus.build(landing, n)
+    counts = corpus.build(landing, n, seed=seed)  # distinct pages per seed: other dates do not hold them
     rng = random.Random(seed)
     pages = sorted(landing.rglob("page-*.html"))
     made = 0
