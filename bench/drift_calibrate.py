@@ -13,7 +13,9 @@ those normal dates is printed, with how many figures the default bounds would ha
 Deterministic for given arguments. The drift gate runs in every date's pipeline too, warn-only here (a
 normal date must not be refused while calibrating).
 
-    python bench/drift_calibrate.py --dates 28 --pages 600 --out /tmp/drift-calibration   # anomalies: volume_drop, layout_change, template_change
+    python bench/drift_calibrate.py --dates 28 --pages 600 --out /tmp/drift-calibration
+
+Anomalies judged on the next date: volume_drop, layout_change, template_change (the canary per publisher).
 """
 
 from __future__ import annotations
