@@ -14,6 +14,8 @@ Deterministic for given arguments. The drift gate runs in every date's pipeline 
 normal date must not be refused while calibrating).
 
     python bench/drift_calibrate.py --dates 28 --pages 600 --out /tmp/drift-calibration
+
+Anomalies judged on the next date: volume_drop, layout_change, template_change (the canary per publisher).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import gzip
 import json
 import random
+import re
 import statistics
 import sys
 import time
@@ -49,10 +52,24 @@ def _shrink(html: str, keep: int = 60) -> str:
     return "".join(out)
 
 
+_CLASS_RE = re.compile(r'(<[a-zA-Z][^>]*?\sclass=")([^"]*)(")')
+_BODY_RE = re.compile(r"(<body[^>]*>)(.*)(</body>)", re.S | re.I)
+
+
+def _redesign(html: str) -> str:
+    """A template change the extractor survives: the same text in a new skeleton (every class renamed, the
+    body wrapped in a new shell), as when a publisher moves to a new CMS theme."""
+    html = _CLASS_RE.sub(lambda m: m.group(1) + " ".join(f"v2-{c}" for c in m.group(2).split()) + m.group(3), html)
+    return _BODY_RE.sub(lambda m: m.group(1) + '<div class="v2-shell"><div class="v2-main">' + m.group(2)
+                        + "</div></div>" + m.group(3), html, count=1)
+
+
 def build_day(landing: Path, day: date, templates: list, seeds: list[str], n: int, rng: random.Random,
-              bad_share: float = 0.03, text_share: float = 0.1, shrunk: int | None = None) -> None:
+              bad_share: float = 0.03, text_share: float = 0.1, shrunk: int | None = None,
+              redesigned: int | None = None) -> None:
     """``n`` files named after the date (a landing path belongs to the first date that claims it);
-    ``shrunk``: the index of the template whose pages lose most of their text (``_shrink``)."""
+    ``shrunk``: the index of the template whose pages lose most of their text (``_shrink``); ``redesigned``:
+    the index of the template whose pages move to a new skeleton (``_redesign``)."""
     landing.mkdir(parents=True, exist_ok=True)
     for index in range(n):
         roll = rng.random()
@@ -64,7 +81,8 @@ def build_day(landing: Path, day: date, templates: list, seeds: list[str], n: in
             pick = rng.randrange(len(templates))
             html, words = templates[pick]
             page = corpus._variant(rng, html, words)
-            data = (_shrink(page) if pick == shrunk else page).encode("utf-8")
+            page = _shrink(page) if pick == shrunk else _redesign(page) if pick == redesigned else page
+            data = page.encode("utf-8")
             name = f"{day}-page-{index:05d}.html"
             if rng.random() < 0.2:
                 name, data = name + ".gz", gzip.compress(data, mtime=0)
@@ -141,6 +159,7 @@ def main() -> int:
     lake_ = Lake(lake)
     figures = drift.history(lake_, days)
     settings = defaults.override({"drift_history_dates": args.window})
+    drift.add_template_figures(lake_, figures, settings)  # each date's new-template shares against its own past
     by_rule: dict[str, list[float]] = {}
     crossed: dict[str, dict[str, int]] = {}
     judged_days = days[args.window:]
@@ -165,10 +184,13 @@ def main() -> int:
     # dates strictly before it: an anomaly that publishes, with warnings, does not move the next one's).
     anomalies = {}
     next_day = days[-1] + timedelta(days=1)
-    for kind, n, shrunk in (("volume_drop", round(args.pages * 0.15), None), ("layout_change", args.pages, 0)):
+    for kind, n, shrunk, redesigned in (("volume_drop", round(args.pages * 0.15), None, None),
+                                        ("layout_change", args.pages, 0, None),
+                                        ("template_change", args.pages, None, 0)):
         landing = args.out / "anomalies" / kind / "wire"
         if not landing.exists():
-            build_day(landing, next_day, picked, seeds, n, random.Random(f"{args.seed}/{kind}"), shrunk=shrunk)
+            build_day(landing, next_day, picked, seeds, n, random.Random(f"{args.seed}/{kind}"), shrunk=shrunk,
+                      redesigned=redesigned)
         ctx = RunContext.create(str(landing), str(lake), next_day, f"anomaly__{kind}")
         try:
             run_all(ctx)
@@ -191,13 +213,13 @@ def main() -> int:
         print(f"\ncheck_drift {cost['check_drift']:.2f} s of gate_output's {cost['gate_output']:.2f} s (median over "
               f"the judged dates; ratio {cost['check_drift'] / cost['gate_output']:.2f})")
     print(f"{len(judged_days)} normal dates judged against the {args.window} before each ({elapsed:.0f} s):")
-    print(f"{'rule':22} {'compared as':11} {'n':>5} {'min':>8} {'p05':>8} {'median':>8} {'p95':>8} {'max':>8}  "
+    print(f"{'rule':28} {'compared as':11} {'n':>5} {'min':>8} {'p05':>8} {'median':>8} {'p95':>8} {'max':>8}  "
           f"default warn / fail; figures crossing them")
     for rule, spread in result["spread"].items():
         how = drift.DRIFT_FIGURES[rule][0]
         spec = defaults.drift_rules[rule]
         hits = crossed.get(rule, {})
-        print(f"{rule:22} {how:11} {spread['n']:>5} " + " ".join(f"{spread[k]:>8.3f}" for k in
+        print(f"{rule:28} {how:11} {spread['n']:>5} " + " ".join(f"{spread[k]:>8.3f}" for k in
                                                              ("min", "p05", "median", "p95", "max"))
               + f"  {spec.get('warn')} / {spec.get('fail')}; warn {hits.get('warn', 0)}, fail {hits.get('fail', 0)}")
     return 0

@@ -28,13 +28,16 @@ class Day:
     undated: float = 0.1  # share of articles without published_at
     reasons: dict[str, int] = field(default_factory=lambda: {"gate_normalised.text_length": 3})
     duplicates: int = 2
+    templates: int = 3  # page templates per source (a section front, a story, a live blog): its fingerprints
+    redesigned: tuple[str, ...] = ()  # sources whose pages all use a template no earlier date had
+    untitled: dict[str, float] = field(default_factory=dict)  # per source: share of articles without a title
 
     def varied(self, index: int) -> Day:
         """This day, shifted a little by the date's index (a normal week: volumes ±6 %, words ±5 %)."""
         wobble = (index % 5 - 2) / 100  # -0.02 .. +0.02, three times over
         return Day({s: max(1, round(n * (1 + 3 * wobble))) for s, n in self.sources.items()},
                    {s: round(w * (1 + 2.5 * wobble)) for s, w in self.words.items()}, self.undated,
-                   dict(self.reasons), self.duplicates)
+                   dict(self.reasons), self.duplicates, self.templates, self.redesigned, dict(self.untitled))
 
 
 def _digest(*parts) -> str:
@@ -47,8 +50,13 @@ def rows(day: date, spec: Day, run_id: str) -> tuple[list[dict], list[dict]]:
         for i in range(count):
             path = f"{source}/{day}/{i:04d}.html"
             words = spec.words[source] + (i % 7) - 3
+            template = f"new-{day}" if source in spec.redesigned else i % spec.templates
+            untitled = i < round(count * spec.untitled.get(source, 0.0))
             articles.append({
-                "doc_id": _digest("doc", path)[:32], "source": source, "title": f"Story {i} from {source}",
+                "doc_id": _digest("doc", path)[:32], "source": source,
+                "title": None if untitled else f"Story {i} from {source}",
+                "url": f"https://{source}/{day}/{i:04d}.html",
+                "template_fingerprint": _digest("template", source, template)[:16],
                 "authors": ["Jane Doe"] if i % 4 else [], "language": "en",
                 "published_at": None if i < round(count * spec.undated) else datetime(day.year, day.month, day.day,
                                                                                        tzinfo=UTC),

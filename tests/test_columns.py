@@ -22,7 +22,7 @@ from newsflow.dedup.history import SIGNED_LEDGER as LEDGER
 from newsflow.record import Article
 
 
-@pytest.mark.parametrize("dataset", ["articles", "quarantine"])
+@pytest.mark.parametrize("dataset", ["articles", "quarantine", "story_clusters"])
 def test_readme_data_dictionary_is_the_column_table(dataset):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Data dictionary"):]

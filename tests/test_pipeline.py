@@ -42,7 +42,8 @@ def test_seeds_publish_000_and_002_and_quarantine_001(landing, tmp_path):
     assert run_marker["articles"] == 2 and len(run_marker["files"]["articles"]) == 1
     assert run_marker["files"]["articles"][0].startswith(f"articles/date={DAY}/")
     assert pq.read_table(lake / run_marker["files"]["articles"][0]).num_rows == 2
-    assert set(run_marker["versions"]) == {"processed", "articles", "quarantine", "signatures", "lsh_bands"}
+    assert set(run_marker["versions"]) == {"processed", "articles", "quarantine", "story_clusters", "signatures",
+                                           "lsh_bands"}
     quality = lake / "_quality" / f"date={DAY}" / "manual__1"
     for gate in ("gate_raw.b00000", "gate_normalised.b00000", "gate_output"):
         assert json.loads((quality / f"{gate}.gx.json").read_text())

@@ -4,9 +4,9 @@ Derived from it, and written nowhere else:
 
 - ``STAGING``: the schema of the files tasks hand each other (one column per ``Article`` field, in the
   record's order; a field without an entry here fails at import);
-- ``ARTICLES``, ``QUARANTINE`` (the published contract), ``ledger`` (the run's processed landing records),
-  ``processed`` and the dedup history's ``signatures`` and ``lsh_bands`` (Delta tables under ``_state``), each
-  a layout of this table's columns with their nullability;
+- ``ARTICLES``, ``QUARANTINE``, ``STORY_CLUSTERS`` (the published contract), ``ledger`` (the run's processed
+  landing records), ``processed`` and the dedup history's ``signatures`` and ``lsh_bands`` (Delta tables under
+  ``_state``), each a layout of this table's columns with their nullability;
 - ``rows_table(dataset, records, ...)``: the row builders;
 - ``data_dictionary(dataset)``: the README's data dictionary (a test checks the README against it).
 
@@ -114,6 +114,9 @@ _ENTRIES = [
     Column("modified_at", TS,
            "Last modification time the page states (JSON-LD dateModified, article:modified_time, ...), UTC; "
            "null when none or when it precedes published_at"),
+    Column("template_fingerprint", pa.string(),
+           "HTML pages: hash of the page's structural skeleton (tag paths of the top levels under body, class "
+           "names without digits), 16 hex chars; a publisher's redesign changes it; null for plain text"),
     Column("language", pa.string(), "ISO 639-1 code detected from the body text"),
     Column("text", pa.string(), "Clean body text; paragraphs separated by one blank line; no page furniture",
            staging_type=pa.large_string()),
@@ -157,6 +160,18 @@ _ENTRIES = [
     Column("articles", pa.int64(), "Articles published for the date"),
     Column("words", pa.int64(), "Sum of word_count over those articles"),
     Column("median_words", pa.float64(), "Median word_count of those articles"),
+    # story clusters (dedup/clusters.py): the duplicates as data, one row per member
+    Column("cluster_id", pa.string(),
+           "The story cluster: doc_id of its first member, the published copy every other member was matched "
+           "against (the same story keeps the same id across dates and reruns)"),
+    Column("similarity", pa.float64(),
+           "MinHash Jaccard estimate of this member's text against the first member's; 1.0 for the same text "
+           "and for the first member itself"),
+    Column("kept", pa.bool_(),
+           "true: the first member, published in articles; false: a copy, quarantined as a dedup duplicate"),
+    Column("first_date", pa.date32(),
+           "The first member's partition date when it is not this row's date (the cluster started on another "
+           "date; that member's row is repeated here); null when the cluster started on this date"),
     Column("date", pa.date32(), "Partition date: the day of the run that published the row (UTC), not the "
            "article's own publication time", value=lambda _r, run: run.day),
 ]
@@ -168,12 +183,16 @@ LAYOUTS: dict[str, str] = {
     "articles": "doc_id url? canonical_url? source site_name? title? authors published_at? published_at_source? "
                 "modified_at? language text normalized_text "
                 "word_count content_sha256 source_path source_sha256 source_bytes run_id ingested_at "
-                "warc_filename? warc_record_offset? warc_record_length? warc_record_id? fetched_at?",
+                "warc_filename? warc_record_offset? warc_record_length? warc_record_id? fetched_at? "
+                "template_fingerprint?",
     "quarantine": "source_path stage reasons reason_codes source_sha256? source_bytes doc_id? url? canonical_url? "
                   "source? site_name? title? authors? published_at? published_at_source? modified_at? language? text? "
                   "normalized_text? word_count? "
                   "content_sha256? run_id ingested_at "
                   "warc_filename? warc_record_offset? warc_record_length? warc_record_id? fetched_at?",
+    # one row per story-cluster member (dedup/clusters.py)
+    "story_clusters": "cluster_id doc_id kept similarity first_date? source? site_name? url? published_at? "
+                      "fetched_at? source_path run_id",
     "ledger": "source_file? file_sha256? source_path? outcome? doc_id? content_sha256? minhash?",
     # the lake's table of processed landing records (one row per record, keyed by source_path + file_sha256)
     "processed": "source_file file_sha256 source_path outcome doc_id? content_sha256? run_id date",
@@ -182,7 +201,9 @@ LAYOUTS: dict[str, str] = {
     "lsh_bands": "lsh_key? band? bucket? doc_key? date",
 }
 STATE_TABLES = ("processed", "signatures", "lsh_bands")
-PUBLISHED = ("articles", "quarantine")
+RECORDS = ("articles", "quarantine")  # every landing record ends in exactly one of these
+CLUSTERS = "story_clusters"
+PUBLISHED = (*RECORDS, CLUSTERS)  # the date-partitioned tables analysts read, committed in this order
 # Tables derived from the published ones by DAGs scheduled on the partitioned asset (one date at a time).
 LAYOUTS["source_stats"] = "source articles words median_words"
 DERIVED = ("source_stats",)
@@ -200,7 +221,8 @@ def schema(dataset: str, metadata: dict[bytes, bytes] | None = None) -> pa.Schem
 
 ARTICLES = schema("articles")
 QUARANTINE = schema("quarantine")
-SCHEMAS = {"articles": ARTICLES, "quarantine": QUARANTINE}
+STORY_CLUSTERS = schema(CLUSTERS)
+SCHEMAS = {"articles": ARTICLES, "quarantine": QUARANTINE, CLUSTERS: STORY_CLUSTERS}
 # The record as staged between tasks: every Article field, in the record's order.
 RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 STAGING = pa.schema([(name, COLUMNS[name].staging_type or COLUMNS[name].type) for name in RECORD_FIELDS])

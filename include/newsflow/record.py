@@ -63,6 +63,7 @@ class Article:
     published_at_source: str | None = None  # jsonld | meta | time | text | url | record
     modified_at: datetime | None = None
     site_name: str | None = None
+    template_fingerprint: str | None = None  # HTML pages: the page's skeleton, hashed (extract/template.py)
     language: str | None = None
     text: str | None = None
     normalized_text: str | None = None

@@ -124,6 +124,7 @@ class StageOutputStats(TypedDict):
     articles: int
     quarantine: int
     archives_without_pages: int
+    cluster_members: NotRequired[int]  # rows of the story_clusters file (runs before it have none)
 
 
 class Expectation(TypedDict):
@@ -336,6 +337,28 @@ class ArchiveCounts(TypedDict):
     ccnews: NotRequired[CcnewsDay]
 
 
+class LargestCluster(TypedDict):
+    """One story cluster of a date (``dedup/clusters.summarise``): its size and its first member."""
+
+    cluster_id: str
+    members: int
+    outlets: int  # distinct sources
+    first_source: str | None
+    first_url: str | None
+    first_published_at: str | None  # ISO 8601, UTC
+    first_date: str | None  # the first member's date when the cluster started on another date
+
+
+class ClusterSummary(TypedDict):
+    """A date's story clusters (the ``story_clusters`` table): counts and the largest."""
+
+    clusters: int
+    members: int  # rows: copies, first members, and first members of other dates repeated
+    copies: int
+    started_earlier: int  # clusters whose first member is another date's
+    largest: list[LargestCluster]
+
+
 class Report(TypedDict):
     """``report.json``: the run's quality report (``SCHEMA_VERSION`` in ``report/model.py``)."""
 
@@ -361,6 +384,7 @@ class Report(TypedDict):
     published_per_day: list[dict[str, Any]]
     lake_partitions: list[dict[str, Any]]
     drift: JSON  # the drift gate's section (gates/drift.py), None before it ran
+    clusters: ClusterSummary | None  # the run's story clusters as committed; None when it did not publish
 
 
 # -- the alert ---------------------------------------------------------------------------------------------------
@@ -417,6 +441,7 @@ __all__ = [
     "CcnewsDay",
     "CcnewsPlan",
     "CcnewsRead",
+    "ClusterSummary",
     "DataDocsLink",
     "DedupStats",
     "DriftVerdict",
@@ -426,6 +451,7 @@ __all__ = [
     "GateRecord",
     "GateSummary",
     "IngestStats",
+    "LargestCluster",
     "NormaliseStats",
     "PlanStats",
     "PublishedFacts",

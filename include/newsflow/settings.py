@@ -21,6 +21,11 @@ DRIFT_RULES: dict[str, dict[str, Any]] = {
     "missing_authors": {"warn": [None, 0.2], "fail": None},
     "missing_title": {"warn": [None, 0.1], "fail": None},
     "language_share": {"warn": [-0.15, 0.15], "fail": None},
+    # the canary per publisher (per source, against its own history; docs/drift.md "A canary per publisher")
+    "source_missing_title": {"warn": [None, 0.3], "fail": None},
+    "source_missing_authors": {"warn": [None, 0.3], "fail": None},
+    "source_missing_published_at": {"warn": [None, 0.3], "fail": None},
+    "source_new_templates": {"warn": [None, 0.5], "fail": None},
 }
 
 

@@ -67,6 +67,39 @@ def warc_lake(tmp_path_factory) -> tuple[Path, Path]:
     return root / "lake", root / "landing"
 
 
+CLUSTERS_SECTION = "Story clusters"
+WIRE_OUTLETS = ["first.example.com", "second.example.org", "third.example.net", "fourth.example.com",
+                "fifth.example.org", "sixth.example.net"]
+
+
+@pytest.fixture(scope="module")
+def clusters_lake(tmp_path_factory) -> Path:
+    """A lake where one wire story ran on six outlets over two dates (the earliest publisher is not the copy
+    newsflow kept) and another on two outlets."""
+    from helpers import article_html, story_paragraphs
+
+    from newsflow.pipeline import RunContext, run_all
+
+    root = tmp_path_factory.mktemp("analysts-clusters")
+    wire, small = story_paragraphs(701, 8), story_paragraphs(702, 8)
+    days = {"2024-05-06": WIRE_OUTLETS[:4], "2024-05-07": WIRE_OUTLETS[4:]}
+    for day, outlets in days.items():
+        landing = root / f"landing-{day}"
+        landing.mkdir()
+        for i, outlet in enumerate(outlets):
+            # the first outlet states the earliest time, though its file sorts last
+            hour = 5 if outlet == WIRE_OUTLETS[0] else 9 + WIRE_OUTLETS.index(outlet)
+            (landing / f"{9 - i}_{outlet}.html").write_text(article_html(
+                "Wire story", wire, furniture=False, url=f"https://{outlet}/wire.html",
+                published=f"2024-05-06T{hour:02d}:00:00Z"))
+        if day == "2024-05-06":
+            for outlet in WIRE_OUTLETS[:2]:
+                (landing / f"small_{outlet}.html").write_text(article_html(
+                    "Small story", small, furniture=False, url=f"https://{outlet}/small.html"))
+        run_all(RunContext.create(str(landing), str(root / "lake"), day, f"manual__{day}"))
+    return root / "lake"
+
+
 @pytest.mark.parametrize("section,code", EXAMPLES, ids=[f"{i}-{name}" for i, (name, _) in enumerate(EXAMPLES)])
 def test_example_runs(section, code, request, tmp_path):
     script = tmp_path / "example.py"
@@ -74,6 +107,9 @@ def test_example_runs(section, code, request, tmp_path):
     if section == WARC_SECTION:
         lake, landing = request.getfixturevalue("warc_lake")
         env = {**os.environ, "NEWSFLOW_LAKE": str(lake), "NEWSFLOW_LANDING": str(landing)}
+    elif section == CLUSTERS_SECTION:
+        lake = request.getfixturevalue("clusters_lake")
+        env = {**os.environ, "NEWSFLOW_LAKE": str(lake)}
     else:
         lake = request.getfixturevalue("lake")
         env = {**os.environ, "NEWSFLOW_LAKE": str(lake)}
@@ -84,6 +120,10 @@ def test_example_runs(section, code, request, tmp_path):
     # The seeds publish two articles from source 'seeds', one about "Made in China 2025".
     if section == WARC_SECTION:
         assert "WARC/1." in out and "WARC-Type: response" in out, out
+    elif section == CLUSTERS_SECTION:  # the six-outlet story only, its earliest publisher first
+        (row,) = [line for line in out.splitlines() if "example" in line]
+        assert "6, 6, 'first.example.com'" in row and "https://first.example.com/wire.html" in row, out
+        assert "datetime.date(2024, 5, 6)" in row and out.count("'first.example.com'") == 1, out
     elif section != "Which dates to read":
         assert "seeds" in out, out
     else:
@@ -105,7 +145,7 @@ def _type_name(arrow_type) -> str:
     return re.sub(r"(item|element): ", "", str(arrow_type))
 
 
-@pytest.mark.parametrize("dataset", ["articles", "quarantine", "source_stats"])
+@pytest.mark.parametrize("dataset", ["articles", "quarantine", "story_clusters", "source_stats"])
 def test_the_data_dictionary_matches_the_published_schema(dataset):
     from newsflow.columns import schema as dataset_schema
 

@@ -39,8 +39,11 @@ def test_seeds_through_the_dag_then_rerun_same_date(airflow_home, landing, tmp_p
     assert "ingested 3, published 2, quarantined 1" in first.stdout
     assert "dedup.near_duplicate" in first.stdout and "gate_normalised.boilerplate_phrase" in first.stdout
     assert f"articles: {lake}/articles/date={DAY}/part-00000-" in first.stdout
-    assert "Delta table versions written: articles v1, lsh_bands v1, processed v1, quarantine v1, signatures v1" \
-        in first.stdout
+    assert ("Delta table versions written: articles v1, lsh_bands v1, processed v1, quarantine v1, signatures v1, "
+            "story_clusters v1") in first.stdout
+    # the seeds' near copy and the article it copies: one story cluster, through the DAG
+    clusters = lakes.read(lake, "story_clusters", DAY).to_pylist()
+    assert [(c["source_path"][:3], c["kept"]) for c in clusters] == [("000", True), ("001", False)]
     articles = lakes.read(lake, "articles", DAY).drop_columns(["date"]).to_pylist()
     assert sorted(a["normalized_text"] for a in articles) == sorted(
         normalize_text(seed_text(p)) for p in ("000", "002"))
@@ -52,6 +55,7 @@ def test_seeds_through_the_dag_then_rerun_same_date(airflow_home, landing, tmp_p
     again = lakes.read(lake, "articles", DAY).drop_columns(["date"]).to_pylist()
     strip = lambda rows: [{k: v for k, v in r.items() if k not in ("run_id", "ingested_at")} for r in rows]  # noqa: E731
     assert strip(again) == strip(articles)
+    assert strip(lakes.read(lake, "story_clusters", DAY).to_pylist()) == strip(clusters)  # a rerun reproduces it
 
     with sqlite3.connect(airflow_home / "airflow.db") as db:
         events = db.execute(

@@ -35,7 +35,7 @@ def _uncommitted_files(lake) -> int:
     from newsflow.lake.layout import Lake
 
     count = 0
-    for name in ("articles", "quarantine", "processed", "signatures", "lsh_bands"):
+    for name in ("articles", "quarantine", "story_clusters", "processed", "signatures", "lsh_bands"):
         root = Lake(lake).table(name)
         if (root / "_delta_log").exists():
             known = set(tables.all_data_files(root))

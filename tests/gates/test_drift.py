@@ -49,8 +49,10 @@ def test_a_normal_day_is_within_every_bound(lake):
     assert section["status"] == "ok" and section["failures"] == [] and section["warnings"] == []
     assert section["history"] == [(histories.START + timedelta(days=i)).isoformat() for i in range(14)]
     judged = [v for v in section["verdicts"] if v["judged"]]
-    # volume, 3 sources x 2, quarantine, reason, duplicates, 3 missing shares, language
-    assert len(judged) == 14 and {v["severity"] for v in judged} == {"ok"}
+    # volume, 3 sources x 2, quarantine, reason, duplicates, 3 missing shares, language; and the canary per
+    # publisher: 3 sources x (3 missing shares + new templates)
+    assert len(judged) == 14 + 3 * 4 and {v["severity"] for v in judged} == {"ok"}
+    assert _verdict(section, "source_new_templates:b.example")["value"] == 0.0
     run = Lake(lake).run(TODAY, f"manual__{TODAY}")
     assert json.loads(run.drift_report.read_text()) == json.loads(json.dumps(section, default=str))
     gx = json.loads(run.gate_results("gate_drift").read_text())  # GX's own evidence and Data Docs
@@ -79,6 +81,41 @@ def test_a_word_count_collapse_on_one_source(lake):
                             "(×0.07) is below ×0.3: FAIL")
     assert b["message"].endswith("(×0.50) is below ×0.6: WARN")
     assert section["failures"] == [a["message"]] and section["warnings"] == [b["message"]]
+
+
+def test_a_template_change_on_one_source_warns_on_that_source_only(lake):
+    """A publisher's redesign: every page of b.example on a template its history never had. The canary warns
+    on that source alone, with two of its pages to look at; the figures that did not move stay quiet."""
+    section = _judge(lake, Day(redesigned=("b.example",)).varied(3))
+    assert section["status"] == "warn" and section["failures"] == []
+    verdict = _verdict(section, "source_new_templates:b.example")
+    assert section["warnings"] == [verdict["message"]]
+    # 9 of the 14 history dates have the figure: the first 5 had fewer than 5 dates before them to compare with
+    assert verdict["message"] == ("source_new_templates[b.example]: 100.0 % vs trailing median 0.0 % over 9 dates "
+                                  "(+100.0 points) is above +50 points: WARN")
+    assert verdict["samples"] == [f"https://b.example/{TODAY}/0000.html", f"https://b.example/{TODAY}/0001.html"]
+    assert {_verdict(section, f"source_new_templates:{s}.example")["severity"] for s in "ac"} == {"ok"}
+
+
+def test_titles_lost_on_one_source_warn_on_that_source_only(lake):
+    """The extractor stops finding titles on c.example's pages (45 % of them): too few to move the lake-wide
+    share past its bound, plain on the source's own."""
+    section = _judge(lake, Day(untitled={"c.example": 0.45}).varied(3))
+    verdict = _verdict(section, "source_missing_title:c.example")
+    assert section["status"] == "warn" and section["warnings"] == [verdict["message"]]
+    assert verdict["message"].endswith("(+42.9 points) is above +30 points: WARN")  # 9 of its 21 pages today
+    assert _verdict(section, "missing_title")["severity"] == "ok"
+
+
+def test_new_template_shares_count_pages_against_the_sources_own_history():
+    from collections import Counter
+
+    from newsflow.gates.drift import new_template_shares
+
+    past = [{"a": Counter({"t1": 5, "t2": 1})}, {"a": Counter({"t3": 2}), "b": Counter({"u1": 3})}]
+    today = {"a": Counter({"t1": 3, "t3": 1, "t9": 4}), "b": Counter({"u1": 1}), "new.example": Counter({"x": 9})}
+    # a source the history never saw has no figure: every template of it is new
+    assert new_template_shares(today, past) == {"source_new_templates:a": 0.5, "source_new_templates:b": 0.0}
 
 
 def test_a_quarantine_rate_jump_warns_and_names_the_reason(lake):
@@ -218,3 +255,7 @@ def test_a_dates_figures_count_missing_values_and_medians_like_the_rule_table_sa
     assert got["quarantine_rate"] == 1 / 10 and got["duplicate_rate"] == 2 / 10
     assert got["reason_rate:gate_normalised.too_short"] == 1 / 10
     assert figures(articles.slice(0, 0), [])["volume"] == 0.0
+    # the canary per publisher: each source's own shares
+    assert (got["source_missing_title:a"], got["source_missing_authors:a"],
+            got["source_missing_published_at:a"]) == (0.5, 0.25, 0.25)
+    assert got["source_missing_title:b"] == 1.0 and got["source_missing_authors:(unknown)"] == 0.0

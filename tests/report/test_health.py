@@ -60,3 +60,34 @@ def test_the_page_is_self_contained_and_links_each_dates_report(lake):
 def test_an_empty_lake_has_a_page_too(tmp_path):
     html = render_health(build_health(Lake(tmp_path / "lake"), Settings()), lake_links(Lake(tmp_path / "lake")))
     assert "No date is published in this lake yet." in html
+
+
+def _judged_and_published(lake: Path, day, spec: Day) -> None:
+    """A date judged by the drift gate under its own run, then published with a marker naming that run."""
+    run_id = f"manual__{day}"
+    ctx = histories.stage_run(lake, day, spec, run_id=run_id)
+    check_drift(ctx)
+    histories.publish_day(lake, day, spec)
+    marker = Lake(lake).run_marker(day)
+    marker.write_text(marker.read_text().replace(f"synthetic__{day}", run_id))
+
+
+def test_the_canary_table_names_the_day_a_template_change_began_and_two_pages(tmp_path):
+    """b.example redesigns its pages on the day before TODAY and again on TODAY: its row says the change began
+    on the first of the two, with two of that day's pages; the other sources show no change."""
+    lake = tmp_path / "lake"
+    histories.history(lake, days=13)
+    began = START + timedelta(days=13)
+    _judged_and_published(lake, began, Day(redesigned=("b.example",)).varied(13))
+    _judged_and_published(lake, TODAY, Day(redesigned=("b.example",)).varied(14))
+    model = build_health(Lake(lake), Settings())
+    first, *others = model["canaries"]
+    assert first["source"] == "b.example" and first["began"] == began.isoformat()
+    assert first["rules"] == ["source_new_templates"]
+    assert first["samples"] == [f"https://b.example/{began}/0000.html", f"https://b.example/{began}/0001.html"]
+    assert first["figures"]["source_new_templates"]["value"] == 1.0
+    assert {c["source"] for c in others} == {"a.example", "c.example"} and not any(c["began"] for c in others)
+    write_health_page(Lake(lake), Settings())
+    html = Lake(lake).health_page.read_text()
+    assert 'id="canaries"' in html and f'<strong class="canary-began">{began}</strong>' in html
+    assert html.count('class="mono canary-sample"') == 2

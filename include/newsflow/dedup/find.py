@@ -10,6 +10,7 @@ reason is recorded) but never kept as the reference copy.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -29,10 +30,30 @@ class KnownDoc:
     content_sha256: str
     minhash: list[int] | np.ndarray | None  # None: exact-duplicate checks only (a signature made another way)
     where: str  # "date=2024-05-01" or a landing path
+    day: date | None = None  # the date that published it
+
+
+@dataclass(frozen=True)
+class Match:
+    """A duplicate row of the run and the reference it copies: the kept document, which is the first member
+    of the story cluster (a reference is never itself a copy, so clusters are stars around it)."""
+
+    row: int  # the duplicate's row in the run's view
+    code: str  # exact_duplicate or near_duplicate
+    detail: str
+    similarity: float  # MinHash Jaccard estimate against the reference; 1.0 for the same text
+    reference_doc_id: str | None
+    reference_row: int | None  # the reference's row in the run's view; None for a lake document
+    reference_day: date | None  # a lake document's date; None for the run's own
 
 
 def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) -> list[tuple[int, str, str]]:
-    """(row, code, detail) for each duplicate row of ``view``, in processing order.
+    """(row, code, detail) for each duplicate row of ``view``, in processing order (``find_matches``)."""
+    return [(m.row, m.code, m.detail) for m in find_matches(view, known, settings)]
+
+
+def find_matches(view: RunView, known: list[KnownDoc], settings: Settings) -> list[Match]:
+    """Each duplicate row of ``view`` with its reference, in processing order.
 
     Lake documents come first and are all references. Then the run's records, clean ones first (then
     leaky, then already-quarantined; by source path within each), so a clean copy is the one kept. A
@@ -83,19 +104,28 @@ def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) ->
     del keys
     paths = table.column("source_path")
 
+    doc_ids = table.column("doc_id")
+
     def where(position: int) -> str:
         return known[position].where if position < n_known else paths[int(order[position - n_known])].as_py()
 
+    def match(position: int, code: str, detail: str, reference: int, similarity: float) -> Match:
+        if reference < n_known:
+            doc = known[reference]
+            return Match(int(order[position - n_known]), code, detail, similarity, doc.doc_id, None, doc.day)
+        row = int(order[reference - n_known])
+        return Match(int(order[position - n_known]), code, detail, similarity, doc_ids[row].as_py(), row, None)
+
     first_with_hash: dict[int, int] = {}  # only hashes that occur more than once
     kept_in_band: dict[tuple[int, int], list[int]] = {}  # only band groups with more than one member
-    found: list[tuple[int, str, str]] = []
+    found: list[Match] = []
     threshold = settings.near_duplicate_threshold
     for position in range(total):
         shared = band_shared[position]
         if position >= n_known:
             if hash_shared[position] and int(hash_group[position]) in first_with_hash:
                 reference = first_with_hash[int(hash_group[position])]
-                found.append((int(order[position - n_known]), "exact_duplicate", f"same text as {where(reference)}"))
+                found.append(match(position, "exact_duplicate", f"same text as {where(reference)}", reference, 1.0))
                 continue
             if shared.any():
                 candidates = sorted({ref for band in np.flatnonzero(shared)
@@ -105,8 +135,9 @@ def find_duplicates(view: RunView, known: list[KnownDoc], settings: Settings) ->
                     best = int(np.argmax(matches))
                     similarity = float(matches[best]) / num_perm
                     if similarity >= threshold:
-                        found.append((int(order[position - n_known]), "near_duplicate",
-                                      f"{similarity:.2f} similar (MinHash Jaccard) to {where(candidates[best])}"))
+                        found.append(match(position, "near_duplicate",
+                                           f"{similarity:.2f} similar (MinHash Jaccard) to {where(candidates[best])}",
+                                           candidates[best], similarity))
                         continue
             if rejected[position]:
                 continue  # compared, never the copy others are measured against
@@ -138,10 +169,13 @@ class Dedup:
             self.stats.counters["known_from_lake_exact_only"] = exact_only
 
     def duplicates(self, view: RunView) -> list[tuple[int, str, str]]:
-        found = find_duplicates(view, self.known, self.settings)
+        return [(m.row, m.code, m.detail) for m in self.matches(view)]
+
+    def matches(self, view: RunView) -> list[Match]:
+        found = find_matches(view, self.known, self.settings)
         self.stats.records_in += view.table.num_rows
         self.stats.records_out += view.table.num_rows
         self.stats.rejected += len(found)
-        for _, code, _ in found:
-            self.stats.reasons[code] += 1
+        for m in found:
+            self.stats.reasons[m.code] += 1
         return found

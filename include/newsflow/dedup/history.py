@@ -270,7 +270,7 @@ def known_candidates(lake: Lake, day: date, content_hashes: list[str], run_signa
             found.column("doc_id").to_pylist(), found.column("content_sha256").to_pylist(),
             found.column("source_path").to_pylist(), found.column("date").to_pylist(), strict=True)):
         signature = matrix[i] if ok[i] and schemes[i] == SIGNATURE_SCHEME else None
-        docs.append(KnownDoc(doc_id, content, signature, f"{where} ({day_folder(day_)})"))
+        docs.append(KnownDoc(doc_id, content, signature, f"{where} ({day_folder(day_)})", day_))
     return docs
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 # the staged columns dedup needs
-STAGED_COLUMNS = ["record_id", "source_path", "content_sha256", "minhash", "rejects", "boilerplate_phrases"]
+STAGED_COLUMNS = ["record_id", "doc_id", "source_path", "content_sha256", "minhash", "rejects", "boilerplate_phrases"]
 
 
 @dataclass
@@ -27,7 +27,7 @@ class RunView:
     """What dedup reads of a run, column-wise: Arrow string columns and one signature matrix, no record
     objects, so a 100k-record run costs tens of MB (row ``i`` of ``signatures`` belongs to row ``i``).
 
-    Columns: record_id, source_path, content_sha256 (strings), rejected, leaky (booleans: already
+    Columns: record_id, doc_id, source_path, content_sha256 (strings), rejected, leaky (booleans: already
     quarantined; carries page furniture), signed (the signature row is real).
     """
 
@@ -42,7 +42,8 @@ def _view_part(table: Any) -> tuple[pa.Table, pa.Table]:
 
     table = table.filter(pc.is_valid(table.column("content_sha256")))
     return table, pa.table({
-        "record_id": table.column("record_id"), "source_path": table.column("source_path"),
+        "record_id": table.column("record_id"), "doc_id": table.column("doc_id"),
+        "source_path": table.column("source_path"),
         "content_sha256": table.column("content_sha256"),
         "rejected": pc.greater(pc.fill_null(pc.list_value_length(table.column("rejects")), 0), 0),
         "leaky": pc.greater(pc.fill_null(pc.list_value_length(table.column("boilerplate_phrases")), 0), 0),
@@ -52,8 +53,9 @@ def _view_part(table: Any) -> tuple[pa.Table, pa.Table]:
 def _schema() -> pa.Schema:
     import pyarrow as pa
 
-    return pa.schema([("record_id", pa.string()), ("source_path", pa.string()), ("content_sha256", pa.string()),
-                      ("rejected", pa.bool_()), ("leaky", pa.bool_()), ("signed", pa.bool_())])
+    return pa.schema([("record_id", pa.string()), ("doc_id", pa.string()), ("source_path", pa.string()),
+                      ("content_sha256", pa.string()), ("rejected", pa.bool_()), ("leaky", pa.bool_()),
+                      ("signed", pa.bool_())])
 
 
 def read_run_view(paths: list[Any], num_perm: int) -> RunView:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from newsflow.extract.body import extract_body
 from newsflow.extract.metadata import page_metadata
+from newsflow.extract.template import template_fingerprint
 
 LOGGER = logging.getLogger(__name__)
 _DEPTH_ERROR = "Excessive depth"
@@ -46,6 +47,7 @@ class Extracted:
     published_at_source: str | None = None  # where published_at came from: jsonld, meta, time, text or url
     modified_at: datetime | None = None
     site_name: str | None = None  # the publisher's name as the page states it
+    template_fingerprint: str | None = None  # the page's structural skeleton, hashed (``template.py``)
 
 
 def _parse(html: str, huge: bool) -> tuple[Any, bool]:
@@ -120,6 +122,7 @@ def extract(html: str, url: str | None = None, *, today: date | None = None) -> 
     tree = parse_html(html)
     meta = page_metadata(tree, url, html, today)
     title = meta["title"]
+    fingerprint = template_fingerprint(tree)  # before the body extractor prunes the tree
     try:
         body = extract_body(tree, title)
     except ValueError as exc:
@@ -144,6 +147,7 @@ def extract(html: str, url: str | None = None, *, today: date | None = None) -> 
         published_at_source=meta["published_at_source"],
         modified_at=meta["modified_at"],
         site_name=meta["site_name"],
+        template_fingerprint=fingerprint,
     )
 
 

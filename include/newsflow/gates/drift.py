@@ -14,6 +14,14 @@ run's day (so a rerun of a date sees the same history and reaches the same verdi
 | ``duplicate_rate`` | share of records quarantined only as duplicates | difference |
 | ``missing_published_at``, ``missing_authors``, ``missing_title`` | share of articles without it | difference |
 | ``language_share`` | share of articles per language | difference |
+| ``source_missing_title``, ``_authors``, ``_published_at`` | per source: share of its articles without it | difference|
+| ``source_new_templates`` | per source: share of its pages on a fingerprint its history dates never had | difference |
+
+The per-source rules (with ``source_median_words``) are the **canary per publisher**: a publisher that changes
+its templates shows as new fingerprints, and a generic extractor that degrades on them as titles, authors,
+dates or body length lost on that source alone; each is judged against the source's own history. A date's
+``source_new_templates`` is measured against the dates before it (``add_template_figures``), so the trailing
+median is the source's normal template churn.
 
 Each rule's warn and fail bounds live in ``Settings.drift_rules`` (one place); each (rule, severity) with
 bounds is one GX expectation over the rows of that rule, so the evidence (results JSON, Data Docs) is
@@ -63,11 +71,21 @@ DRIFT_FIGURES: dict[str, tuple[str, str]] = {
     "missing_authors": (DIFFERENCE, "share of articles without authors"),
     "missing_title": (DIFFERENCE, "share of articles without a title"),
     "language_share": (DIFFERENCE, "share of articles in this language"),
+    "source_missing_title": (DIFFERENCE, "share of the source's articles without a title"),
+    "source_missing_authors": (DIFFERENCE, "share of the source's articles without authors"),
+    "source_missing_published_at": (DIFFERENCE, "share of the source's articles without published_at"),
+    "source_new_templates": (DIFFERENCE, "share of the source's pages on a template its history never showed"),
 }
+# the canary per publisher: the per-source figures of extraction health (the health page's table)
+CANARY_RULES = ("source_new_templates", "source_missing_title", "source_missing_authors",
+                "source_missing_published_at", "source_median_words")
+SAMPLES = 2  # sample pages kept per source for a canary verdict
 # Figures absent on a date count as 0 there (a source that sent nothing, a reason nobody hit); a median
 # of no articles is unknown instead, and that date does not count towards the source's history.
-_ABSENT_IS_ZERO = set(DRIFT_FIGURES) - {"source_median_words"}
+# A source's shares are unknown on a date it sent nothing, like its median.
+_ABSENT_IS_ZERO = set(DRIFT_FIGURES) - set(CANARY_RULES)
 ARTICLE_COLUMNS = ["source", "word_count", "published_at", "authors", "title", "language"]
+TEMPLATE_COLUMNS = ["source", "template_fingerprint", "url", "source_path"]
 QUARANTINE_COLUMNS = ["reason_codes"]
 
 
@@ -112,9 +130,16 @@ def figures(articles: Any, reason_codes: list[list[str]]) -> dict[str, float]:
     if n_articles:
         no_authors = pc.equal(pc.fill_null(pc.list_value_length(articles.column("authors")), 0), 0)
         no_title = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(articles.column("title")), ""), True)
+        no_date = pc.is_null(articles.column("published_at"))
         out["missing_published_at"] = articles.column("published_at").null_count / n_articles
         out["missing_authors"] = pc.sum(no_authors).as_py() / n_articles
         out["missing_title"] = (pc.sum(no_title).as_py() or 0) / n_articles
+        missing = pa.table({"source": sources, "title": no_title.cast(pa.int64()),
+                            "authors": no_authors.cast(pa.int64()), "published_at": no_date.cast(pa.int64())})
+        for row in missing.group_by("source").aggregate([(c, "mean") for c in ("title", "authors",
+                                                                                "published_at")]).to_pylist():
+            for column in ("title", "authors", "published_at"):
+                out[key(f"source_missing_{column}", row["source"])] = float(row[f"{column}_mean"])
     else:
         out.update(missing_published_at=0.0, missing_authors=0.0, missing_title=0.0)
     for row in pc.value_counts(labelled("language", "(none)")).to_pylist():
@@ -140,6 +165,100 @@ def staged_figures(run: RunPaths) -> dict[str, float]:
     articles = storage.read_table(run.staged_file("articles"), ARTICLE_COLUMNS)
     codes = storage.read_table(run.staged_file("quarantine"), QUARANTINE_COLUMNS).column("reason_codes").to_pylist()
     return figures(articles, codes)
+
+
+def staged_canary(run: RunPaths, lake: Lake, days: list[date]) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """The run's figures with its ``source_new_templates`` against ``days`` (its history), and sample pages per
+    source (``template_samples``)."""
+    today = staged_figures(run)
+    pages = storage.read_table(run.staged_file("articles"), TEMPLATE_COLUMNS)
+    prior = list(_read_templates(lake, days).values())
+    if days:
+        today.update(new_template_shares(template_counts(pages), prior))
+    return today, template_samples(pages, prior)
+
+
+# -- template fingerprints: a source's pages against its own history ------------------------------------------
+
+SourceTemplates = dict[str, Counter[str]]  # source -> fingerprint -> pages
+
+
+def template_counts(articles: Any) -> SourceTemplates:
+    """Pages per (source, template fingerprint) of one date's articles (pages without one are left out)."""
+    out: SourceTemplates = {}
+    table = articles.select(["source", "template_fingerprint"])
+    for row in table.group_by(["source", "template_fingerprint"]).aggregate([("source", "count")]).to_pylist():
+        if row["template_fingerprint"]:
+            out.setdefault(row["source"] or "(unknown)", Counter())[row["template_fingerprint"]] += row["source_count"]
+    return out
+
+
+def new_template_shares(today: SourceTemplates, prior: list[SourceTemplates]) -> dict[str, float]:
+    """Per source with history: the share of today's fingerprinted pages whose fingerprint none of the
+    source's pages had on the ``prior`` dates. A source new to the window has no figure (everything is new)."""
+    out = {}
+    for source, counts in today.items():
+        seen: set[str] = set()
+        for day in prior:
+            seen.update(day.get(source, ()))
+        if seen:
+            new = sum(n for fingerprint, n in counts.items() if fingerprint not in seen)
+            out[key("source_new_templates", source)] = new / sum(counts.values())
+    return out
+
+
+def _read_templates(lake: Lake, days: list[date]) -> dict[date, SourceTemplates]:
+    """Each date's template counts, from ``articles`` (two columns a date; a lake written before the column
+    has none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from newsflow.lake import tables
+
+    table = tables.open_table(lake.table("articles"))
+    out: dict[date, SourceTemplates] = {day: {} for day in days}
+    if table is None or "template_fingerprint" not in table.schema().to_arrow().names or not days:
+        return out
+    rows = tables.read(table=table, columns=["source", "template_fingerprint", "date"],
+                       filter=pc.field("date").isin(pa.array(days, pa.date32())))
+    for day in days:
+        out[day] = template_counts(rows.filter(pc.equal(rows.column("date"), pa.scalar(day, pa.date32()))))
+    return out
+
+
+def add_template_figures(lake: Lake, by_day: dict[date, dict[str, float]], settings: Settings) -> None:
+    """Give each date of ``by_day`` its ``source_new_templates`` figures, each against the
+    ``drift_history_dates`` published dates before it (dates with fewer than ``drift_min_history`` before
+    them get none)."""
+    published = lake.published_days()
+    window = settings.drift_history_dates
+    priors = {day: [d for d in published if d < day][-window:] for day in by_day}
+    needed = sorted(set(by_day) | {d for days in priors.values() for d in days})
+    counts = _read_templates(lake, needed)
+    for day, figures_ in by_day.items():
+        if len(priors[day]) >= settings.drift_min_history:
+            figures_.update(new_template_shares(counts[day], [counts[d] for d in priors[day]]))
+
+
+def template_samples(articles: Any, prior: list[SourceTemplates], per_source: int = SAMPLES) -> dict[str, list[str]]:
+    """Up to ``per_source`` pages per source (URL, else landing path; in landing-path order): pages on a
+    template new to the source when it has some, else its first pages."""
+    seen: dict[str, set[str]] = {}
+    for day in prior:
+        for source, counts in day.items():
+            seen.setdefault(source, set()).update(counts)
+    new: dict[str, list[str]] = {}
+    first: dict[str, list[str]] = {}
+    rows = articles.select(TEMPLATE_COLUMNS).sort_by([("source_path", "ascending")]).to_pylist()
+    for row in rows:
+        source, page = row["source"] or "(unknown)", row["url"] or row["source_path"]
+        if len(first.setdefault(source, [])) < per_source:
+            first[source].append(page)
+        fingerprint = row["template_fingerprint"]
+        is_new = bool(fingerprint) and source in seen and fingerprint not in seen[source]
+        if is_new and len(new.setdefault(source, [])) < per_source:
+            new[source].append(page)
+    return {source: new.get(source) or pages for source, pages in first.items()}
 
 
 def history_days(lake: Lake, day: date, window: int) -> list[date]:
@@ -224,7 +343,7 @@ def compare(today: dict[str, float], past: dict[date, dict[str, float]], setting
             history_volume = statistics.median([past[d].get(volume, 0.0) for d in days])
             if history_volume < settings.drift_min_source_articles:
                 why = f"source too small to judge (median {history_volume:g} articles a date)"
-            elif rule == "source_median_words" and today.get(volume, 0.0) < settings.drift_min_source_articles:
+            elif rule in CANARY_RULES and today.get(volume, 0.0) < settings.drift_min_source_articles:
                 why = f"too few articles today ({today.get(volume, 0.0):g})"
         if why is None and how == RATIO and not baseline:
             why = "trailing median is 0"
@@ -327,7 +446,13 @@ def check_drift(ctx: RunContext) -> dict[str, Any]:
 
     settings = ctx.settings
     days = history_days(ctx.lake, ctx.day, settings.drift_history_dates)
-    rows = compare(staged_figures(ctx.run), history(ctx.lake, days), settings)
+    past = history(ctx.lake, days)
+    add_template_figures(ctx.lake, past, settings)
+    today, samples = staged_canary(ctx.run, ctx.lake, days)
+    rows = compare(today, past, settings)
+    for row in rows:  # a canary verdict names pages to look at
+        if row["rule"] in CANARY_RULES and row["scope"]:
+            row["samples"] = samples.get(row["scope"], [])
     enough = len(days) >= settings.drift_min_history
     results = docs = None
     if enough:

@@ -7,6 +7,8 @@ tables.
 2. **Commit** ``articles``, then ``quarantine``: each a predicate overwrite of ``date = D`` (one commit per
    table). Between the two commits a reader of both tables sees the new articles beside the date's
    previous quarantine rows; each table on its own is always whole.
+   Then ``story_clusters`` (the date's duplicates as data, ``dedup/clusters.py``), the same way: a reader
+   may briefly see the new articles beside the date's previous clusters.
 3. **History**: the published documents' signatures and LSH band keys (dedup against later dates).
 4. **Mark done**: ``_state/published/date=D.json`` names the versions written, the counts and the date's
    data files. It is written last: a date whose marker names this run is complete.

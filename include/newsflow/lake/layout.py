@@ -3,6 +3,7 @@
 ```
 <lake>/articles/                              Delta table, partitioned by date (data in date=D/*.parquet)
 <lake>/quarantine/                            Delta table, partitioned by date
+<lake>/story_clusters/                        Delta table, partitioned by date: story clusters (dedup/clusters.py)
 <lake>/source_stats/                          Delta table, partitioned by date: the analysts' daily per-source figures
 <lake>/_state/processed/                      Delta table: landing records each date processed (who owns a file)
 <lake>/_state/signatures/, _state/lsh_bands/  Delta tables: dedup history (signatures, LSH band index)

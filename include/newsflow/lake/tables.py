@@ -3,6 +3,7 @@
 | table | partitioned by | one row per |
 |---|---|---|
 | ``articles``, ``quarantine`` | ``date`` | published article / rejected record (the column contract + ``date``) |
+| ``story_clusters`` | ``date`` | member of a story cluster (``dedup/clusters.py``) |
 | ``_state/processed`` | | landing record a date processed: who owns each landing file |
 | ``_state/signatures`` | ``date`` | published document: content hash and MinHash signature |
 | ``_state/lsh_bands`` | ``date`` | (published document, LSH band): the band's bucket key |

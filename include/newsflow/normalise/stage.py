@@ -80,6 +80,7 @@ class NormaliseStage(Stage):
             published, record.published_raw = page.published_at, page.published_raw
             record.published_at_source, record.modified_at = page.published_at_source, page.modified_at
             record.site_name = page.site_name
+            record.template_fingerprint = page.template_fingerprint
             declared_language = page.language
             self.stats.counters["html"] += 1
         else:

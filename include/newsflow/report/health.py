@@ -18,7 +18,7 @@ from typing import Any
 from newsflow import runrecords, storage
 from newsflow.gates import drift
 from newsflow.lake.layout import Lake
-from newsflow.runrecords import RunMarker
+from newsflow.runrecords import ClusterSummary, RunMarker
 from newsflow.settings import Settings
 from newsflow.storage import StorePath
 
@@ -62,6 +62,9 @@ def build_health(lake: Lake, settings: Settings, window: int | None = None) -> d
     # each shown date is compared with up to ``window`` dates before it: read them once
     needed = published[max(0, len(published) - len(shown) - settings.drift_history_dates):]
     figures = drift.history(lake, needed)
+    drift.add_template_figures(lake, figures, settings)
+    canary_warnings: dict[str, dict[date, dict[str, Any]]] = {}  # source -> date -> rules warned, samples
+    clusters = _cluster_summaries(lake, shown)
     dates: list[dict[str, Any]] = []
     rows_by_day: dict[date, dict[str, dict[str, Any]]] = {}
     for day in shown:
@@ -71,13 +74,19 @@ def build_health(lake: Lake, settings: Settings, window: int | None = None) -> d
         run_id = marker["run_id"] if marker else ""
         recorded = _read_json(lake.run(day, run_id).drift_report) if run_id else None
         verdicts = {v["key"]: v["severity"] for v in (recorded or {}).get("verdicts") or []}
+        for v in (recorded or {}).get("verdicts") or []:
+            if v.get("rule") in drift.CANARY_RULES and v.get("scope") and v.get("severity") in (drift.WARN, drift.FAIL):
+                seen = canary_warnings.setdefault(v["scope"], {}).setdefault(day, {"rules": [], "samples": []})
+                seen["rules"].append(v["rule"])
+                seen["samples"] = seen["samples"] or list(v.get("samples") or [])
         for name, row in rows.items():
             row["severity"] = verdicts.get(name)
         rows_by_day[day] = rows
         dates.append({"date": day.isoformat(), "run_id": run_id, "articles": marker["articles"] if marker else 0,
                       "quarantined": marker["quarantined"] if marker else 0,
                       "drift": (recorded or {}).get("status"),
-                      "warnings": len((recorded or {}).get("warnings") or [])})
+                      "warnings": len((recorded or {}).get("warnings") or []),
+                      "clusters": clusters.get(day)})
 
     def series(name: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -107,12 +116,55 @@ def build_health(lake: Lake, settings: Settings, window: int | None = None) -> d
         sources.append({"source": source, "articles": volume, "median_words": words,
                         "articles_total": int(totals[source]),
                         "latest": [v for v in source_rows if v is not None]})
+    canaries = _canaries(shown, rows_by_day, canary_warnings, [str(s["source"]) for s in sources])
     return {
+        "canaries": canaries,
         "lake": storage.display(lake.root), "window": window, "history_dates": settings.drift_history_dates,
         "min_history": settings.drift_min_history, "dates": dates, "trends": trends, "sources": sources,
         "languages": _scoped(shown, figures, "language_share"), "reasons": _scoped(shown, figures, "reason_rate"),
         "rules": settings.drift_rules,
+        "latest_clusters": {"date": shown[-1].isoformat(), "summary": clusters[shown[-1]]}
+        if shown and clusters.get(shown[-1]) else None,
     }
+
+
+def _canaries(shown: list[date], rows_by_day: dict[date, dict[str, dict[str, Any]]],
+              warned: dict[str, dict[date, dict[str, Any]]], top: list[str]) -> list[dict[str, Any]]:
+    """The canary per publisher: per source (those with a canary warning first, then the largest), its canary
+    figures on the latest date, and when a change shows: the day it began (the first date of the latest run
+    of consecutive shown dates with a canary warning on the source), the rules it tripped and two sample pages
+    from that day's verdicts."""
+    if not shown:
+        return []
+    last = rows_by_day[shown[-1]]
+    out = []
+    for source in sorted(warned, key=lambda s: (-max(warned[s]).toordinal(), s)) + [s for s in top if s not in warned]:
+        figures_ = {rule: last.get(drift.key(rule, source)) for rule in drift.CANARY_RULES}
+        entry: dict[str, Any] = {"source": source, "figures": figures_, "began": None, "rules": [], "samples": []}
+        days = warned.get(source)
+        if days:
+            latest = max(days)
+            began = latest
+            for day in reversed([d for d in shown if d < latest]):
+                if day not in days:
+                    break
+                began = day
+            entry.update(began=began.isoformat(), last_warned=latest.isoformat(),
+                         rules=sorted({r for d in days if d >= began for r in days[d]["rules"]}),
+                         samples=days[began]["samples"][:drift.SAMPLES])
+        out.append(entry)
+    return out
+
+
+def _cluster_summaries(lake: Lake, days: list[date]) -> dict[date, ClusterSummary]:
+    """Each date's story clusters (counts and the largest), from the ``story_clusters`` table: one read."""
+    from newsflow.dedup.clusters import read_clusters, summarise
+
+    try:
+        return {day: summarise(rows) for day, rows in read_clusters(lake, days).items()}
+    except Exception as exc:  # a lake written before the table, or an unreadable one: the page goes on
+        LOGGER.warning("cannot read story clusters: %s", exc)
+        return {}
 
 
 def _scoped(shown: list[date], figures: dict[date, Any], rule: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from newsflow import runrecords, storage
 from newsflow.lake.layout import RunPaths
 from newsflow.runrecords import (
     ArchiveCounts,
+    ClusterSummary,
     Expectation,
     GateRecord,
     GateSummary,
@@ -308,6 +309,7 @@ def build_report(run: RunPaths, summary: Summary | None = None) -> Report:
     relative: dict[str, list[str]] = {}
     versions: dict[str, int] = {}
     articles: int | None = None
+    clusters = None
     word_counts: list[int] = []
     days: Counter[str] = Counter()
     if summary and summary["status"] == "published":
@@ -328,6 +330,7 @@ def build_report(run: RunPaths, summary: Summary | None = None) -> Report:
         articles = summary["articles"]
         word_counts, days = _article_stats(_run_rows(run, "articles", versions.get("articles"),
                                                      ["word_count", "published_at"]) or [])
+        clusters = _clusters(run, versions.get("story_clusters"))
     else:
         failed = [g["gate"] for g in gates if not g["success"]]
         status = "failed" if failed else "incomplete"
@@ -375,7 +378,24 @@ def build_report(run: RunPaths, summary: Summary | None = None) -> Report:
         lake_partitions=_lake_partitions(run),
         # the drift gate's verdicts against the lake's recent dates (gates/drift.py); None before it ran
         drift=_read_json(run.drift_report) if run.drift_report.exists() else None,
+        clusters=clusters,
     )
+
+
+def _clusters(run: RunPaths, version: int | None) -> ClusterSummary | None:
+    """The run's story clusters as it committed them (time travel to its version); None when it wrote none."""
+    import pyarrow.compute as pc
+
+    from newsflow.dedup.clusters import read_clusters, summarise
+
+    if version is None:
+        return None
+    try:
+        rows = read_clusters(run.lake, [run.day], version)[run.day]
+    except Exception as exc:  # vacuumed, or not a table
+        LOGGER.warning("cannot read story_clusters version %s: %s", version, exc)
+        return None
+    return summarise(rows.filter(pc.equal(rows.column("run_id"), run.run_id)))
 
 
 def _day_key(item: tuple[str, int]) -> tuple[int, str]:

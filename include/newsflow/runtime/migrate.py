@@ -21,7 +21,7 @@ from datetime import date
 import pyarrow as pa
 
 from newsflow import storage
-from newsflow.columns import PUBLISHED, table_schema
+from newsflow.columns import PUBLISHED, RECORDS, table_schema
 from newsflow.lake import tables
 from newsflow.lake.layout import Lake
 from newsflow.settings import Settings
@@ -60,7 +60,7 @@ def migrate(root: StorePath, settings: Settings | None = None) -> dict[str, list
             continue
         run_id = marker["run_id"]
         versions = {}
-        for dataset in PUBLISHED:
+        for dataset in RECORDS:  # the pre-Delta layout had no story clusters
             old_rows = _old_rows(lake, dataset, marker["files"][dataset], day)
             versions[dataset] = tables.replace_date(lake.table(dataset), old_rows, day, run_id)
         ledger_path = lake.ledger(day)

@@ -1,7 +1,8 @@
 """The ``dedup`` task: exact and near duplicates across every batch and against the lake, once per run.
 
 It writes verdicts (record id, code, detail), not records: ``stage_output`` applies them as ``dedup.*``
-rejects while it streams the batches into the output.
+rejects while it streams the batches into the output. Each verdict also names the copy's story cluster (the
+reference's doc id, record or date, and the similarity: ``dedup/clusters.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from newsflow.steps.context import RunContext
 def dedup(ctx: RunContext) -> DedupStats:
     import pyarrow as pa
 
+    from newsflow.dedup.clusters import match_columns
     from newsflow.dedup.find import Dedup
     from newsflow.dedup.history import known_candidates
     from newsflow.dedup.view import read_run_view
@@ -26,15 +28,16 @@ def dedup(ctx: RunContext) -> DedupStats:
     known = known_candidates(ctx.lake, ctx.day, view.table.column("content_sha256").to_pylist(), view.signatures,
                              view.table.column("signed").to_numpy(zero_copy_only=False), ctx.settings)
     step = Dedup(ctx.settings, known)
-    found = step.duplicates(view)
+    found = step.matches(view)
     record_ids = view.table.column("record_id")
     rejected = view.table.column("rejected")
-    table = pa.table({"record_id": pa.array([record_ids[row].as_py() for row, _, _ in found], pa.string()),
-                      "code": pa.array([code for _, code, _ in found], pa.string()),
-                      "detail": pa.array([detail for _, _, detail in found], pa.string())})
+    table = pa.table({"record_id": pa.array([record_ids[m.row].as_py() for m in found], pa.string()),
+                      "code": pa.array([m.code for m in found], pa.string()),
+                      "detail": pa.array([m.detail for m in found], pa.string()),
+                      **match_columns(found, record_ids)})
     with storage.parquet_writer(ctx.run.dedup_verdicts, table.schema, **parquet_options()) as writer:
         writer.write_table(table)
-    newly_rejected = sum(1 for row, _, _ in found if not rejected[row].as_py())
+    newly_rejected = sum(1 for m in found if not rejected[m.row].as_py())
     return ctx.save_stats(DEDUP, DedupStats(step=DEDUP, records=view.table.num_rows, verdicts=len(found),
                                             newly_quarantined=newly_rejected, stage=step.stats.as_dict()))
 
@@ -42,6 +45,6 @@ def dedup(ctx: RunContext) -> DedupStats:
 def verdicts(ctx: RunContext) -> dict[str, list[tuple[str, str]]]:
     """The dedup step's verdicts by record id."""
     found: dict[str, list[tuple[str, str]]] = {}
-    for row in storage.read_table(ctx.run.dedup_verdicts).to_pylist():
+    for row in storage.read_table(ctx.run.dedup_verdicts, ["record_id", "code", "detail"]).to_pylist():
         found.setdefault(row["record_id"], []).append((row["code"], row["detail"]))
     return found

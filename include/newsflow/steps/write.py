@@ -15,14 +15,17 @@ from newsflow.steps.dedup import verdicts
 
 
 def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> StageOutputStats:
-    """Stream every batch into one articles file, one quarantine file and the date's ledger."""
-    from newsflow.columns import RunFacts, rows_table
+    """Stream every batch into one articles file, one quarantine file and the date's ledger; then the date's
+    story clusters (``dedup/clusters.py``) into their file."""
+    from newsflow.columns import CLUSTERS, RunFacts, rows_table
+    from newsflow.dedup.clusters import ClusterRows, memberships
     from newsflow.dedup.history import SIGNED_LEDGER
     from newsflow.lake.commit import parquet_options
     from newsflow.lake.processed import pageless_rows
     from newsflow.lake.staging import read_records
 
     found = verdicts(ctx)
+    clusters = ClusterRows(memberships(storage.read_table(ctx.run.dedup_verdicts)), ctx.run_id)
     facts = RunFacts(ctx.run_id, ingested_at or datetime.now(UTC), ctx.day)
     storage.rmtree(ctx.run.staged_out)
     articles = quarantined = 0
@@ -38,6 +41,7 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> StageO
                 for code, detail in found.get(record.record_id, ()):
                     record.reject(DEDUP, code, detail)
             records.sort(key=lambda r: (r.source_path, r.record_id))
+            clusters.add(records)
             published = [r for r in records if not r.rejected]
             quarantined_records = [r for r in records if r.rejected]
             articles_out.write_table(rows_table("articles", published, facts))
@@ -53,9 +57,13 @@ def stage_output(ctx: RunContext, ingested_at: datetime | None = None) -> StageO
                            for archive, sha in ctx.load_stats(INGEST, b)["archives_read"]
                            if archive not in with_records})
         ledger_out.write_table(pageless_rows(pageless))
+    cluster_rows = clusters.table(ctx.lake)
+    with storage.parquet_writer(files[CLUSTERS], cluster_rows.schema, **options) as clusters_out:
+        clusters_out.write_table(cluster_rows)
     return ctx.save_stats(STAGE_OUTPUT, StageOutputStats(step=STAGE_OUTPUT, path=storage.display(ctx.run.staged_out),
                                                          articles=articles, quarantine=quarantined,
-                                                         archives_without_pages=len(pageless)))
+                                                         archives_without_pages=len(pageless),
+                                                         cluster_members=cluster_rows.num_rows))
 
 
 def _schema(dataset: str) -> Any:
