@@ -86,7 +86,7 @@ def test_events_carry_inputs_outputs_versions_and_the_gates_assertions(tmp_path,
     publish = _completed(events, "write.publish")
     assert publish["eventType"] == "COMPLETE"
     outputs = {o["name"]: o for o in publish["outputs"]}
-    assert sorted(outputs) == sorted(str(p) for p in (lake / "articles", lake / "quarantine",
+    assert sorted(outputs) == sorted(str(p) for p in (lake / "articles", lake / "quarantine", lake / "story_clusters",
                                                       lake / "_state" / "processed", lake / "_state" / "signatures",
                                                       lake / "_state" / "lsh_bands"))
     articles = outputs[str(lake / "articles")]["facets"]
