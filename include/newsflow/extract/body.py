@@ -200,12 +200,27 @@ def prune(root: Any) -> None:
         # suspects, and walking each one's subtree for its <p>s cost more than the rest of the check
         p_under: dict[Any, Any] = {}
         nested = False
+        # the elements holding a standfirst-sized <p> and those holding an <h1> (each with itself): the
+        # story-header test of every suspect, answered from the few <p>s and <h1>s once
+        standfirst_holders: set[Any] = set()
         for p, length in p_len.items():
             p_under[p] = p_under.get(p, 0) + length
+            standfirst = length >= _STANDFIRST_MIN_CHARS
+            if standfirst:
+                standfirst_holders.add(p)
             for ancestor in p.iterancestors():
                 p_under[ancestor] = p_under.get(ancestor, 0) + length
+                if standfirst:
+                    standfirst_holders.add(ancestor)
                 if ancestor.tag == "p":
                     nested = True
+        h1_holders: set[Any] = set()
+        for h1 in root.iter("h1"):
+            h1_holders.add(h1)
+            h1_holders.update(h1.iterancestors())
+        # The story's own header: the headline (``<h1>``) with a standfirst paragraph under it. The
+        # standfirst is part of the article; the headline, byline and date in it go by their own rules.
+        story_headers = h1_holders & standfirst_holders
         # Normalising the whole page's text is costly and rarely needed: a suspect's raw text length
         # bounds its normalised length from above, and the <p> total (when no <p> nests in another)
         # bounds the page's from below, so most suspects are decided on the bounds alone.
@@ -213,7 +228,7 @@ def prune(root: Any) -> None:
         total_text = None
         embed_holders = _embed_holders(root)
         for el in suspects:
-            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or _is_story_header(el) \
+            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or el in story_headers \
                     or _is_lead(el):
                 continue
             text = _text(el)
@@ -241,12 +256,6 @@ def _is_lead(el: Any) -> bool:
     return len(_norm(_text(el))) >= _STANDFIRST_MIN_CHARS
 
 
-def _is_story_header(el: Any) -> bool:
-    """The story's own header: the headline (``<h1>``) with a standfirst paragraph under it. The
-    standfirst is part of the article; the headline, byline and date in it go by their own rules."""
-    if next(el.iter("h1"), None) is None:
-        return False
-    return any(len(_norm(_text(p))) >= _STANDFIRST_MIN_CHARS for p in el.iter("p"))
 
 
 # Embedded posts (the platforms' own embed markup: a blockquote carrying the post's text) are quoted in
