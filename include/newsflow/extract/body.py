@@ -227,18 +227,27 @@ def prune(root: Any) -> None:
         total_lower = 0 if nested else sum(p_len.values())
         total_text = None
         embed_holders = _embed_holders(root)
+        # Suspects come in document order, so those inside a doomed suspect follow it: they go with it,
+        # and reading their text again (nested furniture wrappers) is skipped.
+        last_doomed = None
         for el in suspects:
+            if last_doomed is not None:
+                if last_doomed in el.iterancestors():
+                    continue
+                last_doomed = None
             if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or el in story_headers \
                     or _is_lead(el):
                 continue
             text = _text(el)
             if total_lower and len(text) / total_lower < 0.4:
                 doomed.append(el)
+                last_doomed = el
                 continue
             if total_text is None:
                 total_text = len(_norm(_text(root))) or 1
             if len(text) / total_text < 0.4 or len(_norm(text)) / total_text < 0.4:
                 doomed.append(el)
+                last_doomed = el
     for el in doomed:
         _remove_keep_tail(el)
 
