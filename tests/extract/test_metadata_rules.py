@@ -254,6 +254,16 @@ def test_a_republished_page_takes_the_day_it_shows_unless_labelled_an_update():
     assert page.modified_at.date() == date(2023, 4, 1)
 
 
+def test_an_abbreviated_update_label_keeps_the_publication_day():
+    # "28. Juni 2025 - 16.03 Uhr akt.: 29. Juni 2025": the date nearest the headline is the labelled edit
+    head = _ld('"datePublished": "2025-06-28T14:03:53Z", "dateModified": "2025-06-29T19:18:04Z"')
+    shown = ("<p>Anna Muster 28. Juni 2025 - 16.03 Uhr akt.: 29. Juni 2025 - 21.18 Uhr</p>"
+             "<h1>Neue Brücke für die Altstadt</h1>" + STORY)
+    page = extract(_plain(shown, head))
+    assert page.published_at.date() == date(2025, 6, 28)
+    assert page.modified_at.date() == date(2025, 6, 29)
+
+
 def test_a_utc_stamp_on_a_central_european_page_takes_the_local_day():
     head = _ld('"datePublished": "2023-11-01T23:01:00Z"')
     assert extract(_plain("<h1>Neue Brücke für die Altstadt</h1>" + STORY, head, lang="it")

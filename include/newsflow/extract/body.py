@@ -200,30 +200,54 @@ def prune(root: Any) -> None:
         # suspects, and walking each one's subtree for its <p>s cost more than the rest of the check
         p_under: dict[Any, Any] = {}
         nested = False
+        # the elements holding a standfirst-sized <p> and those holding an <h1> (each with itself): the
+        # story-header test of every suspect, answered from the few <p>s and <h1>s once
+        standfirst_holders: set[Any] = set()
         for p, length in p_len.items():
             p_under[p] = p_under.get(p, 0) + length
+            standfirst = length >= _STANDFIRST_MIN_CHARS
+            if standfirst:
+                standfirst_holders.add(p)
             for ancestor in p.iterancestors():
                 p_under[ancestor] = p_under.get(ancestor, 0) + length
+                if standfirst:
+                    standfirst_holders.add(ancestor)
                 if ancestor.tag == "p":
                     nested = True
+        h1_holders: set[Any] = set()
+        for h1 in root.iter("h1"):
+            h1_holders.add(h1)
+            h1_holders.update(h1.iterancestors())
+        # The story's own header: the headline (``<h1>``) with a standfirst paragraph under it. The
+        # standfirst is part of the article; the headline, byline and date in it go by their own rules.
+        story_headers = h1_holders & standfirst_holders
         # Normalising the whole page's text is costly and rarely needed: a suspect's raw text length
         # bounds its normalised length from above, and the <p> total (when no <p> nests in another)
         # bounds the page's from below, so most suspects are decided on the bounds alone.
         total_lower = 0 if nested else sum(p_len.values())
         total_text = None
         embed_holders = _embed_holders(root)
+        # Suspects come in document order, so those inside a doomed suspect follow it: they go with it,
+        # and reading their text again (nested furniture wrappers) is skipped.
+        last_doomed = None
         for el in suspects:
-            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or _is_story_header(el) \
+            if last_doomed is not None:
+                if last_doomed in el.iterancestors():
+                    continue
+                last_doomed = None
+            if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or el in story_headers \
                     or _is_lead(el):
                 continue
             text = _text(el)
             if total_lower and len(text) / total_lower < 0.4:
                 doomed.append(el)
+                last_doomed = el
                 continue
             if total_text is None:
                 total_text = len(_norm(_text(root))) or 1
             if len(text) / total_text < 0.4 or len(_norm(text)) / total_text < 0.4:
                 doomed.append(el)
+                last_doomed = el
     for el in doomed:
         _remove_keep_tail(el)
 
@@ -241,12 +265,6 @@ def _is_lead(el: Any) -> bool:
     return len(_norm(_text(el))) >= _STANDFIRST_MIN_CHARS
 
 
-def _is_story_header(el: Any) -> bool:
-    """The story's own header: the headline (``<h1>``) with a standfirst paragraph under it. The
-    standfirst is part of the article; the headline, byline and date in it go by their own rules."""
-    if next(el.iter("h1"), None) is None:
-        return False
-    return any(len(_norm(_text(p))) >= _STANDFIRST_MIN_CHARS for p in el.iter("p"))
 
 
 # Embedded posts (the platforms' own embed markup: a blockquote carrying the post's text) are quoted in

@@ -89,8 +89,9 @@ def _find_dates(text: str, start: int, end: int) -> Any:
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "select", "option", "textarea", "head",
                         "svg", "button"})
 # Words that label a printed date as the last update ("Updated Jul 24, 2018", "Aktualisiert am ...").
-_UPDATE_CUE_RE = re.compile(r"\b(?:updated|update|modified|aktualisiert|stand|geändert|mis à jour|mise à jour|"
-                            r"actualizado|actualización|aggiornato|aggiornamento|bijgewerkt|atualizado)"
+# (with the abbreviations news pages print in a dateline: "akt.:" for aktualisiert, "upd." for updated)
+_UPDATE_CUE_RE = re.compile(r"\b(?:updated|update|upd|modified|aktualisiert|akt|stand|geändert|mis à jour|"
+                            r"mise à jour|actualizado|actualización|aggiornato|aggiornamento|bijgewerkt|atualizado)"
                             r"(?:\W+\w+){0,4}\W*$", re.IGNORECASE)  # "Updated 2010 GMT (0410 HKT) March 14"
 _WINDOW_AFTER = 600  # characters of text after the headline's start
 _WINDOW_BEFORE = 250  # characters before it (a dateline above the headline)
