@@ -178,14 +178,6 @@ def _pieces(node: Any) -> list[str]:
     return [" ".join(p.split()) for p in pieces]
 
 
-def _in_comments(node: Any) -> bool:
-    for ancestor in node.iterancestors():
-        marks = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".lower()
-        if "comment" in marks:
-            return True
-    return False
-
-
 def _byline_kind(node: Any) -> str | None:
     from newsflow.extract.metadata import _is_byline
 
@@ -225,6 +217,8 @@ def _prefixed_credit(node: Any, index: int, prefixed: list[tuple[int, str]]) -> 
 def _markup_mentions(tree: Any, headline: Any) -> tuple[list[Mention], int, int]:
     """Mentions from byline markup and from "By"/"Von"/"Autor" text; also the headline's element index and
     the number of elements (for the distance features)."""
+    from newsflow.extract.metadata import _byline_box, _in_comments
+
     mentions: list[Mention] = []
     headline_at = -1
     bylines: list[tuple[int, Any, str]] = []
@@ -263,8 +257,6 @@ def _markup_mentions(tree: Any, headline: Any) -> tuple[list[Mention], int, int]
             continue
         comments = _in_comments(node)
         if first_box is None and not comments and kind != "byline_weak":
-            from newsflow.extract.metadata import _byline_box
-
             first_box = _byline_box(node)
         in_box = first_box is not None and (node is first_box or first_box in node.iterancestors())
         mentions += [Mention(n, kind, order, comments, in_box) for n in names]
