@@ -131,9 +131,13 @@ def test_a_backfill_publishes_each_date_once_and_the_consumer_runs_per_partition
             ingest = [r for r in runs if r[0] == "news_ingest"]
             stats = [r for r in runs if r[0] == "daily_source_stats"]
             done = all(r[2] in ("success", "failed") for r in runs)
-            return runs if done and len(ingest) == 4 and len(stats) == 4 else None
+            # the scheduler closes the backfill a loop after its last run ends; until then a second backfill
+            # of the same DAG is refused (AlreadyRunningBackfill)
+            closed = _rows(db, "SELECT COUNT(*) FROM backfill WHERE completed_at IS NULL") == [(0,)]
+            return runs if done and closed and len(ingest) == 4 and len(stats) == 4 else None
 
-        runs = _wait("4 news_ingest and 4 daily_source_stats runs", finished, 1800, procs, home)
+        runs = _wait("4 news_ingest and 4 daily_source_stats runs, the backfill closed", finished, 1800, procs,
+                     home)
     finally:
         for proc in procs.values():
             _stop(proc)
