@@ -20,7 +20,7 @@ def test_bench_smoke(tmp_path):
     env = {**os.environ, "NEWSFLOW_BENCH_DIR": str(tmp_path / "work")}
     run = subprocess.run([sys.executable, str(REPO / "bench" / "pipeline_bench.py"), "--sizes", "12", "20",
                           "--workers", "1", "2", "--batch-size", "5", "--airflow", "--real-pages", "6",
-                          "--json", str(out)],
+                          "--import-repeat", "1", "--json", str(out)],
                          env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(out.read_text())

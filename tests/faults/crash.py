@@ -188,13 +188,10 @@ def run_to_crash(landing, lake, day: str, run_id: str, kind: str, n: int, overri
                  storage_options: dict | None = None) -> bool:
     """A child runs every step and kills itself at point (kind, n). True if it died there.
 
-    The child comes from a fork server, not from this process: delta-rs's async runtime does not survive
-    a fork of a process that already used it (this one has)."""
-    import multiprocessing
+    The child comes from the tests' fork server (``children.py``), not from this process."""
+    import children
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["faults.crash", "faults.fastgates", "newsflow.pipeline"])
-    child = context.Process(target=_entry, args=(str(landing), str(lake), day, run_id, kind, n, overrides,
+    child = children.context().Process(target=_entry, args=(str(landing), str(lake), day, run_id, kind, n, overrides,
                                                  storage_options))
     child.start()
     child.join()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from newsflow.gates.runner import Check, GateReport
+from newsflow.runrecords import Expectation
 
 
 def _failing(frame: pd.DataFrame, check: Check) -> tuple[pd.Series | None, bool]:
@@ -59,7 +60,9 @@ def run_gate(gate: str, frame, checks: list[Check], results_file: Path, docs_dir
         if check.where is not None:
             scope = frame[frame[check.where[0]] == check.where[1]]
         bad, ok = _failing(scope, check)
-        report.expectations.append({"expectation": check.expectation, "code": check.code, "success": ok})
+        report.expectations.append(Expectation(  # the real runner's record, so the run report reads it
+            expectation=check.expectation, column=check.kwargs.get("column"), code=check.code, level=check.level,
+            success=ok, unexpected_count=None if bad is None else int(bad.sum()), observed_value=None))
         if ok:
             continue
         ids = [] if bad is None else [str(i) for i in scope.loc[bad, id_column]]

@@ -31,18 +31,17 @@ def _run_in_child(landing, lake, day, run_id) -> None:
 
 
 def _at_the_same_time(runs: list[tuple]) -> None:
-    """Each (landing, lake, day, run_id) in its own process, all started together. The processes come
-    from a fork server: delta-rs's async runtime does not survive a fork of a process that used it."""
-    import multiprocessing
+    """Each (landing, lake, day, run_id) in its own process, all started together, from the tests' fork
+    server (``children.py``)."""
+    import children
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["faults.fastgates", "newsflow.pipeline"])
-    children = [context.Process(target=_run_in_child, args=tuple(map(str, run[:2])) + run[2:]) for run in runs]
-    for child in children:
-        child.start()
-    for child in children:
-        child.join()
-    assert [c.exitcode for c in children] == [0] * len(children)
+    context = children.context()
+    runners = [context.Process(target=_run_in_child, args=tuple(map(str, run[:2])) + run[2:]) for run in runs]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join()
+    assert [r.exitcode for r in runners] == [0] * len(runners)
 
 
 def _data_bytes(lake, dataset, day) -> bytes:

@@ -27,12 +27,11 @@ def hostile(tmp_path_factory):
     landing, lake, log = root / "landing", root / "lake", root / "run.log"
     expected = build(landing, secret)
     archives = build_archives(landing)
-    import multiprocessing
+    import children
 
-    # The child comes from a fork server that has imported GX and the pipeline (so the budget measures
-    # the run, not imports) and never used delta-rs, whose runtime does not survive a fork.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["great_expectations", "hostile.child", "newsflow.pipeline"])
+    # The child comes from the tests' fork server, which has imported GX and the pipeline (so the budget
+    # measures the run, not imports).
+    context = children.context()
     started = time.monotonic()
     child = context.Process(target=run_child, args=(str(landing), str(lake), str(log), str(root), DAY))
     child.start()

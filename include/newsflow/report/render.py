@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,10 @@ def lake_links(run: RunPaths, report: Report) -> Links:
                  run_marker=run.from_quality(run.run_marker))
 
 
+@functools.lru_cache(maxsize=1)
 def _env() -> Any:
+    """One environment per process: it caches compiled templates (compiling them was most of a small run's
+    report time) and still reloads a template whose file changed."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
