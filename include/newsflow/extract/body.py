@@ -160,6 +160,25 @@ def _verdict(tag: str, items: tuple[Any, ...]) -> int:
     return _KEEP
 
 
+# Besides class and id, the attributes ``_verdict`` reads. An element carrying none of them has the verdict
+# of its tag, class and id alone: that triple repeats across a site's pages where the full attribute list
+# (href, src, data-*) does not, so its verdict is kept across pages (bounded like ``_WORDS_KIND``), and
+# the href of every link is neither copied into a key nor hashed.
+_RARE_VERDICT_ATTRS = frozenset({"hidden", "style", "role", "aria-hidden", "itemprop"})
+_SHARED_VERDICTS: dict[tuple[str, str | None, str | None], int] = {}
+_SHARED_VERDICTS_MAX = 50_000
+
+
+def _shared_verdict(key: tuple[str, str | None, str | None]) -> int:
+    """``_verdict`` of an element without the rare attributes, from its (tag, class, id), kept."""
+    if len(_SHARED_VERDICTS) > _SHARED_VERDICTS_MAX:
+        _SHARED_VERDICTS.clear()
+    tag, cls, id_ = key
+    items = ((("class", cls),) if cls is not None else ()) + ((("id", id_),) if id_ is not None else ())
+    verdict = _SHARED_VERDICTS[key] = _verdict(tag, items)
+    return verdict
+
+
 _NOSCRIPT_PROSE_CHARS = 400
 
 
@@ -178,11 +197,18 @@ def prune(root: Any) -> None:
     # cells): one verdict per distinct pair. Per page only: href/src make most pairs page-specific.
     verdicts: dict[Any, Any] = {}
     get_verdict = verdicts.get
+    get_shared = _SHARED_VERDICTS.get
     for el in root.iter(etree.Element):  # elements only: no entities
-        key = (el.tag, *el.items())
-        verdict = get_verdict(key)
-        if verdict is None:
-            verdict = verdicts[key] = _verdict(key[0], key[1:])
+        if _RARE_VERDICT_ATTRS.isdisjoint(el.keys()):
+            shared = (el.tag, el.get("class"), el.get("id"))
+            verdict = get_shared(shared)
+            if verdict is None:
+                verdict = _shared_verdict(shared)
+        else:
+            key = (el.tag, *el.items())
+            verdict = get_verdict(key)
+            if verdict is None:
+                verdict = verdicts[key] = _verdict(key[0], key[1:])
         if verdict:
             if verdict == _DROP:
                 doomed.append(el)
