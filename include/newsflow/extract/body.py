@@ -64,8 +64,23 @@ _FURNITURE_SUFFIXES = (
     r"promo|ad|ads|advert|advertisement|byline|caption|credit|author|nav|menu|toolbar|tools|widget|"
     r"recommend\w*|recirc|timestamp|date|signup|subscribe|breadcrumbs?|pagination|popup|banner"
 )
+
+
+def _by_first_letter(alternatives: str) -> str:
+    """The same alternatives grouped by their first letter ("a(?:d|ds|...)|b(?:anner|...)"): re tries an
+    alternation's branches one by one at every token start, and skips a group on its first letter. Same
+    matches; a quarter less time on class strings, which the class/id verdicts of new pages all meet."""
+    groups: dict[str, list[str]] = {}
+    for alternative in alternatives.split("|"):  # (a "|" inside a group would be cut here)
+        if not alternative[:1].isalnum() or "(" in alternative or "[" in alternative:
+            raise ValueError(f"not a plain word alternative: {alternative!r}")
+        groups.setdefault(alternative[0], []).append(alternative[1:])
+    return "|".join(f"{letter}(?:{'|'.join(rests)})" for letter, rests in groups.items())
+
+
 _FURNITURE_RE = re.compile(
-    rf"(?:^|\s)(?:{_FURNITURE_WORDS})(?=\s|$|[-_:.])|[-_](?:{_FURNITURE_SUFFIXES})(?=\s|$)"
+    rf"(?:^|\s)(?:{_by_first_letter(_FURNITURE_WORDS)})(?=\s|$|[-_:.])"
+    rf"|[-_](?:{_by_first_letter(_FURNITURE_SUFFIXES)})(?=\s|$)"
 )
 # Words that protect an element matched above when they name the article itself.
 _CONTENT_RE = re.compile(
