@@ -166,10 +166,15 @@ def _verdict(tag: str, items: tuple[Any, ...]) -> int:
     itemprop = (attrs.get("itemprop") or "").lower()
     if itemprop in _META_ITEMPROPS:  # schema.org dates and bylines
         return _SUSPECT
+    return _named_verdict(tag, attrs.get("class"), attrs.get("id"), itemprop == "articlebody")
+
+
+def _named_verdict(tag: str, cls: str | None, id_: str | None, article_body: bool = False) -> int:
+    """``_verdict``'s last step, by class and id: ``tag`` is lowercased and not a dropped tag."""
     if tag in _TABLE_ROW_TAGS:  # row classes describe the data ("player-2020-580"), not the page
         return _KEEP
-    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-    if len(words) > 1 and tag not in ("html", "body", "main", "article") and itemprop != "articlebody" \
+    words = f"{cls or ''} {id_ or ''}".lower()
+    if len(words) > 1 and tag not in ("html", "body", "main", "article") and not article_body \
             and _words_kind(words) == _FURNITURE:
         return _SUSPECT
     return _KEEP
@@ -189,8 +194,9 @@ def _shared_verdict(key: tuple[str, str | None, str | None]) -> int:
     if len(_SHARED_VERDICTS) > _SHARED_VERDICTS_MAX:
         _SHARED_VERDICTS.clear()
     tag, cls, id_ = key
-    items = ((("class", cls),) if cls is not None else ()) + ((("id", id_),) if id_ is not None else ())
-    verdict = _SHARED_VERDICTS[key] = _verdict(tag, items)
+    lowered = tag.lower()
+    verdict = _SHARED_VERDICTS[key] = _verdict(lowered, ()) if lowered in _DROP_TAGS \
+        else _named_verdict(lowered, cls, id_)
     return verdict
 
 
