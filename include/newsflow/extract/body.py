@@ -182,11 +182,11 @@ def _named_verdict(tag: str, cls: str | None, id_: str | None, article_body: boo
 
 # Besides class and id, the attributes ``_verdict`` reads. An element carrying none of them has the verdict
 # of its tag, class and id alone: that triple repeats across a site's pages where the full attribute list
-# (href, src, data-*) does not, so its verdict is kept across pages (bounded like ``_WORDS_KIND``), and
-# the href of every link is neither copied into a key nor hashed.
+# (href, src, data-*) does not, so its verdict is kept across pages (bounded like ``_WORDS_KIND``: about
+# 5 MB when full), and the href of every link is neither copied into a key nor hashed.
 _RARE_VERDICT_ATTRS = frozenset({"hidden", "style", "role", "aria-hidden", "itemprop"})
 _SHARED_VERDICTS: dict[tuple[str, str | None, str | None], int] = {}
-_SHARED_VERDICTS_MAX = 50_000
+_SHARED_VERDICTS_MAX = 20_000
 
 
 def _shared_verdict(key: tuple[str, str | None, str | None]) -> int:

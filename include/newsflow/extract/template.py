@@ -21,9 +21,9 @@ _SKIPPED = {"script", "style", "noscript", "template", "link", "meta"}
 
 
 # A site's pages repeat the same few tag and class pairs: each pair's name is kept (bounded: emptied when
-# full), so the digit stripping and sorting run once per pair rather than once per element.
+# full, about 6 MB), so the digit stripping and sorting run once per pair rather than once per element.
 _NAMES: dict[tuple[str, str | None], str | None] = {}
-_NAMES_MAX = 50_000
+_NAMES_MAX = 20_000
 _UNSEEN = "\0"  # no name: a tag and class never make it
 
 
