@@ -214,8 +214,9 @@ def prune(root: Any) -> None:
     # tags that never hold prose go first, in C (their tail text stays), so the walk below is short
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
     doomed, suspects = [], []
-    # Within a page most elements repeat an earlier one's tag and attributes exactly (list items, grid
-    # cells): one verdict per distinct pair. Per page only: href/src make most pairs page-specific.
+    # Most elements take a verdict kept by (tag, class, id) (``_SHARED_VERDICTS``). Those with one of the
+    # rarer attributes repeat an earlier one's tag and attributes exactly within a page (list items, grid
+    # cells): one verdict per distinct pair, per page only (href/src make most pairs page-specific).
     verdicts: dict[Any, Any] = {}
     get_verdict = verdicts.get
     get_shared = _SHARED_VERDICTS.get
