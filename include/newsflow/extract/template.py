@@ -20,14 +20,30 @@ _DIGITS_RE = re.compile(r"\d+")
 _SKIPPED = {"script", "style", "noscript", "template", "link", "meta"}
 
 
+# A site's pages repeat the same few tag and class pairs: each pair's name is kept (bounded: emptied when
+# full, about 6 MB), so the digit stripping and sorting run once per pair rather than once per element.
+_NAMES: dict[tuple[str, str | None], str | None] = {}
+_NAMES_MAX = 20_000
+_UNSEEN = "\0"  # no name: a tag and class never make it
+
+
 def _name(element: Any) -> str | None:
     tag = element.tag
     if not isinstance(tag, str):  # comments, processing instructions
         return None
-    tag = tag.lower()
+    key = (tag, element.get("class"))
+    name = _NAMES.get(key, _UNSEEN)
+    if name is _UNSEEN:
+        if len(_NAMES) > _NAMES_MAX:
+            _NAMES.clear()
+        name = _NAMES[key] = _new_name(tag.lower(), key[1])
+    return name
+
+
+def _new_name(tag: str, cls: str | None) -> str | None:
     if tag in _SKIPPED:
         return None
-    classes = sorted({_DIGITS_RE.sub("", c) for c in (element.get("class") or "").split()} - {"", "-", "_"})
+    classes = sorted({_DIGITS_RE.sub("", c) for c in (cls or "").split()} - {"", "-", "_"})
     return tag + "".join(f".{c}" for c in classes)
 
 
