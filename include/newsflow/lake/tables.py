@@ -43,11 +43,15 @@ def _uri(path: StorePath) -> tuple[str, dict[str, str] | None]:
 def open_table(path: StorePath, version: int | None = None) -> Any:
     """The table at ``path`` (its latest version, or ``version``), or None when there is none yet."""
     from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
 
     uri, options = _uri(path)
-    if not DeltaTable.is_deltatable(uri, storage_options=options):
+    # Opened straight away, not after ``is_deltatable``: that check lists the log a second time, one more
+    # round trip per open on an object store (about 30 opens a run). A missing version still raises.
+    try:
+        return DeltaTable(uri, version=version, storage_options=options)
+    except TableNotFoundError:
         return None
-    return DeltaTable(uri, version=version, storage_options=options)
 
 
 def ensure_table(path: StorePath, schema: pa.Schema, partition_by: list[str] | None = None,
