@@ -665,21 +665,30 @@ def _repeats_headline(text: str, headline: str) -> bool:
     return folded == headline or (len(headline) >= 20 and headline in folded and len(folded) < len(headline) + 40)
 
 
-def extract_body(tree: Any, title: str | None = None) -> str:
+def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False) -> str:
     """Article body text of ``tree`` (modified in place), paragraphs separated by blank lines.
 
     Blocks that repeat the headline are dropped wherever they sit (kicker above it, AMP duplicates).
+    ``relaxed``: the second look at a page where the full rules kept almost nothing (``extract``'s
+    low-confidence fallback): only the tags that never hold prose are stripped; class/id, ARIA, hidden
+    and layout-tag (header, aside, form, ...) furniture stays, and so do nested articles, because on such
+    pages the story itself is what the pruning took (inside a ``hidden`` or ARIA ``banner`` wrapper, or
+    in boxes named like furniture).
     """
     body = tree.find("body")
     if body is None:
         body = tree
-    prune(body)
+    if relaxed:
+        etree.strip_elements(body, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
+    else:
+        prune(body)
     best, scores = best_container(body)
     if best is None:
         roots = [body]
     else:
         roots = _siblings(best, scores)
-        _drop_nested_articles(roots)
+        if not relaxed:
+            _drop_nested_articles(roots)
     headline = _norm(title or "").casefold()
     kept = [(text, tag) for text, density, tag in _blocks(roots)
             if _keep_block(text, density, tag) and not _repeats_headline(text, headline)]
