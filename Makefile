@@ -28,11 +28,11 @@ run: setup
 	$(BIN)/newsflow run --landing $(LANDING) --lake $(LAKE)
 
 # The whole suite (what CI runs): the linter and the type checker first (zero findings), then every test, spread
-# over the cores by pytest-xdist: longest first (tests/conftest.py orders them), handed out one at a time to the
-# worker that frees up (--dist load), so no multi-minute test starts last and runs alone.
+# over the cores by pytest-xdist with work stealing: tests/conftest.py deals the long tests out so that each worker
+# starts its share of them at once (none starts last and runs alone), and the quick ones are what gets stolen.
 TEST_WORKERS ?= auto
 test: setup browser lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --durations=15
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=15
 
 # ruff (rule set and why: pyproject.toml) and mypy, strict on include/newsflow/.
 lint: setup

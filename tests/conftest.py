@@ -19,18 +19,39 @@ os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME /
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 
+def _minutes(item) -> float:
+    slow = item.get_closest_marker("slow")
+    return 0.0 if slow is None else float(slow.kwargs.get("minutes", 0.5))
+
+
 def pytest_collection_modifyitems(config, items):
-    """Longest first: the slow tests, the longest of them (``slow(minutes=N)``) at the head, then the rest in
-    their collection order. With xdist's ``load`` scheduling (round robin, then one test at a time to the
-    worker that frees up) the multi-minute tests start at once on both cores and the short ones fill in
-    around them, instead of a long test starting last and running alone. The order is the same on every
-    worker (a stable sort of the same collection), which xdist requires."""
+    """Order the collection so the workers share the long tests, each starting its share at once.
 
-    def weight(item) -> float:
-        slow = item.get_closest_marker("slow")
-        return 0.0 if slow is None else float(slow.kwargs.get("minutes", 0.5))
-
-    items.sort(key=weight, reverse=True)
+    xdist's work stealing hands each of the n workers one contiguous chunk of the collection (the first
+    len // n items, and so on), and an idle worker later steals from the end of another's queue. So the slow
+    tests are dealt into n chunks longest first, each to the chunk with the fewest minutes so far (``slow(
+    minutes=N)``; other slow tests count half a minute), at each chunk's head; the quick tests fill the chunks
+    to the sizes xdist cuts, and are what gets stolen at the end. Without xdist: longest first. The order is
+    the same on every worker (it depends only on the collection and the worker count), as xdist requires."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    slow = sorted((item for item in items if _minutes(item)), key=_minutes, reverse=True)
+    quick = [item for item in items if not _minutes(item)]
+    chunks: list[list] = [[] for _ in range(workers)]
+    load = [0.0] * workers
+    for item in slow:
+        lightest = load.index(min(load))
+        chunks[lightest].append(item)
+        load[lightest] += _minutes(item)
+    remaining = len(items)
+    ordered: list = []
+    for index, chunk in enumerate(chunks):  # xdist's cut: each worker gets remaining // workers left
+        size = max(remaining // (workers - index), len(chunk))
+        fill = size - len(chunk)
+        chunk += quick[:fill]
+        del quick[:fill]
+        remaining -= len(chunk)
+        ordered += chunk
+    items[:] = ordered + quick
 
 
 def pytest_sessionfinish(session, exitstatus):
