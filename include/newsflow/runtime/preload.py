@@ -5,9 +5,22 @@ from __future__ import annotations
 
 def load_pipeline() -> None:
     """The pipeline with its extractor, the language model, the MinHash permutations, GX imported: what
-    every run's tasks load, for a process that runs them itself (``newsflow run``). Not the date
-    fallback's parsers: the bench's 1k pages never reach dateparser, whose warm-up costs 0.9 s."""
-    import newsflow.pipeline  # noqa: F401  (every step module, the extractor, the decoders)
+    every run's tasks load, for a process that runs them itself (``newsflow run``) or forks them (Celery's
+    parent, the tests' fork server). Not the date fallback's parsers: the bench's 1k pages never reach
+    dateparser, whose warm-up costs 0.9 s."""
+    import deltalake  # noqa: F401
+    import pyarrow.dataset  # noqa: F401
+
+    # every step module (newsflow.pipeline), and the modules the steps import inside their bodies
+    import newsflow.dedup.clusters
+    import newsflow.dedup.history
+    import newsflow.gates.drift
+    import newsflow.gates.suites
+    import newsflow.ingest.ccnews
+    import newsflow.ingest.stage
+    import newsflow.pipeline
+    import newsflow.report
+    import newsflow.steps.summary  # noqa: F401
     from newsflow.dedup.signature import signature
     from newsflow.gates.runner import quiet_gx
     from newsflow.normalise.stage import NormaliseStage  # noqa: F401
