@@ -411,7 +411,7 @@ def write(path: Any, record: Mapping[str, Any]) -> None:
 
 
 def read(path: Any) -> JSON:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(storage.read_text(path))
 
 
 def read_gate(path: Any) -> GateRecord:

@@ -181,10 +181,11 @@ def remove_if_empty(folder: StorePath) -> None:
 
 def move(source: StorePath, target: StorePath) -> None:
     """Move one file (local: a rename; object stores: copy, then delete)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     if _is_local(source) and _is_local(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
         return
+    _make_parent(target)
     copy_file(source, target)
     source.unlink()
 
@@ -201,10 +202,10 @@ def copy_file(source: StorePath, target: StorePath) -> None:
 def _atomic_target(path: StorePath) -> Iterator[StorePath]:
     """Yield where to write ``path``'s new content. Local: a hidden temp name renamed over ``path`` once
     the block succeeds. Object stores: ``path`` itself, since one PUT is atomic per object."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     if not _is_local(path):
         yield path
         return
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         yield tmp
@@ -225,6 +226,25 @@ def remove_unfinished(folder: StorePath) -> list[str]:
     return [p.name for p in found]
 
 
+def _make_parent(path: StorePath) -> None:
+    """A local file's folder. Object stores have no folders: a key's prefix exists once an object is under
+    it, and fsspec's mkdir there costs a request (a bucket check) per write for nothing."""
+    if _is_local(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def read_bytes(path: StorePath) -> bytes:
+    """A whole (small) file: on object stores one GET, without the size request an open makes first;
+    FileNotFoundError when it is missing, as for a local file."""
+    if _is_local(path):
+        return Path(path).read_bytes()
+    return bytes(path.fs.cat_file(path.path))
+
+
+def read_text(path: StorePath) -> str:
+    return read_bytes(path).decode("utf-8")
+
+
 def write_text_atomic(path: StorePath, text: str) -> None:
     with _atomic_target(path) as target:
         target.write_text(text, encoding="utf-8")
@@ -236,7 +256,7 @@ def upload_tree(local: Path, target: StorePath) -> None:
         return
     for file in sorted(p for p in local.rglob("*") if p.is_file()):
         destination = target / file.relative_to(local).as_posix()
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        _make_parent(destination)
         copy_file(file, destination)
 
 
@@ -321,27 +341,42 @@ def _arrow_source(path: StorePath) -> tuple[str, Any]:
     return path.path, PyFileSystem(FSSpecHandler(path.fs))
 
 
+def _open_input(path: StorePath) -> Any:
+    """What pyarrow's Parquet readers read: a local path, or an object store's file opened by fsspec (one
+    size request, then range reads). Not pyarrow's wrapper around the filesystem: it asks whether the key is
+    a file and for its size before opening it, which opens asks again: three requests where one does."""
+    return str(path) if _is_local(path) else path.fs.open(path.path, "rb")
+
+
 def read_table(path: StorePath, columns: list[str] | None = None) -> pa.Table:
     """A Parquet file as an Arrow table (``columns`` that the file lacks are an error)."""
     import pyarrow.parquet as pq
 
-    where, filesystem = _arrow_source(path)
-    return pq.read_table(where, columns=columns, filesystem=filesystem)
+    source = _open_input(path)
+    try:
+        return pq.read_table(source, columns=columns)
+    finally:
+        if not isinstance(source, str):
+            source.close()
 
 
 def read_schema(path: StorePath) -> pa.Schema:
     import pyarrow.parquet as pq
 
-    where, filesystem = _arrow_source(path)
-    return pq.read_schema(where, filesystem=filesystem)
+    source = _open_input(path)
+    try:
+        return pq.read_schema(source)
+    finally:
+        if not isinstance(source, str):
+            source.close()
 
 
 def parquet_file(path: StorePath) -> pq.ParquetFile:
-    """A ``pyarrow.parquet.ParquetFile`` (row groups, metadata) for streaming reads."""
+    """A ``pyarrow.parquet.ParquetFile`` (row groups, metadata) for streaming reads (an object store's file
+    stays open while the reader lives, and closes with it)."""
     import pyarrow.parquet as pq
 
-    where, filesystem = _arrow_source(path)
-    return pq.ParquetFile(where, filesystem=filesystem)
+    return pq.ParquetFile(_open_input(path))
 
 
 @contextmanager

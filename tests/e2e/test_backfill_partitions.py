@@ -93,7 +93,9 @@ def test_a_backfill_publishes_each_date_once_and_the_consumer_runs_per_partition
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "OPENLINEAGE"))}
     env.update({
         "AIRFLOW_HOME": str(home), "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}", "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}",
+        # LocalExecutor whose workers load the pipeline before forking tasks (runtime/local_executor.py)
+        "AIRFLOW__CORE__EXECUTOR": "newsflow.runtime.local_executor.PreloadingLocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": "2", "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",

@@ -69,20 +69,22 @@ class RunContext:
 
     def load_stats(self, step: str, batch: int | None = None) -> runrecords.StepStats:
         """The stats file a step left (typed by step); FileNotFoundError when the step has not run."""
-        path = self.run.stats_file(step, batch)
-        if not path.exists():
+        try:
+            return cast(runrecords.StepStats, runrecords.read(self.run.stats_file(step, batch)))
+        except FileNotFoundError:
             where = "" if batch is None else f" batch {batch}"
-            raise FileNotFoundError(f"run {self.run_id}{where} has no {step} stats: run the {step} step first")
-        return cast(runrecords.StepStats, runrecords.read(path))
+            missing = f"run {self.run_id}{where} has no {step} stats: run the {step} step first"
+            raise FileNotFoundError(missing) from None
 
     def load_plan(self) -> dict[str, Any]:
-        if not self.run.plan.exists():
-            raise RuntimeError(f"run {self.run_id} has no plan: run the plan step first")
-        return cast(dict[str, Any], json.loads(self.run.plan.read_text()))
+        try:
+            return cast(dict[str, Any], json.loads(storage.read_text(self.run.plan)))
+        except FileNotFoundError:
+            raise RuntimeError(f"run {self.run_id} has no plan: run the plan step first") from None
 
     def batches(self) -> list[int]:
         return list(range(self.load_plan()["batches"]))
 
     def load_batch(self, batch: int) -> list[Any]:
         """The batch's items: landing file keys, and archive parts (dicts)."""
-        return cast(list[Any], json.loads(self.run.batch_plan(batch).read_text()))
+        return cast(list[Any], json.loads(storage.read_text(self.run.batch_plan(batch))))
