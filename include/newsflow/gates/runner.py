@@ -194,6 +194,7 @@ def run_gate(gate: str, frame: Any, checks: list[Check], results_file: Path, doc
              id_column: str = "record_id") -> GateReport:
     """Validate ``frame`` (pandas) against ``checks``; write results JSON to ``results_file`` and Data Docs
     into ``docs_dir`` (local paths)."""
+    quiet_gx()  # before GX's first import in this process
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
