@@ -74,3 +74,22 @@ def test_a_stored_signature_column_reads_back_row_for_row_whatever_its_chunks():
         assert matrix.dtype == np.uint32
     foreign = pa.chunked_array([whole.slice(0, 1), pa.array([[1 << 40, 1, 2, 3]], pa.list_(pa.uint64()))])
     assert not signature_column(foreign, num_perm)[1].any(), "64-bit values anywhere: another scheme's column"
+
+
+def test_permutations_and_band_splits_are_datasketchs():
+    """The permutations drawn without datasketch, and the band splits kept in a table, are what datasketch
+    itself gives (the run no longer imports it for them)."""
+    from datasketch import MinHash, MinHashLSH
+
+    from newsflow.dedup.bands import _KNOWN_SPLITS, band_split
+    from newsflow.dedup.signature import DATASKETCH_SCHEME, SEED, _permutations
+
+    for num_perm in (16, 64, 128, 256):
+        reference = MinHash(num_perm=num_perm, seed=SEED, scheme=DATASKETCH_SCHEME).permutations
+        assert _permutations(num_perm).dtype == reference.dtype
+        assert _permutations(num_perm).tolist() == reference.tolist()
+    for (num_perm, threshold), split in _KNOWN_SPLITS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert split == (lsh.b, lsh.r) == band_split(num_perm, threshold)
+    lsh = MinHashLSH(threshold=0.65, num_perm=96)
+    assert band_split(96, 0.65) == (lsh.b, lsh.r)  # not in the table: datasketch's answer

@@ -62,6 +62,25 @@ def test_streamed_framing_finds_the_spans_the_landing_framer_finds(tmp_path, tru
     assert framed[-1].span.problem == ("warc_truncated" if truncate else "")
 
 
+@pytest.mark.parametrize("read_size", [None, 1 << 20, 777])
+def test_a_member_inflating_past_a_read_is_framed_whole_whatever_the_reads(tmp_path, read_size):
+    """A record whose page inflates to more than one read's output (``_CHUNK``) read in big chunks: its
+    member ended short when zlib kept the input after it in ``unconsumed_tail`` as well as ``unused_data``
+    (the records' offsets then moved with the network's read sizes)."""
+    pages = dev_pages(6)
+    url, html = pages[0]
+    pages[0] = (url, html.replace(b"</body>", b"<p>" + b"all work and no play. " * 80_000 + b"</p></body>"))
+    path = tmp_path / "crawl.warc.gz"
+    crawl(path, pages, truncate_last=False)
+    indexed = warc.index_archive(path)
+    data = path.read_bytes()
+    size = read_size or len(data)
+    chunks = iter(data[i:i + size] for i in range(0, len(data), size))
+    framed = list(ccnews.frame_members(lambda _size: next(chunks, b""), 50 << 20))
+    assert [m.span for m in framed] == indexed.spans
+    assert all(m.data == data[m.span.offset:m.span.offset + m.span.length] for m in framed)
+
+
 def test_a_broken_member_is_one_span_and_framing_resumes_at_the_next_record(tmp_path):
     path = tmp_path / "crawl.warc.gz"
     crawl(path, dev_pages(6), truncate_last=False)

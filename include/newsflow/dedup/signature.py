@@ -70,11 +70,13 @@ def shingle_hashes(tokens: list[str] | str, size: int) -> np.ndarray:
 
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int) -> np.ndarray:
-    """datasketch's affine32 permutations for our seed: (2, num_perm) uint32 (a odd, b)."""
-    from datasketch import MinHash
-
-    permutations: np.ndarray = MinHash(num_perm=num_perm, seed=SEED, scheme=DATASKETCH_SCHEME).permutations
-    return permutations
+    """datasketch's affine32 permutations for our seed: (2, num_perm) uint32 (a odd, b), drawn as its
+    ``MinHash._init_permutations`` draws them (equal, tested). Not through datasketch itself: importing it
+    imports its LSH and with it scipy.integrate, 0.5-1 CPU s of every worker's start for three lines."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:

@@ -6,9 +6,12 @@ Analytics are off and its INFO chatter never reaches task logs.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
+import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +63,29 @@ def quiet_gx() -> None:
     """Call before GX is imported: its loggers are plain stdlib ones."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name in _DEFERRED:
+        if name not in sys.modules:
+            sys.modules[name] = _Deferred(name)
+
+
+# Modules GX imports at its own import for expectations and renderers the gates never use (the KL divergence
+# and KS tests' ``scipy.stats``, the charts' ``altair``): about 1 CPU s of every process that imports GX.
+# Each is a stand-in until something reads an attribute of it, which imports the real module then.
+_DEFERRED = ("scipy.stats", "altair")
+
+
+class _Deferred(types.ModuleType):
+    """A module imported on first use: the first attribute read (``__path__`` included, so importing one of
+    its submodules too) puts the real module in ``sys.modules`` and answers from it. Dunder names other
+    than ``__path__`` do not import it (``hasattr(module, "__file__")`` over ``sys.modules``)."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__") and attr.endswith("__") and attr != "__path__":
+            raise AttributeError(attr)
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attr)
 
 
 _TEMPLATE_CACHE: Any = None
@@ -168,6 +194,7 @@ def run_gate(gate: str, frame: Any, checks: list[Check], results_file: Path, doc
              id_column: str = "record_id") -> GateReport:
     """Validate ``frame`` (pandas) against ``checks``; write results JSON to ``results_file`` and Data Docs
     into ``docs_dir`` (local paths)."""
+    quiet_gx()  # before GX's first import in this process
     import great_expectations as gx
     import great_expectations.expectations as gxe
 

@@ -370,7 +370,10 @@ def frame_members(read: Callable[[int], bytes], max_member: int) -> Iterator[Mem
                         return
                 while data:
                     out = inflater.decompress(data, _CHUNK)
-                    used = len(data) - len(inflater.unconsumed_tail) - len(inflater.unused_data)
+                    # At the member's end the input after it is in unused_data, and still in unconsumed_tail too
+                    # when this call's output reached _CHUNK: subtracting both cut the member short (negative).
+                    after = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+                    used = len(data) - len(after)
                     member += data[:used]
                     total += len(out)
                     if len(head) < _HEAD:
