@@ -12,7 +12,7 @@ from paths import REPO
 DEV_SET = REPO.parent / "shared" / "benchmarks" / "zyte-article-extraction"
 
 
-@pytest.mark.slow(minutes=2)
+@pytest.mark.slow(minutes=1.5)
 def test_bench_smoke(tmp_path):
     if not (DEV_SET / "ground-truth.json").is_file():
         pytest.skip(f"dev set absent: {DEV_SET} (the corpus is built from its page shapes)")

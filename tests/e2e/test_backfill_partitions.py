@@ -23,7 +23,7 @@ import pytest
 from helpers import article_html, story_paragraphs
 from paths import REPO
 
-pytestmark = pytest.mark.slow(minutes=3)
+pytestmark = pytest.mark.slow(minutes=1.3)
 BIN = Path(sys.executable).parent
 DAYS = ["2024-05-01", "2024-05-02", "2024-05-03"]
 PAGES_PER_DAY = 2

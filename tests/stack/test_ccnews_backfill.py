@@ -29,7 +29,7 @@ def _load_stack():
 stack_script = _load_stack()
 
 
-@pytest.mark.slow(minutes=2)
+@pytest.mark.slow(minutes=1.5)
 @pytest.mark.timeout(900)
 @pytest.mark.skipif(not (SHARED / "benchmarks").is_dir(), reason="needs ../shared/benchmarks")
 def test_a_backfill_of_two_dates_takes_each_dates_archives(tmp_path):

@@ -29,7 +29,7 @@ def _load_stack():
 stack_script = _load_stack()
 
 
-@pytest.mark.slow(minutes=2)
+@pytest.mark.slow(minutes=1.3)
 @pytest.mark.timeout(600)
 def test_news_ingest_on_celery_stack_spreads_batches_over_two_workers(tmp_path):
     reason = stack_script.services_unavailable()

@@ -48,7 +48,7 @@ def _check_marker_matches_tables(lake) -> None:
 MATRICES = [("step", 0, 1, 10), ("io", 0, 3, 4), ("io", 1, 3, 3), ("io", 2, 3, 3)]
 
 
-@pytest.mark.slow(minutes=3)
+@pytest.mark.slow(minutes=1.5)
 @pytest.mark.parametrize(("kind", "shard", "shards", "minimum"), MATRICES,
                          ids=[f"{kind}-{shard + 1}of{shards}" for kind, shard, shards, _ in MATRICES])
 def test_crash_anywhere_on_s3_then_rerun(s3, kind, shard, shards, minimum, monkeypatch):
