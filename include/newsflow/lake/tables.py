@@ -151,11 +151,30 @@ def replace_date_streamed(path: StorePath, data: pa.Table | pa.RecordBatchReader
     add = AddAction(path=f"{folder}/{name}", size=target.stat().st_size, partition_values={PARTITION: day.isoformat()},
                     modification_time=int(time.time() * 1000), data_change=True,
                     stats=json.dumps({"numRecords": rows}))
-    table.create_write_transaction([add], mode="overwrite", schema=data.schema, partition_by=[PARTITION],
-                                   partition_filters=[(PARTITION, "=", day.isoformat())],
-                                   commit_properties=commit_properties(run_id, date=day.isoformat()))
-    table.update_incremental()
+    _commit_date_file(table, add, data.schema, day, run_id)
     return int(table.version())
+
+
+def _commit_date_file(table: Any, add: Any, schema: pa.Schema, day: date, run_id: str) -> None:
+    """One commit: ``add`` in, the date's other files out. Another run's commit to the table (another date's
+    replacement) between our read of the log and our commit can fail the conflict check ("a concurrent
+    transaction deleted data this operation read"), which delta-rs's own retries do not resolve: the commit
+    is then made again on the table's latest version, whose file list includes that commit."""
+    from deltalake.exceptions import CommitFailedError
+
+    for attempt in range(CLAIM_ATTEMPTS):
+        try:
+            table.create_write_transaction([add], mode="overwrite", schema=schema, partition_by=[PARTITION],
+                                           partition_filters=[(PARTITION, "=", day.isoformat())],
+                                           commit_properties=commit_properties(run_id, date=day.isoformat()))
+            table.update_incremental()
+            return
+        except CommitFailedError as exc:
+            LOGGER.info("commit of %s to %s lost a race (%s); committing again on the latest version",
+                        day, table.table_uri, exc)
+            time.sleep(random.uniform(0.05, 0.2) * (1 + attempt % 5))
+            table.update_incremental()
+    raise RuntimeError(f"could not commit {day} to {table.table_uri} after {CLAIM_ATTEMPTS} attempts")
 
 
 def dataset(table: Any) -> Any:
