@@ -181,11 +181,10 @@ def remove_if_empty(folder: StorePath) -> None:
 
 def move(source: StorePath, target: StorePath) -> None:
     """Move one file (local: a rename; object stores: copy, then delete)."""
+    _make_parent(target)
     if _is_local(source) and _is_local(target):
-        target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
         return
-    _make_parent(target)
     copy_file(source, target)
     source.unlink()
 
@@ -205,7 +204,7 @@ def _atomic_target(path: StorePath) -> Iterator[StorePath]:
     if not _is_local(path):
         yield path
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         yield tmp
@@ -341,34 +340,31 @@ def _arrow_source(path: StorePath) -> tuple[str, Any]:
     return path.path, PyFileSystem(FSSpecHandler(path.fs))
 
 
-def _open_input(path: StorePath) -> Any:
+@contextmanager
+def _parquet_input(path: StorePath) -> Iterator[Any]:
     """What pyarrow's Parquet readers read: a local path, or an object store's file opened by fsspec (one
-    size request, then range reads). Not pyarrow's wrapper around the filesystem: it asks whether the key is
-    a file and for its size before opening it, which opens asks again: three requests where one does."""
-    return str(path) if _is_local(path) else path.fs.open(path.path, "rb")
+    size request, then range reads), closed afterwards. Not pyarrow's wrapper around the filesystem: it asks
+    whether the key is a file and for its size before opening it, and the open asks again."""
+    if _is_local(path):
+        yield str(path)
+        return
+    with path.fs.open(path.path, "rb") as source:
+        yield source
 
 
 def read_table(path: StorePath, columns: list[str] | None = None) -> pa.Table:
     """A Parquet file as an Arrow table (``columns`` that the file lacks are an error)."""
     import pyarrow.parquet as pq
 
-    source = _open_input(path)
-    try:
+    with _parquet_input(path) as source:
         return pq.read_table(source, columns=columns)
-    finally:
-        if not isinstance(source, str):
-            source.close()
 
 
 def read_schema(path: StorePath) -> pa.Schema:
     import pyarrow.parquet as pq
 
-    source = _open_input(path)
-    try:
+    with _parquet_input(path) as source:
         return pq.read_schema(source)
-    finally:
-        if not isinstance(source, str):
-            source.close()
 
 
 def parquet_file(path: StorePath) -> pq.ParquetFile:
@@ -376,7 +372,9 @@ def parquet_file(path: StorePath) -> pq.ParquetFile:
     stays open while the reader lives, and closes with it)."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(_open_input(path))
+    if _is_local(path):
+        return pq.ParquetFile(str(path))
+    return pq.ParquetFile(path.fs.open(path.path, "rb"))
 
 
 @contextmanager
