@@ -54,7 +54,9 @@ stack: setup
 # GX share, peak RSS, Airflow's per-task overhead, DAG import time (bench/pipeline_bench.py; JSON in artifacts/);
 # then dedup against 1 vs 30 dates of lake history (bench/history_bench.py); then the same pages as WARC
 # archives vs .html files, and the WARC readers alone (bench/warc_bench.py); then newsflow run --landing ccnews
-# over a loopback CC-NEWS tree vs a trafilatura loop and datatrove on the same archives (bench/ccnews_bench.py).
+# over a loopback CC-NEWS tree vs a trafilatura loop and datatrove on the same archives (bench/ccnews_bench.py);
+# then one Celery worker vs two on a 20k-record CC-NEWS day, on the Celery stack (bench/celery_scale.py; needs
+# this machine's PostgreSQL and Redis, says SKIPPED without them; about 10 minutes).
 BENCH_SIZES ?= 1000 10000
 BENCH_ROUNDS ?= 2
 bench: setup
@@ -62,6 +64,8 @@ bench: setup
 	$(BIN)/python -u bench/history_bench.py --dates 1 30 --per-date 10000 --run 10000
 	$(BIN)/python -u bench/warc_bench.py --sizes $(BENCH_SIZES) --workers 1 2
 	$(BIN)/python -u bench/ccnews_bench.py --pages 300 --per-archive 100 --json artifacts/ccnews_bench.json
+	$(BIN)/python -u bench/celery_scale.py --records 20000 --per-archive 1000 --skip-without-services \
+		--json artifacts/celery_scale.json
 
 # WARC at crawl scale: 10k- and 100k-record archive sets (CC-NEWS-shaped) end to end on two workers, peak RSS
 # of each (the goal: the 100k run within 20 % of the 10k run). About an hour on two cores.

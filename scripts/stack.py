@@ -488,9 +488,10 @@ class Stack:
             if not page["task_instances"] or offset >= page["total_entries"]:
                 return out
 
-    def run_dag(self, landing: Path, lake: Path, batch_size: int, timeout: float = 600,
-                logical_date: str | None = None) -> RunResult:
-        conf = {"landing": str(landing), "lake": str(lake), "batch_size": batch_size}
+    def run_dag(self, landing: Path | str, lake: Path, batch_size: int, timeout: float = 600,
+                logical_date: str | None = None, **params: str) -> RunResult:
+        """Trigger one run (``params``: further DAG params, e.g. ``ccnews_base``) and wait for its end."""
+        conf = {"landing": str(landing), "lake": str(lake), "batch_size": batch_size} | params
         t0 = time.monotonic()
         run = self.trigger(conf, logical_date)
         final = self.wait_run(run["dag_run_id"], timeout=timeout)

@@ -16,10 +16,14 @@ unread = multiprocessing.Value("I", 0)
 _run_warm_worker(logger_name="test", input=queue, output=multiprocessing.Queue(), unread_messages=unread,
                  team_conf=PreloadingLocalExecutor().conf)
 print(sorted(m for m in ("great_expectations", "newsflow.pipeline", "deltalake") if m in sys.modules))
+from airflow.sdk.execution_time.supervisor import WatchedSubprocess
+print(getattr(WatchedSubprocess._service_subprocess, "_newsflow_waits_on_exited_process", False))
 """
 
 
-def test_a_worker_loads_the_pipeline_before_it_takes_tasks():
+def test_a_worker_loads_the_pipeline_and_fixes_the_supervisor_before_it_takes_tasks():
     done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().splitlines()[-1] == "['deltalake', 'great_expectations', 'newsflow.pipeline']"
+    *_, loaded, supervisor_fixed = done.stdout.strip().splitlines()
+    assert loaded == "['deltalake', 'great_expectations', 'newsflow.pipeline']"
+    assert supervisor_fixed == "True"  # runtime/task_exit.py

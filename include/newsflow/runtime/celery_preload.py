@@ -1,5 +1,6 @@
 """Celery configuration for Airflow workers that run newsflow: Airflow's default,
-plus the heavy imports done once in the worker's parent process.
+plus the heavy imports done once in the worker's parent process, and the task
+supervisor's fix for noticing a task's exit (``task_exit``).
 
 Airflow 3 runs each task in a process forked from the worker, so modules the
 worker imported before forking are already loaded in every task. Without this,
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 
+from newsflow.runtime import task_exit
 from newsflow.runtime.preload import preload
 
 preload()
+task_exit.install()
 
 CELERY_CONFIG = DEFAULT_CELERY_CONFIG
