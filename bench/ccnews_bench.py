@@ -50,27 +50,33 @@ HOSTS = ("www.bbc.co.uk", "www.reuters.com", "apnews.com", "www.theguardian.com"
 
 def tree(pages: int, per_archive: int) -> tuple[Path, dict[str, Any]]:
     """The CC-NEWS tree of ``pages`` real pages (cached under the bench folder)."""
-    from ccnews_tree import write_archive
-
     root = pipeline_bench.WORK / f"ccnews-{pages}-{per_archive}"
     marker = root / ".tree.json"
     if marker.exists():
         return root, json.loads(marker.read_text())
     landing, _ = pipeline_bench.real_corpus(pages)
     files = sorted(landing.rglob("page-*.html"))[:pages]
+    facts = write_day(root, [path.read_bytes() for path in files], per_archive)
+    marker.write_text(json.dumps(facts))
+    return root, facts
+
+
+def write_day(root: Path, pages: list[bytes], per_archive: int) -> dict[str, Any]:
+    """``pages`` as the archives of 2024-05-01 (``per_archive`` responses each, named by start time) and the
+    month's listing under ``root``; returns the tree's counts."""
+    from ccnews_tree import write_archive
+
     (root / MONTH).mkdir(parents=True, exist_ok=True)
     rels = []
-    for number, start in enumerate(range(0, len(files), per_archive)):
+    for number, start in enumerate(range(0, len(pages), per_archive)):
         stamp = f"20240501{number // 60:02d}{number % 60:02d}00"
         rel = f"{MONTH}/CC-NEWS-{stamp}-{number:05d}.warc.gz"
-        chosen = [(f"https://{HOSTS[i % len(HOSTS)]}/story/{i:06d}", path.read_bytes())
-                  for i, path in enumerate(files[start:start + per_archive], start=start)]
+        chosen = [(f"https://{HOSTS[i % len(HOSTS)]}/story/{i:06d}", page)
+                  for i, page in enumerate(pages[start:start + per_archive], start=start)]
         write_archive(root / rel, chosen, stamp, extras=False)
         rels.append(rel)
     (root / MONTH / "warc.paths.gz").write_bytes(gzip.compress(("\n".join(rels) + "\n").encode(), mtime=0))
-    facts = {"pages": len(files), "archives": len(rels), "bytes": sum((root / r).stat().st_size for r in rels)}
-    marker.write_text(json.dumps(facts))
-    return root, facts
+    return {"pages": len(pages), "archives": len(rels), "bytes": sum((root / r).stat().st_size for r in rels)}
 
 
 def _trafilatura_loop(base: str, root: str) -> None:

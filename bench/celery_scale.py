@@ -32,17 +32,14 @@ sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "scripts"))
 
-import pipeline_bench  # noqa: E402  (bench/ is on the path above)
+import ccnews_bench  # noqa: E402  (bench/ is on the path above)
+import pipeline_bench  # noqa: E402
 
-DAY = "2024-05-01"
-MONTH = "crawl-data/CC-NEWS/2024/05"
-HOSTS = ("www.bbc.co.uk", "www.reuters.com", "apnews.com", "www.theguardian.com", "www.lemonde.fr")
+DAY = ccnews_bench.DAY
 
 
 def day_tree(records: int, per_archive: int) -> tuple[Path, dict[str, Any]]:
     """``records`` generated HTML pages as one day of CC-NEWS archives (cached under the bench folder)."""
-    from ccnews_tree import write_archive
-
     root = pipeline_bench.WORK / f"ccnews-day-{records}-{per_archive}"
     marker = root / ".tree.json"
     if marker.exists():
@@ -52,20 +49,9 @@ def day_tree(records: int, per_archive: int) -> tuple[Path, dict[str, Any]]:
     files = sorted(p for p in landing.rglob("page-*") if p.name.endswith((".html", ".html.gz")))[:records]
     if len(files) < records:
         raise SystemExit(f"the corpus has {len(files)} HTML pages, fewer than {records}")
-    (root / MONTH).mkdir(parents=True, exist_ok=True)
-    rels = []
-    for number, start in enumerate(range(0, records, per_archive)):
-        stamp = f"20240501{number // 60:02d}{number % 60:02d}00"
-        rel = f"{MONTH}/CC-NEWS-{stamp}-{number:05d}.warc.gz"
-        chosen = []
-        for i, path in enumerate(files[start:start + per_archive], start=start):
-            data = path.read_bytes()
-            chosen.append((f"https://{HOSTS[i % len(HOSTS)]}/story/{i:06d}",
-                           gzip.decompress(data) if path.name.endswith(".gz") else data))
-        write_archive(root / rel, chosen, stamp, extras=False)
-        rels.append(rel)
-    (root / MONTH / "warc.paths.gz").write_bytes(gzip.compress(("\n".join(rels) + "\n").encode(), mtime=0))
-    facts = {"records": records, "archives": len(rels), "bytes": sum((root / r).stat().st_size for r in rels)}
+    pages = [gzip.decompress(p.read_bytes()) if p.name.endswith(".gz") else p.read_bytes() for p in files]
+    facts = ccnews_bench.write_day(root, pages, per_archive)
+    facts["records"] = facts.pop("pages")
     marker.write_text(json.dumps(facts))
     return root, facts
 
