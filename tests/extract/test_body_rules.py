@@ -158,3 +158,16 @@ def test_headings_that_end_the_body_are_left_over_furniture():
     assert "What comes next" in text and MORE in text  # a heading with its section kept stays
     assert "The plan" in text
     assert "Mehr zum Thema" not in text and "Kommentare" not in text
+
+
+def test_a_tailwind_variant_prefix_is_not_a_name():
+    # "print:article-dropcap-print" styles the story's wrapper for printing: "print:" is a condition, and the
+    # name is what follows it. A fundus page lost all but its lede to this: each paragraph's wrapper read as a
+    # "print" box. What follows the prefix is still judged: a share bar hidden in print is furniture.
+    from newsflow.extract.body import _FURNITURE, _PLAIN, _words_kind
+
+    wrapper = "my-6 desktop:my-8 desktop:[.floated_&]:mt-0 article-dropcap-small print:article-dropcap-print"
+    assert _words_kind(wrapper) == _PLAIN
+    assert _words_kind("group dark:text-white-solid print:max-w-container-small") == _PLAIN
+    assert _words_kind("z-52 print:hidden fixed w-full") == _FURNITURE
+    assert _words_kind("print-button") == _FURNITURE  # a name that starts with the word, as before

@@ -44,7 +44,9 @@ _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 # class/id tokens that mark furniture. A token matches when it *starts* with one of these words
 # ("related-stories", "share_bar", "newsletter") or, for the suffix list, *ends* with one
-# ("article-share", "post-tags"); "page-header-wrapper" or "has-sidebar" do not match.
+# ("article-share", "post-tags"); "page-header-wrapper" or "has-sidebar" do not match. A utility-CSS variant
+# prefix is a condition, not a name: "print:article-dropcap-print" is judged by "article-dropcap-print",
+# "print:hidden" by "hidden".
 _FURNITURE_WORDS = (
     r"ad|ads|adv|advert\w*|adslot|adunit|ad\d*|banner|breadcrumbs?|byline\w*|cookie\w*|consent|gdpr|"
     r"comments?|commentary|disqus|footer|masthead|menu|nav|navbar|navigation|newsletter\w*|"
@@ -79,7 +81,7 @@ def _by_first_letter(alternatives: str) -> str:
 
 
 _FURNITURE_RE = re.compile(
-    rf"(?:^|\s)(?:{_by_first_letter(_FURNITURE_WORDS)})(?=\s|$|[-_:.])"
+    rf"(?:^|[\s:])(?:{_by_first_letter(_FURNITURE_WORDS)})(?=\s|$|[-_.])"
     rf"|[-_](?:{_by_first_letter(_FURNITURE_SUFFIXES)})(?=\s|$)"
 )
 # Words that protect an element matched above when they name the article itself.
