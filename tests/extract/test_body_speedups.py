@@ -11,7 +11,7 @@ from newsflow.extract import body
 
 
 def test_the_grouped_furniture_regex_matches_where_the_word_list_does():
-    plain = re.compile(rf"(?:^|\s)(?:{body._FURNITURE_WORDS})(?=\s|$|[-_:.])"
+    plain = re.compile(rf"(?:^|[\s:])(?:{body._FURNITURE_WORDS})(?=\s|$|[-_.])"
                        rf"|[-_](?:{body._FURNITURE_SUFFIXES})(?=\s|$)")
     words = ["ad", "ads2", "advertorial", "share", "sharebar", "related", "nav", "navy", "header", "col",
              "social", "byline", "hed", "heading", "more", "morehead", "post", "x", "tags", "sr"]
