@@ -136,3 +136,16 @@ def browser_page(chromium: Path, base: str, token: str, failure_shot: str):
                 raise
         finally:
             browser.close()
+
+
+def open_plugin_tab(page, slug: str, label: str = "Data quality") -> None:
+    """Click the plugin's tab (``/plugin/<slug>``) once the UI has rendered it, and wait for the UI to go
+    there: a click that lands while the page is still starting up is lost (the page stays on Overview)."""
+    import re
+
+    from playwright.sync_api import expect
+
+    tab = page.locator(f"a[href$='/plugin/{slug}']")
+    expect(tab).to_have_text(label)
+    tab.click()
+    expect(page).to_have_url(re.compile(rf"/plugin/{re.escape(slug)}$"))

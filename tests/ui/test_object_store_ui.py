@@ -14,7 +14,7 @@ from urllib.parse import quote
 import lakes
 import pytest
 from s3server import airflow_connection, create_buckets, moto_server
-from ui.server import ARTIFACTS, DAG_ID, _http, api_server, browser_page
+from ui.server import ARTIFACTS, DAG_ID, _http, api_server, browser_page, open_plugin_tab
 
 pytestmark = pytest.mark.slow
 CONN_ID = "newsflow_s3"
@@ -56,13 +56,13 @@ def test_quality_pages_and_health_tab_of_a_lake_on_s3(server, chromium):
     run_path = f"/dags/{DAG_ID}/runs/{quote(run_id, safe='')}"
     with browser_page(chromium, base, token, "failure-s3.png") as page:
         page.goto(f"{base}/dags/{DAG_ID}")
-        page.locator("a[href$='/plugin/newsflow-dag-quality']").click()
+        open_plugin_tab(page, "newsflow-dag-quality")
         runs = page.frame_locator("iframe[title='Data quality']")
         expect(runs.locator("#runs")).to_contain_text(run_id)
         expect(runs.locator("#runs")).to_contain_text("published")
 
         page.goto(f"{base}{run_path}")
-        page.locator("a[href$='/plugin/newsflow-run-quality']").click()
+        open_plugin_tab(page, "newsflow-run-quality")
         frame = page.frame_locator("iframe[title='Data quality']")
         expect(frame.locator("#status")).to_have_text("published")
         expect(frame.locator("#reasons")).to_contain_text("dedup.near_duplicate")
@@ -83,7 +83,7 @@ def test_quality_pages_and_health_tab_of_a_lake_on_s3(server, chromium):
         expect(page.locator("#failed")).to_contain_text("boilerplate_phrase")
 
         page.goto(f"{base}/dags/{DAG_ID}")
-        page.locator("a[href$='/plugin/newsflow-lake-health']").click()
+        open_plugin_tab(page, "newsflow-lake-health", "Lake health")
         health = page.frame_locator("iframe[title='Lake health']")
         expect(health.locator("#dates")).to_contain_text(lakes.DAY)
         page.screenshot(path=str(ARTIFACTS / "21-s3-lake-health-tab.png"))
