@@ -171,3 +171,89 @@ def test_a_tailwind_variant_prefix_is_not_a_name():
     assert _words_kind("group dark:text-white-solid print:max-w-container-small") == _PLAIN
     assert _words_kind("z-52 print:hidden fixed w-full") == _FURNITURE
     assert _words_kind("print-button") == _FURNITURE  # a name that starts with the word, as before
+
+
+# ---- issue 22, seventh session: rules found on fundus-publishers' worst pages, each on a synthetic page
+
+def test_teaser_excerpts_below_the_story_do_not_widen_the_container():
+    # a "latest news" river under the story: each card a linked heading and an excerpt long enough to
+    # read as prose. The excerpts used to pull the container up to the wrapper holding both.
+    cards = "".join(
+        f"<div class='picker'><div class='col'><h2><a href='/s/{i}'>Startup {i} raises a round</a></h2>"
+        f"<div class='excerpt-box'><p>Startup number {i} announced on Thursday that it had raised a new round "
+        f"of funding, led by investors who had backed its earlier rounds as well.</p></div>"
+        f"<div>{i} hours ago</div></div></div>" for i in range(8))
+    page = (f"<main><div class='single-post'><div class='entry-content'><p>{PROSE}</p><p>{MORE}</p>"
+            f"<p>{PROSE.replace('council', 'board')}</p></div><h2>More news</h2>"
+            f"<div class='query'>{cards}</div></div></main>")
+    text = extract(_page(page)).text
+    assert PROSE in text and MORE in text
+    assert "Startup number" not in text
+
+
+def test_a_link_inside_a_sentence_keeps_its_words_whatever_its_class():
+    # keyword links ("tag-link") around names in running text: their class reads as furniture ("tag")
+    story = (f"<article><p>The former host <a class='tag-link' href='/tags/1'>Masahiro Nakai</a> said on "
+             f"Monday that {PROSE}</p><p>{MORE}</p><div class='tags'><a href='/t/2'>Politics</a></div></article>")
+    text = extract(_page(story)).text
+    assert "The former host Masahiro Nakai said on Monday" in text
+    assert "Politics" not in text
+
+
+def test_a_placeholder_repeated_at_every_embed_is_dropped():
+    embed = ("<div class='external-content'><h3>External content not available</h3><p>Your privacy settings prevent "
+             "external content from loading.</p></div>")
+    story = f"<article><p>{PROSE}</p>{embed}<p>{MORE}</p>{embed}<p>{PROSE.upper()}</p>{embed}</article>"
+    text = extract(_page(story)).text
+    assert PROSE in text and MORE in text
+    assert "External content not available" not in text and "privacy settings" not in text
+
+
+def test_structure_that_repeats_is_not_a_placeholder():
+    # a meal plan repeats its labels on purpose, many of them: only one or two repeated texts are dropped
+    days = "".join(f"<h3>Day {i}</h3><p>Breakfast</p><p>Oats with fruit and {i} nuts</p><p>Lunch</p>"
+                   f"<p>Soup and bread number {i}</p><p>Dinner</p><p>Fish with rice, portion {i}</p>"
+                   for i in range(4))
+    text = extract(_page(f"<article><p>{PROSE}</p>{days}<p>{MORE}</p></article>")).text
+    assert text.count("Breakfast") == 4 and text.count("Dinner") == 4
+    table = "<table>" + "".join(f"<tr><td>Row {i}</td><td>0</td></tr>" for i in range(5)) + "</table>"
+    assert extract(_page(f"<article><p>{PROSE}</p>{table}<p>{MORE}</p></article>")).text.count("\n\n0") >= 4
+
+
+def test_a_story_hidden_behind_a_paywall_attribute_is_kept():
+    # the rest of the story is served but carries `hidden` until a subscriber's script lifts it; a hidden
+    # dialog holding little of the page still goes
+    story = (f"<article><p>{PROSE}</p><div class='paywall' hidden><p>{MORE}</p>"
+             f"<p>{MORE.replace('mayor', 'treasurer')}</p><p>{PROSE.replace('council', 'assembly')}</p></div>"
+             f"<div hidden><p>Sign in to keep reading this story and many more.</p></div></article>")
+    text = extract(_page(story)).text
+    assert PROSE in text and MORE in text and "treasurer" in text
+    assert "Sign in" not in text
+
+
+def test_ideographic_commas_vote_like_latin_ones():
+    # Japanese writes clauses and enumerations with "、": uncounted, a story of one lede and lists of towns
+    # lost the vote to a one-line promotion box whose class starts with "Article"
+    lede = ("気象庁は十三日、午後九時十九分ごろ、日向灘で震度五弱の地震があったと発表した。"
+            "震源の深さは約三十キロ、規模は六・九と推定される。")
+    towns = "".join(f"<p>{region}：{'、'.join(f'{region}{i}町' for i in range(12))}</p>"
+                    for region in ("宮崎県", "熊本県", "鹿児島県"))
+    page = (f"<main><div class='ArticleNoteBox'><p>有料記事読み放題！今なら二カ月間月額百円！詳しくはこちら</p></div>"
+            f"<div class='x1'><p>{lede}</p><p>各地の震度は次のとおり。</p>{towns}</div></main>")
+    text = extract(_page(page)).text
+    assert lede in text and "熊本県：熊本県0町" in text
+
+
+def test_the_story_under_the_pages_headline_wins_over_the_next_story_loaded_below():
+    # infinite scroll: the next story (longer) follows the page's own; the page's title names the first
+    first = (f"<article class='story'><header><h1>Fear will grow</h1></header><p>{PROSE}</p><p>{MORE}</p>"
+             f"<p>{PROSE.replace('council', 'board')}</p></article>")
+    other = " ".join(f"Paragraph {i} of the next story about a football manager, who may come back to the club."
+                     for i in range(3))
+    second = ("<article class='story'><header><h1>No doubt</h1></header>"
+              + "".join(f"<p>{other} {i}</p>" for i in range(6)) + "</article>")
+    page = (f"<html><head><title>Fear will grow</title></head><body><main>{first}<div class='next'>{second}"
+            f"</div></main></body></html>")
+    text = extract(page).text
+    assert PROSE in text and MORE in text
+    assert "football manager" not in text

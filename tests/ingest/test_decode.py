@@ -78,3 +78,22 @@ def test_control_characters_are_counted_on_the_text_whatever_its_encoding():
     assert caught.value.code == "control_characters" and "20 control characters" in caught.value.detail
     quiet = prose + "\x0c\x01"  # a form feed is layout, one stray control is tolerated
     assert decode_bytes(b"\xef\xbb\xbf" + quiet.encode("utf-8"), html=False).text == quiet
+
+
+def test_utf8_labelled_with_a_single_byte_charset_is_utf8():
+    # a site that moved to UTF-8 and kept its old <meta> (or a server's latin-1 default): valid UTF-8 beyond
+    # ASCII is not latin-1 text, whose accents never come in lead-and-continuation pairs
+    page = '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-15"><p>Nada más, él dijo: ¿qué?</p>'
+    decoded = decode_bytes(page.encode("utf-8"), html=True)
+    assert "Nada más, él dijo: ¿qué?" in decoded.text
+    assert decoded.encoding == "utf-8" and decoded.how == "relabelled from iso8859-15"
+    served = decode_bytes("<p>Zölle für Gespräche</p>".encode(), html=True, transport_charset="ISO-8859-1")
+    assert served.text == "<p>Zölle für Gespräche</p>" and served.how == "relabelled from cp1252"
+
+
+def test_single_byte_text_keeps_its_label():
+    page = '<meta charset="iso-8859-15"><p>Nada más, él dijo: ¿qué? 5 €</p>'
+    decoded = decode_bytes(page.encode("iso-8859-15"), html=True)
+    assert "Nada más, él dijo: ¿qué? 5 €" in decoded.text and decoded.encoding == "iso8859-15"
+    koi8 = '<meta charset="koi8-r"><p>Президент сказал, что переговоры продолжатся.</p>'
+    assert "Президент сказал" in decode_bytes(koi8.encode("koi8-r"), html=True).text

@@ -158,8 +158,12 @@ def _verdict(tag: str, items: tuple[Any, ...]) -> int:
     if not items:
         return _KEEP
     attrs = dict(items)
-    if "hidden" in attrs or ("style" in attrs and _HIDDEN_STYLE_RE.search(attrs["style"])):
+    if "style" in attrs and _HIDDEN_STYLE_RE.search(attrs["style"]):
         return _DROP
+    if "hidden" in attrs:
+        # the attribute paywall scripts lift for subscribers: suspect, so the text guard keeps a story
+        # served whole but hidden, and drops the hidden menus and dialogs that hold little of the page
+        return _SUSPECT
     role = attrs.get("role")
     if role and role.lower() in _DROP_ROLES:
         return _DROP
@@ -286,7 +290,7 @@ def prune(root: Any) -> None:
                     continue
                 last_doomed = None
             if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or el in story_headers \
-                    or _is_lead(el):
+                    or _is_lead(el) or _in_sentence(el):
                 continue
             text = _text(el)
             if total_lower and len(text) / total_lower < 0.4:
@@ -304,6 +308,17 @@ def prune(root: Any) -> None:
 
 _STANDFIRST_MIN_CHARS = 80
 _TEASER_RE = re.compile(r"(?:^|\s)teaser")
+
+
+def _in_sentence(el: Any) -> bool:
+    """A link inside a paragraph's running text: its words belong to the sentence, whatever its class
+    says ("tag-link" keyword links around names)."""
+    if el.tag != "a":
+        return False
+    parent = el.getparent()
+    if parent is None or parent.tag != "p":
+        return False
+    return bool((el.tail or "").strip() or (parent.text or "").strip() or el.getprevious() is not None)
 
 
 def _is_lead(el: Any) -> bool:
@@ -433,15 +448,34 @@ def _own_text(el: Any) -> tuple[str, bool]:
     return _norm(" ".join(parts)), has_blocks
 
 
+def _in_card(p: Any, length: int, boxes: dict[Any, int]) -> bool:
+    """A teaser card's excerpt: ``p`` sits in a small box (up to three levels up) that also holds a linked
+    heading, the card's title pointing at another story. ``boxes`` memoises each box's answer (the text
+    length of a box with a linked heading, -1 for one without): a story's paragraphs share ancestors."""
+    el = p
+    for _ in range(3):
+        el = el.getparent()
+        if el is None:
+            return False
+        size = boxes.get(el)
+        if size is None:
+            linked = any(next(h.iter("a"), None) is not None for h in el.iter("h2", "h3", "h4"))
+            size = boxes[el] = len(_norm(_text(el))) if linked else -1
+        if size >= 0:
+            return size <= 2 * length + 300
+    return False
+
+
 def best_container(body: Any) -> Any:
     """The element most likely to hold the article, by readability-style paragraph voting."""
     scores: dict[Any, Any] = {}
     good: dict[Any, Any] = {}  # element -> characters of prose-like <p> text beneath it
     p_texts: dict[Any, Any] = {}  # the tree does not change in here: each <p> is read once, not once per loop
     link_lens: dict[Any, Any] = {}
+    card_boxes: dict[Any, int] = {}
     for p in body.iter("p"):
         text = p_texts[p] = _norm(_text(p))
-        if len(text) >= 80 and _link_density(p, len(text), link_lens) < 0.3:
+        if len(text) >= 80 and _link_density(p, len(text), link_lens) < 0.3 and not _in_card(p, len(text), card_boxes):
             ancestor = p.getparent()
             while ancestor is not None:
                 good[ancestor] = good.get(ancestor, 0) + len(text)
@@ -465,7 +499,10 @@ def best_container(body: Any) -> Any:
                 text = _norm(_text(el))
         if len(text) < 25:
             continue
-        vote = 1 + text.count(",") + text.count("，") + min(len(text) // 100, 3)
+        # commas as each script writes them: Latin, full-width (Chinese), ideographic (Japanese, Chinese
+        # enumerations), Arabic
+        vote = 1 + text.count(",") + text.count("，") + text.count("、") + text.count("،") \
+            + min(len(text) // 100, 3)
         level = 0
         while ancestor is not None and level < 5:
             if ancestor not in scores:
@@ -649,6 +686,26 @@ def _keep_block(text: str, density: float, tag: str) -> bool:
     return not (tag == "li" and density > 0.3)
 
 
+_REPEATS = 3
+_REPEATED_KINDS_MAX = 2
+# cells, items and terms repeat in tables and lists of any kind of page
+_STRUCTURED_TAGS = frozenset({"td", "th", "li", "dt", "dd", "tr", "caption"})
+
+
+def _without_repeated_blocks(kept: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The kept blocks minus a placeholder or label printed three times or more ("Anzeige", "Read also",
+    "External content not available" at every embed, a date over every teaser). Only when one or two
+    texts repeat: a page whose structure repeats (a meal plan, an interview series, a table) repeats many."""
+    counts: dict[str, int] = {}
+    for text, tag in kept:
+        if tag not in _STRUCTURED_TAGS:
+            counts[text] = counts.get(text, 0) + 1
+    repeated = {text for text, count in counts.items() if count >= _REPEATS and any(c.isalnum() for c in text)}
+    if not repeated or len(repeated) > _REPEATED_KINDS_MAX:
+        return kept
+    return [(text, tag) for text, tag in kept if text not in repeated or tag in _STRUCTURED_TAGS]
+
+
 def _without_trailing_headings(kept: list[tuple[str, str]]) -> list[str]:
     """The kept blocks' texts minus the headings that end the body. A heading announces what follows it;
     when nothing kept follows, what it announced ("Related stories", "Comments", "Mehr zum Thema") was
@@ -667,6 +724,40 @@ def _repeats_headline(text: str, headline: str) -> bool:
     return folded == headline or (len(headline) >= 20 and headline in folded and len(folded) < len(headline) + 40)
 
 
+_STORY_MIN_PROSE = 400
+
+
+def _headline_article(body: Any, headline: str) -> Any:
+    """The ``<article>`` (or ARIA article) that holds the page's headline as its ``<h1>``; read before
+    pruning, which takes the story's header box and the ``<h1>`` with it."""
+    holder = None
+    for h1 in body.iter("h1"):
+        if _norm(_text(h1)).casefold() == headline:
+            if holder is not None:
+                return None  # the headline twice: no telling which story is the page's
+            holder = h1
+    if holder is None:
+        return None
+    return next((el for el in holder.iterancestors() if _is_article(el) or el.get("role") == "article"), None)
+
+
+def _other_story(body: Any, article: Any, best: Any) -> bool:
+    """Whether the container chosen lies in another article than the one headed by the page's headline.
+
+    Pages that load the next story below the first (infinite scroll) hold two articles; the second can
+    be the longer, and wins the vote. The page's title names the first. Only an article that still holds
+    prose of its own is taken (not a header box holding the headline alone).
+    """
+    if article is best or article in best.iterancestors() or best in article.iterancestors():
+        return False
+    if next(best.iterancestors("article"), None) is None and best.tag != "article":
+        return False  # the chosen container is not in another story: the rules' choice stands
+    if body not in article.iterancestors():
+        return False  # pruned away
+    prose = sum(len(text) for text in (_norm(_text(p)) for p in article.iter("p")) if len(text) >= 80)
+    return prose >= _STORY_MIN_PROSE
+
+
 def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False) -> str:
     """Article body text of ``tree`` (modified in place), paragraphs separated by blank lines.
 
@@ -680,20 +771,26 @@ def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False) 
     body = tree.find("body")
     if body is None:
         body = tree
+    headline = _norm(title or "").casefold()
+    story = _headline_article(body, headline) if headline else None
     if relaxed:
         etree.strip_elements(body, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
     else:
         prune(body)
     best, scores = best_container(body)
+    if story is not None and best is not None and _other_story(body, story, best):
+        story_best, story_scores = best_container(story)
+        if story_best is not None:
+            best, scores = story_best, story_scores
     if best is None:
         roots = [body]
     else:
         roots = _siblings(best, scores)
         if not relaxed:
             _drop_nested_articles(roots)
-    headline = _norm(title or "").casefold()
     kept = [(text, tag) for text, density, tag in _blocks(roots)
             if _keep_block(text, density, tag) and not _repeats_headline(text, headline)]
+    kept = _without_repeated_blocks(kept)
     return "\n\n".join(_without_trailing_headings(kept))
 
 

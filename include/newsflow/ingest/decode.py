@@ -1,5 +1,7 @@
 """Bytes to text, deliberately, in the WHATWG order: BOM, then the transport's charset (a WARC response's
-HTTP Content-Type), then the page's own declaration, then detection.
+HTTP Content-Type), then the page's own declaration, then detection. One departure: bytes that are valid
+UTF-8 beyond ASCII are read as UTF-8 even when a label names a single-byte charset (a stale ``<meta>`` or
+a server's latin-1 default), since latin-1 text is never valid UTF-8 and decoding by the label is mojibake.
 
 Never silent mojibake: bytes that no candidate decodes cleanly raise
 ``DecodeError`` with a reason, and the record is quarantined.
@@ -8,6 +10,7 @@ Never silent mojibake: bytes that no candidate decodes cleanly raise
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass
 
@@ -60,7 +63,7 @@ class DecodeError(ValueError):
 class Decoded:
     text: str
     encoding: str
-    how: str  # "bom" | "http" | "declared" | "utf-8" | "detected"
+    how: str  # "bom" | "http" | "declared" | "utf-8" | "relabelled from X" | "detected"
 
 
 def _canonical(label: str) -> str | None:
@@ -125,6 +128,29 @@ def _transport(label: str | None, data: bytes) -> str | None:
     return name
 
 
+@functools.cache
+def _single_byte(encoding: str) -> bool:
+    """Whether ``encoding`` maps every byte to one character (latin-1, cp1252, koi8-r, ...)."""
+    try:
+        return len(bytes(range(0x80, 0x100)).decode(encoding, "replace")) == 0x80
+    except LookupError:
+        return False
+
+
+def _utf8_despite(label: str, data: bytes) -> Decoded | None:
+    """UTF-8, when bytes labelled with a single-byte charset are valid UTF-8 beyond ASCII. Text really in
+    latin-1 or cp1252 is not: its accented letters would have to come in lead-and-continuation pairs
+    ("Ã¡"), which no language writes, while a site that moved to UTF-8 and kept its old ``<meta>`` or
+    server default is common. Decoding such a page by its label turns every accent into mojibake."""
+    if data.isascii():
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return Decoded(_check_text(text, "utf-8", data), "utf-8", f"relabelled from {label}")
+
+
 def decode_bytes(data: bytes, *, html: bool, transport_charset: str | None = None) -> Decoded:
     """Decode ``data`` or raise ``DecodeError`` (code + detail). ``transport_charset``: the charset the
     HTTP response declared, which outranks the page's own ``<meta>`` (WHATWG)."""
@@ -141,6 +167,10 @@ def decode_bytes(data: bytes, *, html: bool, transport_charset: str | None = Non
     if binary:
         raise DecodeError("not_text", f"content is a {binary}, not text")
     transport = _transport(transport_charset, data)
+    if transport and _single_byte(transport):
+        utf8 = _utf8_despite(transport, data)
+        if utf8 is not None:
+            return utf8
     if transport:
         try:
             text = data.decode(transport)
@@ -162,6 +192,10 @@ def decode_bytes(data: bytes, *, html: bool, transport_charset: str | None = Non
         raise DecodeError("binary_content", f"{controls} control bytes in the first {len(head)} bytes (over "
                                             f"{_MAX_CONTROL_SHARE:.0%}): binary, not text")
     declared = declared_charset(data) if html else None
+    if declared and _single_byte(declared):
+        utf8 = _utf8_despite(declared, data)
+        if utf8 is not None:
+            return utf8
     if declared:
         try:
             text = data.decode(declared)
