@@ -217,6 +217,7 @@ def prune(root: Any) -> None:
     for holder in list(root.iter("noscript")):
         if sum(len(_text(p)) for p in holder.iter("p")) >= _NOSCRIPT_PROSE_CHARS:
             holder.tag = "div"
+    _drop_bare_readings(root)
     # tags that never hold prose go first, in C (their tail text stays), so the walk below is short
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
     doomed, suspects = [], []
@@ -304,6 +305,16 @@ def prune(root: Any) -> None:
                 last_doomed = el
     for el in doomed:
         _remove_keep_tail(el)
+
+
+def _drop_bare_readings(root: Any) -> None:
+    """Ruby readings printed over CJK words (子<rt>こ</rt>ども) are not words of the text: inline they
+    double every annotated word ("子こども"). Where the page gives ``<rp>`` parentheses, it asks readers
+    without ruby to read "尹錫悦（ユンソンニョル）": those readings stay, as the page writes them."""
+    for rt in list(root.iter("rt")):
+        ruby = rt.getparent()
+        if ruby is not None and next(ruby.iter("rp"), None) is None:
+            _remove_keep_tail(rt)
 
 
 _STANDFIRST_MIN_CHARS = 80
