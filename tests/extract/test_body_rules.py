@@ -261,11 +261,12 @@ def test_the_story_under_the_pages_headline_wins_over_the_next_story_loaded_belo
 
 def test_bare_ruby_readings_are_not_words_of_the_text():
     # NHK's easy Japanese prints a reading over every word; inline it doubled each one ("子こども")
-    bare = "".join(f"<p><ruby>子<rt>こ</rt></ruby>どもへの<ruby>虐待<rt>ぎゃくたい</rt></ruby>をなくすための法律ができて、"
-                   f"親が子どもを教育するために、体罰を禁止することになりました。{i}</p>" for i in range(4))
+    bare = "".join(f"<p><ruby>子<rt>こ</rt></ruby>どもへの<ruby>虐待<rt>ぎゃくたい</rt></ruby>"
+                   f"をなくすための法律ができて、親が子どもを教育するために、体罰を禁止することになりました。{i}</p>"
+                   for i in range(4))
     text = extract(_page(f"<article>{bare}</article>")).text
     assert "子どもへの虐待をなくすための法律" in text and "ぎゃくたい" not in text
     # with <rp> parentheses the page asks to be read "尹錫悦（ユンソンニョル）": kept as written
-    written = "".join(f"<p>韓国の<ruby><rb>尹錫悦</rb><rp>（</rp><rt>ユンソンニョル</rt><rp>）</rp></ruby>大統領は三日夜、"
-                      f"緊急談話を出し、非常戒厳を宣言した。{i}</p>" for i in range(4))
+    written = "".join(f"<p>韓国の<ruby><rb>尹錫悦</rb><rp>（</rp><rt>ユンソンニョル</rt><rp>）</rp></ruby>"
+                      f"大統領は三日夜、緊急談話を出し、非常戒厳を宣言した。{i}</p>" for i in range(4))
     assert "韓国の尹錫悦（ユンソンニョル）大統領" in extract(_page(f"<article>{written}</article>")).text
