@@ -270,3 +270,21 @@ def test_bare_ruby_readings_are_not_words_of_the_text():
     written = "".join(f"<p>韓国の<ruby><rb>尹錫悦</rb><rp>（</rp><rt>ユンソンニョル</rt><rp>）</rp></ruby>"
                       f"大統領は三日夜、緊急談話を出し、非常戒厳を宣言した。{i}</p>" for i in range(4))
     assert "韓国の尹錫悦（ユンソンニョル）大統領" in extract(_page(f"<article>{written}</article>")).text
+
+
+def test_the_summary_shown_under_the_headline_is_the_storys_first_paragraph():
+    # the standfirst sits beside the story's container, not in it: the page's own summary, stated in its
+    # <head>, says which element it is
+    lead = "The council will repair the old bridge and reopen the market hall, after years of debate."
+    page = (f"<html><head><title>Bridge to be repaired</title><meta property='og:description' content='{lead}'>"
+            f"</head><body><div class='head'><h1>Bridge to be repaired</h1></div>"
+            f"<div class='intro'><p class='lead'>{lead}</p></div>"
+            f"<div class='article-body'><p>{PROSE}</p><p>{MORE}</p></div></body></html>")
+    text = extract(page).text
+    assert text.startswith(lead) and PROSE in text and text.count(lead) == 1
+    # shown as a subheading (a dek), the summary is left out, as zyte's annotators leave it out
+    dek = page.replace(f"<p class='lead'>{lead}</p>", f"<h2 class='dek'>{lead}</h2>")
+    assert lead not in extract(dek).text
+    # stated but not shown: nothing is added
+    hidden = page.replace(f"<p class='lead'>{lead}</p>", "")
+    assert lead not in extract(hidden).text

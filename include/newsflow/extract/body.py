@@ -769,6 +769,57 @@ def _other_story(body: Any, article: Any, best: Any) -> bool:
     return prose >= _STORY_MIN_PROSE
 
 
+_STANDFIRST_DESCRIPTIONS = ("og:description", "description", "twitter:description")
+_ELLIPSIS_RE = re.compile(r"\s*(?:\.\.\.|…)$")
+
+
+def _page_description(tree: Any) -> str | None:
+    """The page's summary as its ``<head>`` states it (Open Graph, then the plain meta description)."""
+    head = tree.find("head")
+    if head is None:
+        return None
+    found: dict[str, str] = {}
+    for meta in head.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or "").lower()
+        if key in _STANDFIRST_DESCRIPTIONS and key not in found:
+            found[key] = meta.get("content") or ""
+    for key in _STANDFIRST_DESCRIPTIONS:
+        text = _ELLIPSIS_RE.sub("", _norm(found.get(key, "")))
+        if len(text) >= _STANDFIRST_MIN_CHARS:
+            return text
+    return None
+
+
+# A summary shown in these is a subheading, a caption or a quotation, not the story's first paragraph.
+_NOT_STANDFIRST_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "blockquote"})
+_STANDFIRST_XPATH = etree.XPath(".//text()[contains(., $start)]", smart_strings=True)
+
+
+def _shown_standfirst(body: Any, description: str) -> str | None:
+    """The text of the element that shows the page's summary to its readers as prose (the standfirst under
+    the headline): the first whose text is the summary, or begins with it where the summary was cut short.
+    None when the summary is shown as a subheading, a caption or a quote (zyte's annotators leave those out
+    of the body, as do readers of the text)."""
+    # the search runs in libxml2 (XPath over text nodes): a walk reading every element's text in Python
+    # cost more than the rest of this function on every page that states a description
+    start = description[:20]
+    for found in _STANDFIRST_XPATH(body, start=start):
+        el = found.getparent()  # the element holding the text node (its owner, for a tail)
+        if el is None:
+            continue
+        if found.is_tail:
+            el = el.getparent()
+            if el is None:
+                continue
+        shown = _norm(_text(el))
+        if not shown.startswith(description) or len(shown) > len(description) + 200:
+            continue
+        if el.tag in _NOT_STANDFIRST_TAGS or any(a.tag in _NOT_STANDFIRST_TAGS for a in el.iterancestors()):
+            return None
+        return shown
+    return None
+
+
 def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False) -> str:
     """Article body text of ``tree`` (modified in place), paragraphs separated by blank lines.
 
@@ -788,6 +839,8 @@ def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False) 
         etree.strip_elements(body, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
     else:
         prune(body)
+    description = None if relaxed else _page_description(tree)
+    standfirst = _shown_standfirst(body, description) if description else None
     best, scores = best_container(body)
     if story is not None and best is not None and _other_story(body, story, best):
         story_best, story_scores = best_container(story)
@@ -802,7 +855,13 @@ def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False) 
     kept = [(text, tag) for text, density, tag in _blocks(roots)
             if _keep_block(text, density, tag) and not _repeats_headline(text, headline)]
     kept = _without_repeated_blocks(kept)
-    return "\n\n".join(_without_trailing_headings(kept))
+    texts = _without_trailing_headings(kept)
+    if standfirst is not None and best is not None and not any(standfirst in text for text in texts):
+        # the summary the page shows its readers beside the container (in the story's header, above it):
+        # the story's first paragraph, as the reader sees it. Looked for after pruning: on the whole page
+        # the search cost 3 % of the extractor, for 0.002 of trafilatura-eval's F1
+        texts.insert(0, standfirst)
+    return "\n\n".join(texts)
 
 
 __all__ = ["best_container", "extract_body", "prune"]
