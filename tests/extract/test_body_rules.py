@@ -288,3 +288,15 @@ def test_the_summary_shown_under_the_headline_is_the_storys_first_paragraph():
     # stated but not shown: nothing is added
     hidden = page.replace(f"<p class='lead'>{lead}</p>", "")
     assert lead not in extract(hidden).text
+
+
+def test_a_body_marked_up_in_several_articlebody_sections_is_read_whole():
+    # each section of the story carries itemprop=articleBody, each in its own wrapper (between them: ads)
+    parts = [PROSE, MORE + " " + PROSE.replace("council", "board"), MORE.replace("mayor", "treasurer")]
+    sections = "".join(f"<div class='container'><section itemprop='articleBody'><p>{text}</p></section></div>"
+                       f"<div class='ad-slot'>Advertisement</div>" for text in parts)
+    page = f"<article itemscope><h1>Bridge</h1>{sections}</article><div class='more'><p>{PROSE.upper()}</p></div>"
+    text = extract(_page(page)).text
+    assert all(part in text for part in parts)
+    assert text.index(PROSE) < text.index("treasurer")  # in document order
+    assert PROSE.upper() not in text

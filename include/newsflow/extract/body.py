@@ -169,10 +169,10 @@ def _verdict(tag: str, items: tuple[Any, ...]) -> int:
         return _DROP
     if attrs.get("aria-hidden") == "true" and tag not in ("p", "div", "section"):
         return _DROP
-    itemprop = (attrs.get("itemprop") or "").lower()
-    if itemprop in _META_ITEMPROPS:  # schema.org dates and bylines
+    itemprops = (attrs.get("itemprop") or "").lower().split()  # microdata allows several names
+    if not _META_ITEMPROPS.isdisjoint(itemprops) and "articlebody" not in itemprops:  # dates and bylines
         return _SUSPECT
-    return _named_verdict(tag, attrs.get("class"), attrs.get("id"), itemprop == "articlebody")
+    return _named_verdict(tag, attrs.get("class"), attrs.get("id"), "articlebody" in itemprops)
 
 
 def _named_verdict(tag: str, cls: str | None, id_: str | None, article_body: bool = False) -> int:
@@ -389,8 +389,14 @@ def _remove_keep_tail(el: Any) -> None:
     parent.remove(el)
 
 
+def _is_body_part(el: Any) -> bool:
+    """schema.org's ``articleBody``, alone or among the element's other microdata names."""
+    itemprop = el.get("itemprop")
+    return bool(itemprop) and "articlebody" in itemprop.lower().split()
+
+
 def _is_article(el: Any) -> bool:
-    return el.tag == "article" or (el.get("itemprop") or "").lower() == "articlebody"
+    return el.tag == "article" or _is_body_part(el)
 
 
 def _norm(text: str) -> str:
@@ -409,7 +415,7 @@ def _class_weight(el: Any) -> int:
         weight -= 15
     if _POSITIVE_RE.search(words):
         weight += 15
-    if (el.get("itemprop") or "").lower() == "articlebody":
+    if _is_body_part(el):
         weight += 50
     return weight
 
@@ -592,6 +598,33 @@ def _siblings(best: Any, scores: dict[Any, Any]) -> list[Any]:
                                                          re.search(r"\.( |$)", text)):
                 chosen.append(sibling)
     return chosen
+
+
+_ITEMPROP_XPATH = etree.XPath(".//*[@itemprop]")  # in document order, found in C
+
+
+
+
+def _with_other_body_parts(best: Any, roots: list[Any]) -> list[Any]:
+    """``roots`` plus the other parts of a body marked up in several pieces: schema.org's ``articleBody``
+    given to each section of the story (each in its own wrapper, so the sibling merge cannot reach them),
+    in document order, within the story's ``<article>``."""
+    if not _is_body_part(best):
+        return roots
+    scope = next(best.iterancestors("article"), None)
+    if scope is None:
+        scope = best.getroottree().getroot()
+    parts = [el for el in _ITEMPROP_XPATH(scope)
+             if _is_body_part(el) and not any(_is_body_part(a) for a in el.iterancestors())]
+    if len(parts) < 2:
+        return roots
+    merged: list[Any] = []
+    for part in parts:
+        if part is best:
+            merged.extend(roots)
+        elif not any(part is r or r in part.iterancestors() for r in roots):
+            merged.append(part)
+    return merged
 
 
 def _drop_nested_articles(roots: Any) -> None:
@@ -849,7 +882,7 @@ def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False) 
     if best is None:
         roots = [body]
     else:
-        roots = _siblings(best, scores)
+        roots = _with_other_body_parts(best, _siblings(best, scores))
         if not relaxed:
             _drop_nested_articles(roots)
     kept = [(text, tag) for text, density, tag in _blocks(roots)
