@@ -42,7 +42,7 @@ def test_a_short_page_keeps_the_full_rules_answer_when_the_second_look_finds_no_
 def test_the_second_look_never_replaces_a_longer_answer(monkeypatch: pytest.MonkeyPatch):
     notice = "The library is closed on Monday for repairs."
 
-    def shorter(tree: object, title: str | None = None, *, relaxed: bool = False) -> str:
+    def shorter(tree: object, title: str | None = None, *, relaxed: bool = False, summary: str | None = None) -> str:
         return "Closed." if relaxed else notice
 
     monkeypatch.setattr(extract_module, "extract_body", shorter)

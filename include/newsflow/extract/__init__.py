@@ -145,7 +145,7 @@ def extract(html: str, url: str | None = None, *, today: date | None = None) -> 
     title = meta["title"]
     fingerprint = template_fingerprint(tree)  # before the body extractor prunes the tree
     try:
-        body = extract_body(tree, title)
+        body = extract_body(tree, title, summary=meta["summary"])
     except ValueError as exc:
         # libxml2 keeps C0 control characters in text, but lxml refuses them when the pruner moves a
         # tail: drop them (they are never prose) and start again. Checked only on failure: scanning
@@ -156,7 +156,7 @@ def extract(html: str, url: str | None = None, *, today: date | None = None) -> 
         tree = parse_html(html)
         meta = page_metadata(tree, url, html, today)
         title = meta["title"]
-        body = extract_body(tree, title)
+        body = extract_body(tree, title, summary=meta["summary"])
     text = _paragraphs(body, title)
     if len(text) < LOW_CONFIDENCE_CHARS:
         text = _second_look(html, title, text)

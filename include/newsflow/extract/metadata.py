@@ -491,7 +491,16 @@ def page_metadata(tree: Any, url: str | None, page_html: str | None = None,
         "modified_at": modified.moment if modified else None,
         "canonical_url": canonical_from(tree, meta, url),
         "declared_language": declared_language(tree, meta),
+        "summary": summary_from(meta),
     }
+
+
+_SUMMARY_KEYS = ("og:description", "description", "twitter:description")
+
+
+def summary_from(meta: dict[str, str]) -> str | None:
+    """The page's summary as its ``<head>`` states it (Open Graph, then the plain meta description)."""
+    return next((meta[key] for key in _SUMMARY_KEYS if meta.get(key)), None)
 
 
 
