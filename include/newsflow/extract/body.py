@@ -814,6 +814,7 @@ def _summary_text(summary: str | None) -> str | None:
 
 # A summary shown in these is a subheading, a caption or a quotation, not the story's first paragraph.
 _NOT_STANDFIRST_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "blockquote"})
+_STANDFIRST_CANDIDATES = 20  # a page printing its summary more often than this is not showing a standfirst
 _STANDFIRST_XPATH = etree.XPath(".//text()[contains(., $start)]", smart_strings=True)
 
 
@@ -825,7 +826,7 @@ def _shown_standfirst(body: Any, description: str) -> str | None:
     # the search runs in libxml2 (XPath over text nodes): a walk reading every element's text in Python
     # cost more than the rest of this function on every page that states a description
     start = description[:20]
-    for found in _STANDFIRST_XPATH(body, start=start):
+    for found in _STANDFIRST_XPATH(body, start=start)[:_STANDFIRST_CANDIDATES]:
         el = found.getparent()  # the element holding the text node (its owner, for a tail)
         if el is None:
             continue
