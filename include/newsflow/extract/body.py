@@ -603,8 +603,6 @@ def _siblings(best: Any, scores: dict[Any, Any]) -> list[Any]:
 _ITEMPROP_XPATH = etree.XPath(".//*[@itemprop]")  # in document order, found in C
 
 
-
-
 def _with_other_body_parts(best: Any, roots: list[Any]) -> list[Any]:
     """``roots`` plus the other parts of a body marked up in several pieces: schema.org's ``articleBody``
     given to each section of the story (each in its own wrapper, so the sibling merge cannot reach them),

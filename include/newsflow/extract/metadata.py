@@ -503,8 +503,4 @@ def summary_from(meta: dict[str, str]) -> str | None:
     return next((meta[key] for key in _SUMMARY_KEYS if meta.get(key)), None)
 
 
-
-
-
-
 __all__ = ["clean_author", "etree", "page_metadata", "parse_datetime", "split_authors"]

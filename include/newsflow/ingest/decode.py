@@ -142,7 +142,7 @@ def _utf8_despite(label: str, data: bytes) -> Decoded | None:
     latin-1 or cp1252 is not: its accented letters would have to come in lead-and-continuation pairs
     ("Ã¡"), which no language writes, while a site that moved to UTF-8 and kept its old ``<meta>`` or
     server default is common. Decoding such a page by its label turns every accent into mojibake."""
-    if data.isascii():
+    if not _single_byte(label) or data.isascii():
         return None
     try:
         text = data.decode("utf-8")
@@ -167,10 +167,9 @@ def decode_bytes(data: bytes, *, html: bool, transport_charset: str | None = Non
     if binary:
         raise DecodeError("not_text", f"content is a {binary}, not text")
     transport = _transport(transport_charset, data)
-    if transport and _single_byte(transport):
-        utf8 = _utf8_despite(transport, data)
-        if utf8 is not None:
-            return utf8
+    utf8 = _utf8_despite(transport, data) if transport else None
+    if utf8 is not None:
+        return utf8
     if transport:
         try:
             text = data.decode(transport)
@@ -192,10 +191,9 @@ def decode_bytes(data: bytes, *, html: bool, transport_charset: str | None = Non
         raise DecodeError("binary_content", f"{controls} control bytes in the first {len(head)} bytes (over "
                                             f"{_MAX_CONTROL_SHARE:.0%}): binary, not text")
     declared = declared_charset(data) if html else None
-    if declared and _single_byte(declared):
-        utf8 = _utf8_despite(declared, data)
-        if utf8 is not None:
-            return utf8
+    utf8 = _utf8_despite(declared, data) if declared else None
+    if utf8 is not None:
+        return utf8
     if declared:
         try:
             text = data.decode(declared)
