@@ -300,3 +300,63 @@ def test_a_body_marked_up_in_several_articlebody_sections_is_read_whole():
     assert all(part in text for part in parts)
     assert text.index(PROSE) < text.index("treasurer")  # in document order
     assert PROSE.upper() not in text
+
+
+# Issue 22, eighth session: the story's header, and section labels in other languages.
+
+LEAD = "The council will repair the old bridge and reopen the market hall, after years of debate in the town."
+
+
+def test_the_paragraph_between_the_headline_and_the_story_is_its_lead():
+    # no summary stated in the <head>: the lead is known by its place, after the headline, before the story
+    def page(lead_block: str) -> str:
+        return (f"<html><head><title>Bridge to be repaired</title></head><body><div class='top'>"
+                f"<h1>Bridge to be repaired</h1><span class='kicker'>Town hall</span>{lead_block}"
+                f"<div class='byline'>By Ann Smith, 3 May 2019</div></div>"
+                f"<div class='article-body'><p>{PROSE}</p><p>{MORE}</p><p>{PROSE.upper()}</p></div></body></html>")
+
+    text = extract(page(f"<p>{LEAD}</p>")).text
+    assert text.startswith(LEAD) and PROSE in text and text.count(LEAD) == 1
+    # what is not a lead: a pull quote, a teaser cut short, a date line
+    date_line = "03.05.2019 - 16:48 | Updated: 03.05.2019 - 16:49 | 4 min | 1,203 views | 12 comments | 3 shares"
+    for block, words in ((f"<p>“{LEAD}”</p>", LEAD[:40]), (f"<p>{LEAD[:-1]} […]</p>", LEAD[:40]),
+                         (f"<div>{date_line}</div>", "16:48")):
+        assert words not in extract(page(block)).text
+    # the headline shown twice (a copy in the page's top bar): no telling which heads the story
+    twice = page(f"<p>{LEAD}</p>").replace("<body>", "<body><div class='top-bar'><h1>Bridge to be repaired</h1></div>")
+    assert LEAD not in extract(twice).text
+
+
+def test_the_headline_in_an_h2_makes_its_box_the_storys_header():
+    # the <h1> holds the site's logo; the headline is an <h2>, and the title appends the site's name
+    page = (f"<html><head><title>Bridge to be repaired - Town Post</title></head><body>"
+            f"<h1 class='logo'><a href='/'>Town Post</a></h1><article>"
+            f"<header class='entry__header'><h2 class='entry__title'>Bridge to be repaired</h2>"
+            f"<p class='entry__subtitle'>{LEAD}</p></header>"
+            f"<div class='entry__content'><p>{PROSE}</p><p>{MORE}</p><p>{PROSE.upper()}</p></div>"
+            f"</article></body></html>")
+    text = extract(page).text
+    assert text.startswith(LEAD) and PROSE in text
+
+
+def test_a_standfirst_in_a_bare_div_makes_its_box_the_storys_header():
+    page = (f"<html><head><title>Bridge to be repaired</title></head><body><header class='article-header'>"
+            f"<h1>Bridge to be repaired</h1><div class='summary'>{LEAD}</div>"
+            f"<div class='byline'>By Ann Smith</div></header>"
+            f"<div class='article-body'><p>{PROSE}</p><p>{MORE}</p><p>{PROSE.upper()}</p></div></body></html>")
+    text = extract(page).text
+    assert text.startswith(LEAD) and PROSE in text
+    # a header box without a standfirst is still furniture
+    assert "Ann Smith" not in text
+
+
+def test_section_labels_in_other_languages_are_furniture():
+    labels = ["Das könnte Sie auch interessieren", "Lire aussi : Le pont rouvre en mai", "Foto: dpa",
+              "Kommentare geschlossen", "Zobacz także:", "Leggi anche", "Aktualisiert am 3. Mai 2019"]
+    blocks = "".join(f"<p>{PROSE} {i}</p><p>{label}</p>" for i, label in enumerate(labels))
+    sentence = ("Lesen Sie auch: Wer Fragen zur Brücke hat, erreicht das Bauamt im Rathaus, wo die Pläne ab Montag "
+                "ausliegen, sobald der Haushalt und die Verträge genehmigt sind.")
+    text = extract(_page(f"<article>{blocks}<p>{sentence}</p><p>{MORE}</p></article>")).text
+    assert PROSE in text and MORE in text
+    assert not any(label in text for label in labels)
+    assert sentence in text  # a paragraph of prose that begins like a label: labels are short

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from lxml import etree
@@ -207,10 +209,40 @@ def _shared_verdict(key: tuple[str, str | None, str | None]) -> int:
 
 
 _NOSCRIPT_PROSE_CHARS = 400
+_STANDFIRST_MIN_CHARS = 80
+_INNER_BLOCK_TAGS = ("p", "div", "section", "article", "h1", "h2", "h3", "h4", "ul", "ol", "table", "blockquote")
+_HEADER_BOX_DIVS = 40  # a story's header box is small; a page wrapper holding the headline is not one
 
 
-def prune(root: Any) -> None:
-    """Remove furniture in place: tags, hidden nodes, class/id patterns, ARIA roles, comments."""
+def _holds_bare_standfirst(el: Any) -> bool:
+    """A header box (``<header>``, or named for one) holding a standfirst set as a bare ``<div>`` of text
+    ("summary", "intro"). Asked only of the suspects that hold a headline: a walk over every ``<div>`` of the
+    page cost 1 % of the extractor."""
+    if el.tag != "header" and "head" not in _attr_words(el):
+        return False
+    for box in islice(el.iter("div"), _HEADER_BOX_DIVS):
+        text = box.text
+        if text and len(text) >= _STANDFIRST_MIN_CHARS and next(box.iterdescendants(*_INNER_BLOCK_TAGS), None) is None \
+                and len(_norm(_text(box))) >= _STANDFIRST_MIN_CHARS:
+            return True
+    return False
+
+
+def _headline_headings(root: Any, headline: str | None) -> list[Any]:
+    """The headings under ``root`` that show ``headline`` (``_shows_headline``): its ``<h1>``s, or where no
+    ``<h1>`` does (a logo or a section name in the ``<h1>``), its ``<h2>``s."""
+    if not headline:
+        return []
+    found = [el for el in root.iter("h1") if _shows_headline(_norm(_text(el)).casefold(), headline)]
+    if not found:
+        found = [el for el in root.iter("h2") if _shows_headline(_norm(_text(el)).casefold(), headline)]
+    return found
+
+
+def prune(root: Any, headline: str | None = None) -> list[Any]:
+    """Remove furniture in place: tags, hidden nodes, class/id patterns, ARIA roles, comments.
+    ``headline``: the page's title, normalised and casefolded; the story's header box is known by it.
+    Returns the headings that show the headline (``_headline_headings``), read before pruning."""
     # A <noscript> holding paragraphs of prose is the page's rendering for readers without JavaScript
     # (blog platforms put the whole post there and draw it with a script): it becomes a plain block.
     # The usual <noscript> (a tracking pixel, "please enable JavaScript") holds no <p> of that size.
@@ -220,6 +252,7 @@ def prune(root: Any) -> None:
     _drop_bare_readings(root)
     # tags that never hold prose go first, in C (their tail text stays), so the walk below is short
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
+    headings = _headline_headings(root, headline)
     doomed, suspects = [], []
     # Most elements take a verdict kept by (tag, class, id) (``_SHARED_VERDICTS``). Those with one of the
     # rarer attributes repeat an earlier one's tag and attributes exactly within a page (list items, grid
@@ -270,11 +303,13 @@ def prune(root: Any) -> None:
                 if ancestor.tag == "p":
                     nested = True
         h1_holders: set[Any] = set()
-        for h1 in root.iter("h1"):
+        for h1 in [*root.iter("h1"), *headings]:
             h1_holders.add(h1)
             h1_holders.update(h1.iterancestors())
-        # The story's own header: the headline (``<h1>``) with a standfirst paragraph under it. The
-        # standfirst is part of the article; the headline, byline and date in it go by their own rules.
+        # The story's own header: the headline (an ``<h1>``, or the ``<h2>`` showing the page's title where
+        # the ``<h1>`` holds a logo) with a standfirst paragraph under it (or a bare ``<div>`` of text,
+        # ``_holds_bare_standfirst``). The standfirst is part of the article; the headline, byline and date
+        # in it go by their own rules.
         story_headers = h1_holders & standfirst_holders
         # Normalising the whole page's text is costly and rarely needed: a suspect's raw text length
         # bounds its normalised length from above, and the <p> total (when no <p> nests in another)
@@ -291,7 +326,7 @@ def prune(root: Any) -> None:
                     continue
                 last_doomed = None
             if p_under.get(el, 0) / total_p >= 0.4 or el in embed_holders or el in story_headers \
-                    or _is_lead(el) or _in_sentence(el):
+                    or _is_lead(el) or _in_sentence(el) or (el in h1_holders and _holds_bare_standfirst(el)):
                 continue
             text = _text(el)
             if total_lower and len(text) / total_lower < 0.4:
@@ -305,6 +340,7 @@ def prune(root: Any) -> None:
                 last_doomed = el
     for el in doomed:
         _remove_keep_tail(el)
+    return headings
 
 
 def _drop_bare_readings(root: Any) -> None:
@@ -317,7 +353,6 @@ def _drop_bare_readings(root: Any) -> None:
             _remove_keep_tail(rt)
 
 
-_STANDFIRST_MIN_CHARS = 80
 _TEASER_RE = re.compile(r"(?:^|\s)teaser")
 
 
@@ -712,8 +747,55 @@ _BARE_URL_RE = re.compile(r"(?:https?://|www\.)\S+$", re.IGNORECASE)
 _SENTENCE_RE = re.compile(r"\w[.!?][\"'”’)]?(?:\s|$)")
 
 
+# The same section labels in the other languages of European news (what follows a colon is the linked
+# title of another page): "related", "read also", "more on the topic", "share", "comments (closed)",
+# "print", "most read", "was this helpful". Matched on whole short blocks only, like the English above.
+_FURNITURE_LABEL_RE = re.compile(
+    r"^(?:"
+    # English labels the list above lacks
+    r"you (?:may|might) also (?:like|enjoy)|explore further|more (?:on|about) (?:this|the) (?:topic|story|subject)|"
+    r"comments (?:are )?closed|leave a (?:comment|reply)|share this(?: article| page| story)?|"
+    r"print (?:this )?(?:page|article|recipe)|was this (?:article|page) (?:helpful|useful)\??|"
+    r"further (?:information|reading)|"
+    # German
+    r"das könnte (?:sie|dich) auch interessieren|(?:lesen sie|lies) (?:auch|mehr)(?:\s*:.*)?|mehr zum thema(?:\s*:.*)?|"
+    r"ähnliche (?:beiträge|artikel|themen)|weitere (?:informationen|artikel|beiträge|nachrichten|themen)|"
+    r"weiterführende (?:informationen|links)|auch interessant|empfohlene artikel|meistgelesen|"
+    r"(?:teilen sie|teile) (?:dies|diesen artikel|den artikel|diese seite)(?: mit)?|(?:artikel|seite) teilen|"
+    r"kommentare(?: geschlossen| schreiben)?|(?:rezept|artikel|seite) drucken|schlagworte|markiert mit|"
+    r"war (?:der|dieser) (?:artikel|beitrag) (?:nützlich|hilfreich)\??|"
+    r"möchten sie (?:den|diesen) (?:artikel|beitrag) teilen\??|"
+    # French
+    r"(?:à lire|lire) aussi(?:\s*:.*)?|sur le même sujet|articles? (?:similaires|liés|connexes)|"
+    r"partager(?: cet article| cette page)?|voir aussi(?:\s*:.*)?|les plus lus|commentaires|vous aimerez aussi|"
+    r"permalien|"
+    # Spanish, Portuguese, Italian
+    r"(?:lee|lea) también(?:\s*:.*)?|te puede interesar|noticias relacionadas|artículos relacionados|"
+    r"temas relacionados|ver también(?:\s*:.*)?|más leíd[oa]s|comentarios|compartir|"
+    r"(?:veja|leia) também(?:\s*:.*)?|notícias relacionadas|mais lidas|compartilhe|comentários|"
+    r"leggi anche(?:\s*:.*)?|potrebbe interessarti|articoli correlati|condividi|commenti|i più letti|"
+    # Polish, Dutch
+    r"(?:zobacz|czytaj) (?:też|także|również)(?:\s*:.*)?|udostępnij|komentarze|najczęściej czytane|polecane|"
+    r"lees ook(?:\s*:.*)?|gerelateerde artikelen|deel dit artikel|meest gelezen|reacties|"
+    # "follow us", "read on", "write a comment" in the same languages
+    r"(?:folgen sie uns|folge uns|suivez-nous|s[ií]guenos|seguici|obserwuj nas|volg ons)\b.*|"
+    r"schon gelesen\??|zum weiterlesen:?|mehr themen:?|kommentar (?:verfassen|schreiben)|"
+    r"pour lire la suite\b.*|alle angaben ohne gewähr|kontakt:?|contact(?: us)?:?|"
+    # date lines ("Aktualisiert am 3. März", "Last modified: ...")
+    r"(?:aktualisiert|veröffentlicht|erstellt)(?: am)?:?(?: .{0,40})?|(?:last modified|release date):?(?: .{0,40})?|"
+    r"(?:publié|mis à jour) le .{0,40}|(?:publicado|actualizado)(?: el)?:? .{0,40}|"
+    # a picture's credit line left by its caption ("Foto: ...", "Abbildung: ...")
+    r"(?:fotos?|bild|abbildung|grafik|titelbild|beitragsbild|crédits? photos?|fotografía|zdjęcie)\s*:.*"
+    r")\W*$",
+    re.IGNORECASE,
+)
+_LABEL_MAX_CHARS = 120
+
+
 def _keep_block(text: str, density: float, tag: str) -> bool:
     if _FURNITURE_BLOCK_RE.match(text):
+        return False
+    if len(text) <= _LABEL_MAX_CHARS and _FURNITURE_LABEL_RE.match(text):
         return False
     if len(text) < 220 and _PITCH_RE.search(text):
         return False
@@ -764,6 +846,14 @@ def _repeats_headline(text: str, headline: str) -> bool:
         return False
     folded = text.casefold()
     return folded == headline or (len(headline) >= 20 and headline in folded and len(folded) < len(headline) + 40)
+
+
+def _shows_headline(text: str, headline: str) -> bool:
+    """A heading that shows the page's headline: the title itself, with a kicker before it, or without
+    the site's name the title element appends ("Headline - Site")."""
+    if _repeats_headline(text, headline):
+        return True
+    return len(text) >= 20 and headline.startswith(text) and len(headline) - len(text) <= 40
 
 
 _STORY_MIN_PROSE = 400
@@ -841,6 +931,71 @@ def _shown_standfirst(body: Any, description: str) -> str | None:
     return None
 
 
+_LEAD_WINDOW = 80  # elements read after the headline
+_LEAD_MAX_CHARS = 700
+_CUT_SHORT_RE = re.compile(r"(?:\.\.\.|…)\]?$")  # a teaser's excerpt, cut with an ellipsis ("[…]")
+_QUOTE_MARKS = "\"'“”„«»‘’‹›「『"  # a pull quote, not a lead
+_LEAD_TAGS = frozenset({"p", "div", "section", "h2", "h3"})
+
+
+def _lead_shaped(el: Any, text: str) -> bool:
+    """One paragraph of prose: mostly letters (not a date line), few links, nothing the block filter drops,
+    not a pull quote nor a teaser cut short."""
+    if text[0] in _QUOTE_MARKS or _CUT_SHORT_RE.search(text):
+        return False
+    letters = sum(1 for c in text if c.isalpha())
+    if letters < 0.8 * (len(text) - text.count(" ")):
+        return False
+    links = sum(len(_norm(_text(a))) for a in el.iter("a"))
+    return links < len(text) * 0.3 and _keep_block(text, links / len(text), el.tag)
+
+
+def _headline_lead(body: Any, headings: list[Any], best: Any, roots: list[Any]) -> str | None:
+    """The standfirst between the page's headline and the chosen container, when the headline sits outside
+    the container: the first paragraph-sized block after the headline (kickers, bylines and date lines are
+    shorter), if it reads as prose and the container follows it. ``headings``: those that show the headline
+    (``prune``); a page showing it twice gives no lead. A subheading counts only beside the headline."""
+    headings = [el for el in headings if body in el.iterancestors()]  # those the pruning left
+    if len(headings) != 1:
+        return None
+    heading = headings[0]
+    ancestors = set(heading.iterancestors())
+    if any(root is heading or root in ancestors for root in roots):
+        return None  # the headline is in the text's scope: so is what follows it
+    best_line = {best, *best.iterancestors()}
+    for el in _following(heading, _LEAD_WINDOW):
+        if el is best:
+            return None  # nothing between the headline and the container
+        if el.tag not in _LEAD_TAGS or el in best_line:
+            continue
+        if next(el.iterdescendants(*_INNER_BLOCK_TAGS), None) is not None:
+            continue  # a box: its blocks follow
+        text = _norm(_text(el))
+        if len(text) < _STANDFIRST_MIN_CHARS:
+            continue  # a kicker, a byline, a date line
+        beside = el.tag not in _HEADING_TAGS or el.getparent() is heading.getparent()
+        if len(text) > _LEAD_MAX_CHARS or not beside or not _lead_shaped(el, text):
+            return None
+        # the container follows near: a lead is read before the story
+        return text if any(later is best for later in _following(el, _LEAD_WINDOW)) else None
+    return None
+
+
+def _following(el: Any, limit: int) -> Iterator[Any]:
+    """The elements after ``el`` in document order (XPath's ``following`` axis), at most ``limit``: libxml2
+    gathers the whole axis before it counts positions."""
+    count = 0
+    node = el
+    while node is not None:
+        for sibling in node.itersiblings():
+            for found in sibling.iter(etree.Element):
+                yield found
+                count += 1
+                if count >= limit:
+                    return
+        node = node.getparent()
+
+
 def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False, summary: str | None = None) -> str:
     """Article body text of ``tree`` (modified in place), paragraphs separated by blank lines.
 
@@ -857,10 +1012,11 @@ def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False, 
         body = tree
     headline = _norm(title or "").casefold()
     story = _headline_article(body, headline) if headline else None
+    headings: list[Any] = []
     if relaxed:
         etree.strip_elements(body, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
     else:
-        prune(body)
+        headings = prune(body, headline)
     best, scores = best_container(body)
     if story is not None and best is not None and _other_story(body, story, best):
         story_best, story_scores = best_container(story)
@@ -885,6 +1041,10 @@ def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False, 
         standfirst = _shown_standfirst(body, description)
         if standfirst is not None and not any(standfirst in text for text in texts):
             texts.insert(0, standfirst)
+    if best is not None and not relaxed and headline:
+        lead = _headline_lead(body, headings, best, roots)
+        if lead is not None and not any(lead in text or text in lead for text in texts[:3]):  # not twice
+            texts.insert(0, lead)
     return "\n\n".join(texts)
 
 
