@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import Any
 
@@ -239,10 +239,10 @@ def _headline_headings(root: Any, headline: str | None) -> list[Any]:
     return found
 
 
-def prune(root: Any, headline: str | None = None) -> list[Any]:
+def prune(root: Any, headings: Sequence[Any] = ()) -> None:
     """Remove furniture in place: tags, hidden nodes, class/id patterns, ARIA roles, comments.
-    ``headline``: the page's title, normalised and casefolded; the story's header box is known by it.
-    Returns the headings that show the headline (``_headline_headings``), read before pruning."""
+    ``headings``: those that show the page's headline (``_headline_headings``); the story's header box is
+    known by them."""
     # A <noscript> holding paragraphs of prose is the page's rendering for readers without JavaScript
     # (blog platforms put the whole post there and draw it with a script): it becomes a plain block.
     # The usual <noscript> (a tracking pixel, "please enable JavaScript") holds no <p> of that size.
@@ -252,7 +252,6 @@ def prune(root: Any, headline: str | None = None) -> list[Any]:
     _drop_bare_readings(root)
     # tags that never hold prose go first, in C (their tail text stays), so the walk below is short
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
-    headings = _headline_headings(root, headline)
     doomed, suspects = [], []
     # Most elements take a verdict kept by (tag, class, id) (``_SHARED_VERDICTS``). Those with one of the
     # rarer attributes repeat an earlier one's tag and attributes exactly within a page (list items, grid
@@ -340,7 +339,6 @@ def prune(root: Any, headline: str | None = None) -> list[Any]:
                 last_doomed = el
     for el in doomed:
         _remove_keep_tail(el)
-    return headings
 
 
 def _drop_bare_readings(root: Any) -> None:
@@ -859,18 +857,13 @@ def _shows_headline(text: str, headline: str) -> bool:
 _STORY_MIN_PROSE = 400
 
 
-def _headline_article(body: Any, headline: str) -> Any:
-    """The ``<article>`` (or ARIA article) that holds the page's headline as its ``<h1>``; read before
-    pruning, which takes the story's header box and the ``<h1>`` with it."""
-    holder = None
-    for h1 in body.iter("h1"):
-        if _norm(_text(h1)).casefold() == headline:
-            if holder is not None:
-                return None  # the headline twice: no telling which story is the page's
-            holder = h1
-    if holder is None:
-        return None
-    return next((el for el in holder.iterancestors() if _is_article(el) or el.get("role") == "article"), None)
+def _headline_article(headings: list[Any]) -> Any:
+    """The ``<article>`` (or ARIA article) that holds the page's headline; ``headings`` are read before
+    pruning, which takes the story's header box and the headline with it."""
+    if len(headings) != 1:
+        return None  # none, or the headline twice: no telling which story is the page's
+    return next((el for el in headings[0].iterancestors() if _is_article(el) or el.get("role") == "article"),
+                None)
 
 
 def _other_story(body: Any, article: Any, best: Any) -> bool:
@@ -946,15 +939,15 @@ def _lead_shaped(el: Any, text: str) -> bool:
     letters = sum(1 for c in text if c.isalpha())
     if letters < 0.8 * (len(text) - text.count(" ")):
         return False
-    links = sum(len(_norm(_text(a))) for a in el.iter("a"))
-    return links < len(text) * 0.3 and _keep_block(text, links / len(text), el.tag)
+    density = _link_density(el, len(text))
+    return density < 0.3 and _keep_block(text, density, el.tag)
 
 
 def _headline_lead(body: Any, headings: list[Any], best: Any, roots: list[Any]) -> str | None:
     """The standfirst between the page's headline and the chosen container, when the headline sits outside
     the container: the first paragraph-sized block after the headline (kickers, bylines and date lines are
-    shorter), if it reads as prose and the container follows it. ``headings``: those that show the headline
-    (``prune``); a page showing it twice gives no lead. A subheading counts only beside the headline."""
+    shorter), if it reads as prose and the container follows it. ``headings``: those that show the headline,
+    read before pruning; a page showing it twice gives no lead. A subheading counts only beside the headline."""
     headings = [el for el in headings if body in el.iterancestors()]  # those the pruning left
     if len(headings) != 1:
         return None
@@ -1011,12 +1004,12 @@ def extract_body(tree: Any, title: str | None = None, *, relaxed: bool = False, 
     if body is None:
         body = tree
     headline = _norm(title or "").casefold()
-    story = _headline_article(body, headline) if headline else None
-    headings: list[Any] = []
+    headings = _headline_headings(body, headline)
+    story = _headline_article(headings)
     if relaxed:
         etree.strip_elements(body, etree.Comment, etree.ProcessingInstruction, *_STRIP_TAGS, with_tail=False)
     else:
-        headings = prune(body, headline)
+        prune(body, headings)
     best, scores = best_container(body)
     if story is not None and best is not None and _other_story(body, story, best):
         story_best, story_scores = best_container(story)
