@@ -57,7 +57,8 @@ stack: setup
 # GX share, peak RSS, Airflow's per-task overhead, DAG import time (bench/pipeline_bench.py; JSON in artifacts/);
 # then dedup against 1 vs 30 dates of lake history (bench/history_bench.py); then the same pages as WARC
 # archives vs .html files, and the WARC readers alone (bench/warc_bench.py); then newsflow run --landing ccnews
-# over a loopback CC-NEWS tree vs a trafilatura loop and datatrove on the same archives (bench/ccnews_bench.py);
+# over a loopback CC-NEWS tree vs a trafilatura loop and datatrove's pipelines on the same archives, on 1,000
+# real pages and at the issue's 3,013 pages (generated; about 20 minutes) (bench/ccnews_bench.py);
 # then one Celery worker vs two on a 20k-record CC-NEWS day, on the Celery stack (bench/celery_scale.py; needs
 # this machine's PostgreSQL and Redis, says SKIPPED without them; about 10 minutes).
 BENCH_SIZES ?= 1000 10000
@@ -66,7 +67,9 @@ bench: setup
 	$(BIN)/python -u bench/pipeline_bench.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) --airflow
 	$(BIN)/python -u bench/history_bench.py --dates 1 30 --per-date 10000 --run 10000
 	$(BIN)/python -u bench/warc_bench.py --sizes $(BENCH_SIZES) --workers 1 2
-	$(BIN)/python -u bench/ccnews_bench.py --pages 300 --per-archive 100 --json artifacts/ccnews_bench.json
+	$(BIN)/python -u bench/ccnews_bench.py --pages 1000 --per-archive 250 --json artifacts/ccnews_bench.json
+	$(BIN)/python -u bench/ccnews_bench.py --generated --pages 3013 --per-archive 1000 --rss-copies 0 \
+		--json artifacts/ccnews_bench_3013.json
 	$(BIN)/python -u bench/celery_scale.py --records 20000 --per-archive 1000 --skip-without-services \
 		--json artifacts/celery_scale.json
 

@@ -1,9 +1,10 @@
 """CC-NEWS: ``newsflow run --landing ccnews`` against a loopback CC-NEWS tree, beside the loops an analyst
 would write instead, on the same archives, measured in one run.
 
-    python bench/ccnews_bench.py [--pages 300] [--per-archive 100] [--json PATH]
+    python bench/ccnews_bench.py [--pages 300] [--per-archive 100] [--generated] [--json PATH]
 
-The dev sets' first ``--pages`` real news pages (``corpus.real_pages``) are packed as CC-NEWS archives of
+The dev sets' first ``--pages`` real news pages (``corpus.real_pages``; about 1,000 exist), or with
+``--generated`` the bench corpus's generated pages (any number: the issue's 3,013), are packed as CC-NEWS archives of
 2024-05-01 (warcinfo, then one response record per page, gzip per record, ``--per-archive`` pages each,
 named by start time) with the month's ``warc.paths.gz`` listing, and served by an HTTP server on 127.0.0.1
 (in this process; its CPU is not counted to anyone). Then, each as one whole process pinned to the same core
@@ -13,10 +14,10 @@ named by start time) with the month's ``warc.paths.gz`` listing, and served by a
   a first run on the same Airflow home creates its DB and is not timed);
 - the trafilatura loop: warcio streaming each archive over the same HTTP server, ``trafilatura.extract``
   with metadata (JSON output) on every HTML response; run before and after newsflow, their mean the baseline;
-- datatrove's own pipeline (``WarcReader`` on the same archives as local files -> ``Trafilatura`` ->
-  ``ParquetWriter``). Its Gopher and C4 filters and its MinHash dedup are not run: they tokenize words with
-  NLTK's punkt models, which NLTK downloads at run time (no network here), so this baseline does less work
-  than the issue's datatrove pipelines;
+- datatrove's own pipelines on the same archives as local files, as the issue ran them: ``WarcReader`` ->
+  ``Trafilatura`` -> ``ParquetWriter`` (``plain``); the same with its Gopher repetition and quality filters
+  and its C4 filter (``filters``, FineWeb's settings); and that followed by its 4-stage MinHash dedup
+  (``minhash``). Its filters tokenize English with spaCy's blank model (installed, no download);
 - the pipeline's steps called directly (``run_all``, no Airflow): the per-core rate of the work itself, and
   its peak RSS (VmHWM): what one worker holds while streaming an archive.
 
@@ -48,15 +49,26 @@ MONTH = "crawl-data/CC-NEWS/2024/05"
 HOSTS = ("www.bbc.co.uk", "www.reuters.com", "apnews.com", "www.theguardian.com", "www.lemonde.fr")
 
 
-def tree(pages: int, per_archive: int) -> tuple[Path, dict[str, Any]]:
-    """The CC-NEWS tree of ``pages`` real pages (cached under the bench folder)."""
-    root = pipeline_bench.WORK / f"ccnews-{pages}-{per_archive}"
+def tree(pages: int, per_archive: int, generated: bool = False) -> tuple[Path, dict[str, Any]]:
+    """The CC-NEWS tree of ``pages`` pages (cached under the bench folder): the dev sets' first real news pages,
+    or, ``generated``, the bench corpus's generated ones (``corpus.build``: a real page's markup and furniture,
+    its text rewritten from its own words, so no two pages are near duplicates), for sizes the ~1,000 real
+    news pages cannot reach."""
+    root = pipeline_bench.WORK / f"ccnews-{'generated-' if generated else ''}{pages}-{per_archive}"
     marker = root / ".tree.json"
     if marker.exists():
         return root, json.loads(marker.read_text())
-    landing, _ = pipeline_bench.real_corpus(pages)
-    files = sorted(landing.rglob("page-*.html"))[:pages]
-    facts = write_day(root, [path.read_bytes() for path in files], per_archive)
+    if generated:
+        # The corpus mixes in plain-text and broken files (3 % and 10 %); only its HTML pages go into archives.
+        landing, _ = pipeline_bench.corpus(int(pages / 0.85) + 1)
+        files = sorted(p for p in landing.rglob("page-*") if p.name.endswith((".html", ".html.gz")))[:pages]
+    else:
+        landing, _ = pipeline_bench.real_corpus(pages)
+        files = sorted(landing.rglob("page-*.html"))[:pages]
+    if len(files) < pages:
+        raise SystemExit(f"the corpus has {len(files)} HTML pages, fewer than {pages}")
+    facts = write_day(root, [gzip.decompress(p.read_bytes()) if p.name.endswith(".gz") else p.read_bytes()
+                             for p in files], per_archive)
     marker.write_text(json.dumps(facts))
     return root, facts
 
@@ -101,17 +113,59 @@ def _trafilatura_loop(base: str, root: str) -> None:
     print(json.dumps({"pages": pages}))
 
 
-def _datatrove(root: str, out: str) -> None:
-    """Child-process body: datatrove's reader, extractor and writer on the archives as local files."""
+DATATROVE_MODES = ("plain", "filters", "minhash")
+DATATROVE_LABELS = {"plain": "reader, trafilatura", "filters": "+ Gopher and C4 filters", "minhash": "+ MinHash dedup"}
+
+
+def _datatrove(root: str, out: str, mode: str) -> None:
+    """Child-process body: datatrove's own pipeline on the archives as local files, as the issue ran it.
+
+    ``plain``: ``WarcReader`` -> ``Trafilatura`` -> ``ParquetWriter``. ``filters``: the same with the Gopher
+    repetition and quality filters and the C4 filter before the writer. ``minhash``: ``filters``, then its
+    4-stage MinHash dedup (signatures, buckets, clusters, filter) over what the filters kept. Everything runs in
+    this process (one task at a time, one worker), so its CPU is this process's. English throughout: datatrove's
+    filters tokenize English words with spaCy's blank model, which needs no download."""
     from datatrove.executor import LocalPipelineExecutor
+
+    # from the module itself: the package's __init__ imports its exact-substring dedup, which needs HF tokenizers
+    from datatrove.pipeline.dedup.minhash import (
+        MinhashConfig,
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
     from datatrove.pipeline.extractors import Trafilatura
-    from datatrove.pipeline.readers import WarcReader
+    from datatrove.pipeline.filters import C4QualityFilter, GopherQualityFilter, GopherRepetitionFilter
+    from datatrove.pipeline.readers import ParquetReader, WarcReader
     from datatrove.pipeline.writers import ParquetWriter
 
-    LocalPipelineExecutor(pipeline=[WarcReader(str(Path(root) / MONTH), glob_pattern="*.warc.gz"),
-                                    Trafilatura(favour_precision=True), ParquetWriter(out)],
-                          tasks=1, workers=1, logging_dir=str(Path(out) / "_logs")).run()
-    print(json.dumps({"done": True}))
+    work = Path(out)
+    steps: list[Any] = [WarcReader(str(Path(root) / MONTH), glob_pattern="*.warc.gz"),
+                        Trafilatura(favour_precision=True)]
+    if mode != "plain":
+        steps += [GopherRepetitionFilter(), GopherQualityFilter(), C4QualityFilter(filter_no_terminal_punct=False)]
+    extracted = work / "extracted"
+    steps.append(ParquetWriter(str(extracted)))
+
+    def execute(pipeline: list[Any], name: str, tasks: int = 1) -> None:
+        LocalPipelineExecutor(pipeline=pipeline, tasks=tasks, workers=1,
+                              logging_dir=str(work / "_logs" / name)).run()
+
+    execute(steps, "extract")
+    result: dict[str, Any] = {"mode": mode, "written": sum(1 for _ in ParquetReader(str(extracted)).run())}
+    if mode == "minhash":
+        config = MinhashConfig()
+        execute([ParquetReader(str(extracted)),
+                 MinhashDedupSignature(output_folder=str(work / "signatures"), config=config)], "signatures")
+        execute([MinhashDedupBuckets(input_folder=str(work / "signatures"), output_folder=str(work / "buckets"),
+                                     config=config)], "buckets", tasks=config.num_buckets)
+        execute([MinhashDedupCluster(input_folder=str(work / "buckets"), output_folder=str(work / "remove_ids"),
+                                     config=config)], "clusters")
+        execute([ParquetReader(str(extracted)), MinhashDedupFilter(input_folder=str(work / "remove_ids")),
+                 ParquetWriter(str(work / "deduplicated"))], "dedup")
+        result["deduplicated"] = sum(1 for _ in ParquetReader(str(work / "deduplicated")).run())
+    print(json.dumps(result))
 
 
 def _direct(base: str, lake: str) -> None:
@@ -181,16 +235,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--per-archive", type=int, default=100)
+    parser.add_argument("--generated", action="store_true",
+                        help="the bench corpus's generated pages instead of the dev sets' real ones (any --pages)")
     parser.add_argument("--no-datatrove", action="store_true")
+    parser.add_argument("--datatrove", nargs="+", choices=DATATROVE_MODES, default=list(DATATROVE_MODES),
+                        help="datatrove's pipelines to time (default: all three)")
     parser.add_argument("--rss-copies", type=int, default=4,
                         help="ingest's peak RSS on one archive of the pages this many times over (0: skip)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     from ccnews_tree import serve
 
-    root, facts = tree(args.pages, args.per_archive)
+    root, facts = tree(args.pages, args.per_archive, args.generated)
     python, newsflow = sys.executable, str(Path(sys.executable).parent / "newsflow")
-    result: dict[str, Any] = {"tree": facts, "core": pipeline_bench._one_core()}
+    result: dict[str, Any] = {"tree": facts, "corpus": "generated" if args.generated else "real",
+                              "core": pipeline_bench._one_core()}
     with serve(root) as server, tempfile.TemporaryDirectory(prefix="newsflow-bench-cc-") as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
         env |= {"AIRFLOW_HOME": str(Path(scratch) / "home"), "GX_ANALYTICS_ENABLED": "False"}
@@ -213,10 +272,10 @@ def main() -> None:
         loops.append(loop())
         direct = pipeline_bench._timed_process([python, __file__, "_direct", server.base,
                                                 str(Path(scratch) / "lake-direct")], env)
-        datatrove = None
-        if not args.no_datatrove:
-            datatrove = pipeline_bench._timed_process([python, __file__, "_datatrove", str(root),
-                                                       str(Path(scratch) / "datatrove")], env)
+        datatrove = {} if args.no_datatrove else {
+            mode: pipeline_bench._timed_process([python, __file__, "_datatrove", str(root),
+                                                 str(Path(scratch) / f"datatrove-{mode}"), mode], env)
+            for mode in args.datatrove}
         result["seconds"] = round(time.perf_counter() - started, 1)
     direct_out = _last_json(direct["stdout"])
     pages = _last_json(loops[0]["stdout"])["pages"]
@@ -239,10 +298,12 @@ def main() -> None:
         result["ingest_rss"] = ingest_rss(root, big, {**os.environ, "GX_ANALYTICS_ENABLED": "False"})
         result["ingest_rss"]["big"]["archive_mb"] = round(big_facts["bytes"] / 1e6, 1)
         result["ingest_rss"]["small"]["archive_mb"] = round(facts["bytes"] / facts["archives"] / 1e6, 1)
-    if datatrove is not None:
-        result["datatrove"] = {"cpu_s": datatrove["cpu_s"], "wall_s": datatrove["wall_s"],
-                               "pages_per_cpu_s": round(pages / datatrove["cpu_s"], 2)}
-        result["ratio_vs_datatrove"] = round(datatrove["cpu_s"] / run["cpu_s"], 3)
+    if datatrove:
+        result["datatrove"] = {mode: {"cpu_s": timed["cpu_s"], "wall_s": timed["wall_s"],
+                                      "pages_per_cpu_s": round(pages / timed["cpu_s"], 2)} | _last_json(timed["stdout"])
+                               for mode, timed in datatrove.items()}
+        result["ratio_vs_datatrove"] = {mode: round(timed["cpu_s"] / run["cpu_s"], 3)
+                                        for mode, timed in datatrove.items()}
     _print(result)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -251,7 +312,7 @@ def main() -> None:
 
 def _print(r: dict[str, Any]) -> None:
     tree_mb = r["tree"]["bytes"] / 1e6
-    print(f"CC-NEWS bench: {r['pages']} real pages in {r['tree']['archives']} archive(s), {tree_mb:.1f} MB, "
+    print(f"CC-NEWS bench: {r['pages']} {r['corpus']} pages in {r['tree']['archives']} archive(s), {tree_mb:.1f} MB, "
           f"over loopback HTTP; one core (cpu {r['core']}); CPU seconds of whole processes")
     nf, direct, loop = r["newsflow_run"], r["newsflow_direct"], r["trafilatura_loop"]
     print(f"  newsflow run --landing ccnews   CPU {nf['cpu_s']:7.1f} s  wall {nf['wall_s']:7.1f} s  "
@@ -260,15 +321,15 @@ def _print(r: dict[str, Any]) -> None:
           f"{direct['pages_per_cpu_s']:6.1f} pages/CPU s  peak RSS {direct['peak_rss_mb']:.0f} MB")
     print(f"  trafilatura loop (warcio)       CPU {statistics.mean(loop['cpu_s']):7.1f} s  (runs {loop['cpu_s']})  "
           f"{loop['pages_per_cpu_s']:6.1f} pages/CPU s")
-    if "datatrove" in r:
-        dt = r["datatrove"]
-        print(f"  datatrove (reader, trafilatura, parquet) CPU {dt['cpu_s']:7.1f} s  {dt['pages_per_cpu_s']:6.1f} "
-              f"pages/CPU s")
+    for mode, dt in r.get("datatrove", {}).items():
+        kept = f"  {dt['written']} written" + (f", {dt['deduplicated']} after dedup" if "deduplicated" in dt else "")
+        print(f"  datatrove, {DATATROVE_LABELS[mode]:24s} CPU {dt['cpu_s']:7.1f} s  {dt['pages_per_cpu_s']:6.1f} "
+              f"pages/CPU s{kept}")
     for name, rss in r.get("ingest_rss", {}).items():
         print(f"  ingest task alone, {name} archives ({rss['archive_mb']} MB each): {rss['records']} records, "
               f"peak RSS {rss['peak_rss_mb']:.0f} MB")
     print(f"  ratio per core: newsflow run {r['ratio_vs_trafilatura_loop']}x the trafilatura loop"
-          + (f", {r['ratio_vs_datatrove']}x datatrove" if "datatrove" in r else "")
+          + "".join(f", {ratio}x datatrove {mode}" for mode, ratio in r.get("ratio_vs_datatrove", {}).items())
           + f"; pipeline steps alone {r['ratio_direct_vs_trafilatura_loop']}x the trafilatura loop")
 
 
@@ -276,7 +337,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_trafilatura":
         _trafilatura_loop(sys.argv[2], sys.argv[3])
     elif len(sys.argv) > 1 and sys.argv[1] == "_datatrove":
-        _datatrove(sys.argv[2], sys.argv[3])
+        _datatrove(sys.argv[2], sys.argv[3], sys.argv[4])
     elif len(sys.argv) > 1 and sys.argv[1] == "_ingest":
         _ingest_only(sys.argv[2], sys.argv[3])
     elif len(sys.argv) > 1 and sys.argv[1] == "_direct":

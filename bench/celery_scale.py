@@ -18,7 +18,6 @@ this machine's cores, as on a small deployment; the figure is wall time, so the 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -33,27 +32,14 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "scripts"))
 
 import ccnews_bench  # noqa: E402  (bench/ is on the path above)
-import pipeline_bench  # noqa: E402
 
 DAY = ccnews_bench.DAY
 
 
 def day_tree(records: int, per_archive: int) -> tuple[Path, dict[str, Any]]:
     """``records`` generated HTML pages as one day of CC-NEWS archives (cached under the bench folder)."""
-    root = pipeline_bench.WORK / f"ccnews-day-{records}-{per_archive}"
-    marker = root / ".tree.json"
-    if marker.exists():
-        return root, json.loads(marker.read_text())
-    # The corpus mixes in plain-text and broken files (3 % and 10 %); only its HTML pages go into archives.
-    landing, _ = pipeline_bench.corpus(int(records / 0.85) + 1)
-    files = sorted(p for p in landing.rglob("page-*") if p.name.endswith((".html", ".html.gz")))[:records]
-    if len(files) < records:
-        raise SystemExit(f"the corpus has {len(files)} HTML pages, fewer than {records}")
-    pages = [gzip.decompress(p.read_bytes()) if p.name.endswith(".gz") else p.read_bytes() for p in files]
-    facts = ccnews_bench.write_day(root, pages, per_archive)
-    facts["records"] = facts.pop("pages")
-    marker.write_text(json.dumps(facts))
-    return root, facts
+    root, facts = ccnews_bench.tree(records, per_archive, generated=True)
+    return root, {"records": facts["pages"], "archives": facts["archives"], "bytes": facts["bytes"]}
 
 
 def _machine_cpu() -> tuple[float, float]:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from ccnews_tree import PREFIX
@@ -14,7 +15,7 @@ from paths import REPO, SHARED
 from warcio.archiveiterator import ArchiveIterator
 
 BUILD = ("import json, sys; sys.path.insert(0, 'bench'); import celery_scale; "
-         "print(json.dumps(celery_scale.day_tree(25, 10)[1]))")
+         "root, facts = celery_scale.day_tree(25, 10); print(json.dumps([str(root), facts]))")
 
 
 @pytest.mark.skipif(not (SHARED / "benchmarks").is_dir(), reason="needs ../shared/benchmarks (page shapes)")
@@ -23,8 +24,10 @@ def test_the_day_holds_every_record_in_archives_of_the_asked_size(tmp_path):
     built = subprocess.run([sys.executable, "-c", BUILD], cwd=REPO, env=env, capture_output=True, text=True,
                            timeout=300)
     assert built.returncode == 0, built.stderr[-3000:]
-    assert json.loads(built.stdout.splitlines()[-1])["archives"] == 3
-    root = tmp_path / "ccnews-day-25-10"
+    where, facts = json.loads(built.stdout.splitlines()[-1])
+    assert facts == {"records": 25, "archives": 3, "bytes": facts["bytes"]}
+    root = Path(where)
+    assert root.parent == tmp_path  # built under the bench folder it was given
     listing = gzip.decompress((root / PREFIX / "2024" / "05" / "warc.paths.gz").read_bytes()).decode().split()
     assert [name.rsplit("/", 1)[1][:16] for name in listing] == ["CC-NEWS-20240501"] * 3
     sizes, urls = [], set()
