@@ -25,7 +25,7 @@ def _datatrove(root, out, mode):
     run = subprocess.run([sys.executable, str(REPO / "bench" / "ccnews_bench.py"), "_datatrove", str(root), str(out),
                           mode], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return json.loads(run.stdout.strip().splitlines()[-1]) | ccnews_bench.datatrove_output(out)
 
 
 @pytest.mark.slow(minutes=1)
